@@ -1,0 +1,32 @@
+/* Command-line parsing (spec.md §2) into a plain options struct: no globals,
+ * no printing; errors come back as NT_E_USAGE with one line of text. */
+#ifndef NT_CLI_H
+#define NT_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "nt_err.h"
+
+struct cli_opts {
+    const char *package;       /* PACKAGE.zip argument */
+    const char *url;           /* --url */
+    const char *cafile;        /* --cacert FILE: extra CA certificates for https */
+    double timeout_s;          /* -t: wait for the module (default 60) */
+    int verbose;               /* -v, repeatable */
+    bool batch;                /* -b */
+    bool list;                 /* -l */
+    const char *port;          /* -p */
+    bool dry_run;              /* -n */
+    bool machine;              /* --machine */
+    const char *trace;         /* --trace FILE */
+    bool simulate;             /* --simulate[=SPEC] */
+    const char *simulate_spec; /* may be NULL */
+    bool help;
+    bool version;
+};
+
+nt_status cli_parse(int argc, char **argv, struct cli_opts *opts, struct nt_err *err);
+void cli_print_usage(FILE *out);
+
+#endif

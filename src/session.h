@@ -1,0 +1,60 @@
+/* The flash session: the phases of spec.md §1 as a state machine that emits
+ * typed events. Front ends (progress lines, --machine, the ncurses UI) only
+ * render these events; the session never prints and never exits. */
+#ifndef NT_SESSION_H
+#define NT_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nt_err.h"
+#include "transport.h"
+
+struct pkg;  /* pkg.h */
+
+enum sess_phase {
+    SESS_PH_DOWNLOAD,    /* --url only */
+    SESS_PH_EXTRACT,     /* open and validate the package */
+    SESS_PH_WAIT,        /* wait for the module in bootloader mode */
+    SESS_PH_UPLOAD,      /* SDP: load the flashloader and jump */
+    SESS_PH_ENUM,        /* wait for the flashloader to enumerate */
+    SESS_PH_CONFIGURE,   /* configure FlexSPI NOR */
+    SESS_PH_ERASE,
+    SESS_PH_FCB,         /* program the FlexSPI config block */
+    SESS_PH_WRITE,
+    SESS_PH_RESET,
+    SESS_PH_COUNT
+};
+
+const char *sess_phase_name(enum sess_phase ph);
+
+enum sess_event_type {
+    SESS_EV_DEVICE_ARRIVED,   /* dev */
+    SESS_EV_DEVICE_LEFT,      /* dev */
+    SESS_EV_DEVICE_DETECTED,  /* dev: the module this session flashes, in sdp or mboot mode */
+    SESS_EV_PACKAGE,          /* pkg: opened and validated */
+    SESS_EV_PHASE_START,      /* phase */
+    SESS_EV_PROGRESS,         /* phase, done, total */
+    SESS_EV_PHASE_DONE,       /* phase */
+    SESS_EV_LOG,              /* level, text */
+    SESS_EV_FINISHED,         /* success: every step acknowledged */
+    SESS_EV_FAILED            /* err */
+};
+
+enum sess_log_level { SESS_LOG_DEBUG, SESS_LOG_INFO, SESS_LOG_WARN, SESS_LOG_ERROR };
+
+struct sess_event {
+    enum sess_event_type type;
+    double t;                        /* seconds since the session started */
+    enum sess_phase phase;
+    uint64_t done, total;
+    const struct tp_devinfo *dev;
+    const struct pkg *pkg;
+    enum sess_log_level level;
+    const char *text;
+    const struct nt_err *err;
+};
+
+typedef void (*sess_sink_fn)(void *user, const struct sess_event *ev);
+
+#endif

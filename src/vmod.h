@@ -1,0 +1,69 @@
+/* The virtual Disting NT (spec.md §7): a software i.MX RT1060 ROM (SDP) and
+ * NXP flashloader (MCUboot) with a FlexSPI NOR model, behind the transport
+ * interface. Faithful to protocol.md; unconfirmed behaviours are settings. */
+#ifndef NT_VMOD_H
+#define NT_VMOD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nt_err.h"
+#include "transport.h"
+
+enum vmod_start { VMOD_START_SDP, VMOD_START_MBOOT, VMOD_START_NONE };
+
+enum vmod_fault_kind {
+    VMOD_FAULT_NONE,
+    VMOD_FAULT_UNPLUG,   /* leave the bus at PHASE:PCT */
+    VMOD_FAULT_STATUS,   /* answer PHASE's command with an error status */
+    VMOD_FAULT_SILENT,   /* stop answering at PHASE:PCT */
+    VMOD_FAULT_STALE,    /* an old unread IN report waits in each device when opened */
+    VMOD_FAULT_BADJUMP,  /* the ROM rejects the jump with a report 4 */
+    VMOD_FAULT_NOENUM    /* the flashloader never appears after the jump */
+};
+
+enum vmod_phase {
+    VMOD_PHASE_ANY = -1,
+    VMOD_PHASE_UPLOAD,
+    VMOD_PHASE_CONFIGURE,
+    VMOD_PHASE_ERASE,
+    VMOD_PHASE_WRITE,
+    VMOD_PHASE_RESET
+};
+
+#define VMOD_PATH_MAX 1024
+
+struct vmod_config {
+    double speed;               /* 1 realistic, 0 no delays */
+    enum vmod_start start;
+    uint64_t flash_size;        /* NOR bytes, default 8 MiB */
+    bool hab_closed;
+    enum vmod_fault_kind fault;
+    enum vmod_phase fault_phase;
+    int fault_pct;              /* default 50 */
+    char dump_path[VMOD_PATH_MAX];   /* "" = none */
+    char stats_path[VMOD_PATH_MAX];  /* "" = none */
+    /* Unconfirmed behaviours (protocol.md §8) and extensions: see vmod_spec.c
+     * for the keys, their defaults and what they model. */
+    double enum_delay_s;        /* ROM jump -> flashloader arrival (modelled seconds) */
+    double arrive_s;            /* with start=none: the ROM arrives after this (<0: never) */
+    unsigned modules;           /* number of identical virtual modules (ports sim-1..N) */
+    bool rom_store_padding;     /* ROM stores the zero padding of the last WRITE_FILE chunk */
+    bool wrap_beyond_flash;     /* addresses past the NOR size wrap (true) or give 10200 */
+    uint32_t max_packet;        /* MaxPacketSize property, default 1012 */
+    uint32_t version;           /* CurrentVersion property, default 0x4D010000 ('M' 1.0.0) */
+    uint32_t jump_error;        /* report-4 word of a rejected jump, default 0x000A0533 */
+    double sector_erase_ms, block_erase_ms, page_program_ms;  /* NOR timing, typical */
+};
+
+/* Defaults as documented in spec.md §7 and vmod_spec.c. */
+void vmod_config_defaults(struct vmod_config *cfg);
+/* Parse "key=value,key=value" on top of the current values. NT_E_USAGE with
+ * a message naming the bad key or value. */
+nt_status vmod_parse_spec(const char *spec, struct vmod_config *cfg, struct nt_err *err);
+
+/* A bus of virtual modules per cfg. Destroying it writes dump= and stats=. */
+nt_status vmod_bus_new(const struct vmod_config *cfg, struct tp_bus **out, struct nt_err *err);
+
+#endif

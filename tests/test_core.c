@@ -1,0 +1,123 @@
+/* Unit tests for the core helpers: error values, byte order, timeout
+ * scaling, and command-line parsing (spec.md §2). */
+#include "bytes.h"
+#include "check.h"
+#include "cli.h"
+#include "clock.h"
+#include "nt_err.h"
+
+static nt_status parse(struct cli_opts *o, struct nt_err *e, int argc, const char **argv)
+{
+    return cli_parse(argc, (char **)argv, o, e);
+}
+
+static void test_err_set_and_prefix(void)
+{
+    struct nt_err e;
+    CHECK_EQ_INT(nt_err_set(&e, NT_E_IO, "read %d bytes", 3), NT_E_IO);
+    CHECK_EQ_STR(e.msg, "read 3 bytes");
+    nt_err_prefix(&e, "writing %s", "firmware");
+    CHECK_EQ_STR(e.msg, "writing firmware: read 3 bytes");
+    CHECK_EQ_STR(nt_status_name(NT_E_DISCONNECT), "disconnect");
+    CHECK_EQ_INT(nt_err_set(NULL, NT_E_TIMEOUT, "x"), NT_E_TIMEOUT);
+}
+
+static void test_bytes(void)
+{
+    uint8_t b[4];
+    put_le32(b, 0x12345678);
+    CHECK(b[0] == 0x78 && b[3] == 0x12);
+    CHECK_EQ_INT(get_le32(b), 0x12345678);
+    put_be32(b, 0x20001C00);
+    CHECK(b[0] == 0x20 && b[1] == 0x00 && b[2] == 0x1C && b[3] == 0x00);
+    CHECK_EQ_INT(get_be32(b), 0x20001C00);
+    put_be16(b, 0x0404);
+    CHECK_EQ_INT(get_be16(b), 0x0404);
+    put_le16(b, 0x03F4);
+    CHECK(b[0] == 0xF4 && b[1] == 0x03);
+}
+
+static void test_clock_scale(void)
+{
+    CHECK_EQ_INT(clock_scale_ms(5000, 1.0, 200), 5000);
+    CHECK_EQ_INT(clock_scale_ms(5000, 0.1, 200), 500);
+    CHECK_EQ_INT(clock_scale_ms(5000, 0.0, 200), 200);
+}
+
+static void test_cli_defaults_and_package(void)
+{
+    struct cli_opts o;
+    struct nt_err e;
+    const char *argv[] = { "nt_flash", "pkg.zip" };
+    CHECK_EQ_INT(parse(&o, &e, 2, argv), NT_OK);
+    CHECK_EQ_STR(o.package, "pkg.zip");
+    CHECK(o.timeout_s == 60);
+    CHECK(!o.batch && !o.dry_run && !o.simulate);
+}
+
+static void test_cli_combined(void)
+{
+    struct cli_opts o;
+    struct nt_err e;
+    const char *argv[] = { "nt_flash", "-bnvv", "-t", "2.5", "--simulate=speed=0", "--port", "1-1.2",
+                           "--trace", "t.log", "x.zip" };
+    CHECK_EQ_INT(parse(&o, &e, 10, argv), NT_OK);
+    CHECK(o.batch && o.dry_run);
+    CHECK_EQ_INT(o.verbose, 2);
+    CHECK(o.timeout_s == 2.5);
+    CHECK(o.simulate);
+    CHECK_EQ_STR(o.simulate_spec, "speed=0");
+    CHECK_EQ_STR(o.port, "1-1.2");
+    CHECK_EQ_STR(o.trace, "t.log");
+    CHECK_EQ_STR(o.package, "x.zip");
+}
+
+static void test_cli_simulate_without_spec(void)
+{
+    struct cli_opts o;
+    struct nt_err e;
+    const char *argv[] = { "nt_flash", "--simulate", "x.zip" };
+    CHECK_EQ_INT(parse(&o, &e, 3, argv), NT_OK);
+    CHECK(o.simulate);
+    CHECK(o.simulate_spec == NULL);
+    CHECK_EQ_STR(o.package, "x.zip");
+}
+
+static void test_cli_errors(void)
+{
+    struct cli_opts o;
+    struct nt_err e;
+    const char *bad_t[] = { "nt_flash", "-t", "abc", "x.zip" };
+    const char *neg_t[] = { "nt_flash", "-t", "-1", "x.zip" };
+    const char *unknown[] = { "nt_flash", "--frobnicate" };
+    const char *unknown_short[] = { "nt_flash", "-Z" };
+    const char *missing[] = { "nt_flash", "--port" };
+    const char *extra[] = { "nt_flash", "a.zip", "b.zip" };
+    const char *both[] = { "nt_flash", "--url", "http://x/y.zip", "a.zip" };
+
+    CHECK_EQ_INT(parse(&o, &e, 4, bad_t), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "invalid timeout 'abc'");
+    CHECK_EQ_INT(parse(&o, &e, 4, neg_t), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "invalid timeout '-1'");
+    CHECK_EQ_INT(parse(&o, &e, 2, unknown), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "unknown option '--frobnicate'");
+    CHECK_EQ_INT(parse(&o, &e, 2, unknown_short), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "unknown option '-Z'");
+    CHECK_EQ_INT(parse(&o, &e, 2, missing), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "'--port' needs a value");
+    CHECK_EQ_INT(parse(&o, &e, 3, extra), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "unexpected argument 'b.zip'");
+    CHECK_EQ_INT(parse(&o, &e, 4, both), NT_E_USAGE);
+}
+
+int main(void)
+{
+    RUN(test_err_set_and_prefix);
+    RUN(test_bytes);
+    RUN(test_clock_scale);
+    RUN(test_cli_defaults_and_package);
+    RUN(test_cli_combined);
+    RUN(test_cli_simulate_without_spec);
+    RUN(test_cli_errors);
+    return check_finish();
+}
