@@ -43,6 +43,9 @@ struct pkg {
  * file and the problem. */
 nt_status pkg_open_file(const char *path, const char *display_name, struct pkg **out,
                         struct nt_err *err);
+/* The same from a buffer in memory (a download); the buffer is not kept. */
+nt_status pkg_open_memory(const void *data, size_t len, const char *display_name,
+                          struct pkg **out, struct nt_err *err);
 void pkg_free(struct pkg *p);
 
 /* Does the firmware fit a NOR of flash_size bytes (once the device reports it)? */

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "nt_err.h"
 #include "transport.h"
@@ -56,5 +57,26 @@ struct sess_event {
 };
 
 typedef void (*sess_sink_fn)(void *user, const struct sess_event *ev);
+
+struct sess_config {
+    const char *package_path;   /* a local package, or */
+    const char *url;            /* a package to download (--url) */
+    const char *cafile;         /* extra CA file for https (may be NULL) */
+    bool dry_run;               /* stop after the package is validated */
+    struct tp_bus *bus;         /* USB or virtual */
+    const char *port;           /* only this module (NULL: the only one) */
+    double wait_timeout_s;      /* -t */
+    double tscale;              /* host timeout scale (simulation speed; 1 on USB) */
+    FILE *trace;                /* --trace (may be NULL) */
+    /* Set asynchronously (signal handler, UI key): stop at the next safe
+     * point (during erase/write: after the command in flight). */
+    const volatile int *stop;
+    sess_sink_fn sink;
+    void *user;
+};
+
+/* Run the whole job. On return *pkg_out (may be NULL) holds the validated
+ * package for the caller to show or free (pkg_free). */
+nt_status sess_run(const struct sess_config *cfg, struct pkg **pkg_out, struct nt_err *err);
 
 #endif

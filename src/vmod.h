@@ -66,4 +66,36 @@ nt_status vmod_parse_spec(const char *spec, struct vmod_config *cfg, struct nt_e
 /* A bus of virtual modules per cfg. Destroying it writes dump= and stats=. */
 nt_status vmod_bus_new(const struct vmod_config *cfg, struct tp_bus **out, struct nt_err *err);
 
+
+
+/* --- Device-level engine ------------------------------------------------
+ * One virtual module with no bus and no real-time waiting, for transports
+ * that model the wire themselves (the umockdev emulator in the USB tests).
+ * The virtual bus above is built on the same engine, so there is one device
+ * model. Time is modelled: the engine tracks how long the module is busy. */
+
+
+struct vmod_engine;
+
+nt_status vmod_engine_new(const struct vmod_config *cfg, unsigned index, struct vmod_engine **out,
+                          struct nt_err *err);
+void vmod_engine_free(struct vmod_engine *e);
+/* What the module presents on USB right now: TP_KIND_SDP (ROM), TP_KIND_MBOOT
+ * (flashloader), or -1 while it is off the bus (after a jump before the
+ * flashloader arrives, after a reset, after an unplug fault). */
+int vmod_engine_presence(const struct vmod_engine *e);
+/* A host OUT report (SET_REPORT for the ROM, interrupt OUT for the
+ * flashloader). NT_OK when taken; NT_E_TIMEOUT when the device would NAK it
+ * now (still busy, or an unread IN report blocks it: protocol.md §1.2). */
+nt_status vmod_engine_out(struct vmod_engine *e, const uint8_t *report, size_t len);
+/* Pop the next IN report the device has ready; false when none is ready. */
+bool vmod_engine_in(struct vmod_engine *e, uint8_t *buf, size_t cap, size_t *len);
+/* Let dt seconds of modelled time pass (busy periods end, the flashloader
+ * arrives after its enumeration delay). */
+void vmod_engine_advance(struct vmod_engine *e, double dt);
+/* Modelled seconds until the engine's next internal change (busy end,
+ * arrival); <0 when nothing is pending. */
+double vmod_engine_next_change(const struct vmod_engine *e);
+/* The NOR contents (flash_size bytes) for checks in tests. */
+const uint8_t *vmod_engine_nor(const struct vmod_engine *e, uint64_t *size);
 #endif
