@@ -39,8 +39,12 @@ enum sess_event_type {
     SESS_EV_PHASE_DONE,       /* phase */
     SESS_EV_LOG,              /* level, text */
     SESS_EV_FINISHED,         /* success: every step acknowledged */
-    SESS_EV_FAILED            /* err */
+    SESS_EV_FAILED,           /* err */
+    SESS_EV_IDLE              /* nothing happened; sent at least every SESS_IDLE_MS while
+                                 the session waits, so a UI can read keys and redraw */
 };
+
+#define SESS_IDLE_MS 100
 
 enum sess_log_level { SESS_LOG_DEBUG, SESS_LOG_INFO, SESS_LOG_WARN, SESS_LOG_ERROR };
 
@@ -51,7 +55,9 @@ struct sess_event {
     uint64_t done, total;
     const struct tp_devinfo *dev;
     const struct pkg *pkg;
-    enum sess_log_level level;
+    #define SESS_IDLE_MS 100
+
+enum sess_log_level level;
     const char *text;
     const struct nt_err *err;
 };
