@@ -161,5 +161,8 @@ void ui_fmt_fit(const char *src, int cols, char *out, size_t cap)
         return;
     }
     keep = (size_t)cols - 3;
+    /* Never cut a UTF-8 sequence in half (paths may hold any name). */
+    while (keep > 0 && ((unsigned char)src[keep] & 0xC0) == 0x80)
+        keep--;
     snprintf(out, cap, "%.*s...", (int)keep, src);
 }

@@ -24,7 +24,8 @@ size_t ui_gauge(double frac, int width, bool utf8, char *out, size_t cap);
 /* Lower-case hex of a SHA-256 into out[65]. */
 void ui_fmt_sha256(const uint8_t sha[32], char out[65]);
 /* Copy src into out so it occupies at most `cols` columns, ending in "..."
- * (ASCII) when it had to be cut. Counts bytes: callers pass ASCII text. */
+ * (ASCII) when it had to be cut, never inside a UTF-8 sequence. Counts
+ * bytes, so multi-byte text only ever comes out narrower than cols. */
 void ui_fmt_fit(const char *src, int cols, char *out, size_t cap);
 
 #endif

@@ -64,8 +64,10 @@ static bool same_dev(const struct tp_devinfo *a, const struct tp_devinfo *b)
 
 void ui_model_device_add(struct ui_model *m, const struct tp_devinfo *d)
 {
+    /* By port only: one port holds one device, so the flashloader arriving
+     * where the ROM was replaces it even if the ROM's removal comes later. */
     for (size_t i = 0; i < m->ndev; i++)
-        if (same_dev(&m->dev[i], d)) {
+        if (strcmp(m->dev[i].port, d->port) == 0) {
             m->dev[i] = *d;
             mark(m, UI_PANEL_DEVICES);
             return;
