@@ -409,6 +409,14 @@ void ui_screen_draw(struct ui_screen *s, struct ui_model *m)
             drew = true;
         }
     } else {
+        if (!s->show_help && s->help) {
+            /* The panels under the help box must reach the screen again. */
+            delwin(s->help);
+            s->help = NULL;
+            for (int i = 0; i < UI_PANEL_COUNT; i++)
+                if (s->win[i])
+                    touchwin(s->win[i]);
+        }
         for (int i = 0; i < UI_PANEL_COUNT; i++)
             if ((m->dirty & (1u << i)) && s->win[i]) {
                 draw[i](s, m, s->win[i]);
@@ -418,9 +426,6 @@ void ui_screen_draw(struct ui_screen *s, struct ui_model *m)
         if (s->show_help && (drew || !s->help)) {
             draw_help(s);
             drew = true;
-        } else if (!s->show_help && s->help) {
-            delwin(s->help);
-            s->help = NULL;
         }
     }
     m->dirty = 0;

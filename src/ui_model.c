@@ -217,7 +217,7 @@ static void finish_event(struct ui_model *m, const struct sess_event *ev)
         m->run = UI_RS_FAILED;
         snprintf(m->result, sizeof m->result, "%s",
                  ev->err && ev->err->msg[0] ? ev->err->msg : "the session failed");
-        ui_model_log(m, SESS_LOG_ERROR, ev->t, "Error: %s", m->result);
+        ui_model_log(m, SESS_LOG_ERROR, ev->t, "%s", m->result);
         for (int g = 0; g < UI_G_COUNT; g++)
             if (m->gauge[g].state == UI_GS_RUNNING) {
                 m->gauge[g].state = UI_GS_FAILED;

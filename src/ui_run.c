@@ -248,12 +248,15 @@ static void pick_key(struct ui_ctx *c, int ch)
     m->dirty |= 1u << UI_PANEL_DEVICES;
 }
 
-/* Read every pending key and act on it for the current mode. */
+/* Read every pending key and act on it for the current mode; what a key
+ * changed is drawn at once (the redraw limit is for progress, not for keys). */
 static void read_keys(struct ui_ctx *c)
 {
+    bool any = false;
     int ch;
 
     while ((ch = wgetch(ui_screen_input(&c->s))) != ERR) {
+        any = true;
         if (ch == KEY_RESIZE) {
             ui_screen_layout(&c->s, &c->m, true);
             continue;
@@ -271,6 +274,8 @@ static void read_keys(struct ui_ctx *c)
         else if (c->s.mode == UI_MODE_RESULT)
             c->quit = true;  /* any key leaves the result screen */
     }
+    if (any)
+        redraw(c, true);
 }
 
 /* ---- session ------------------------------------------------------------ */

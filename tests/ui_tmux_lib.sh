@@ -1,0 +1,74 @@
+# Helpers for the tmux-driven UI tests (sourced): a private tmux server whose
+# socket lives in $TMPDIR, commands run through a wrapper that records the
+# exit status, and polling screen captures (never fixed sleeps as assertions).
+
+command -v tmux >/dev/null 2>&1 || { echo "SKIP: tmux is not installed"; exit 77; }
+: "${TMPDIR:?TMPDIR must point inside the build tree}"
+
+ui_dir=$(mktemp -d "$TMPDIR/ui_tmux.XXXXXX") || exit 1
+ui_sock=$ui_dir/sock
+ui_fails=0
+ui_cases=0
+printf 'set -g default-terminal screen\nset -g status off\nset -g history-limit 0\n' > "$ui_dir/tmux.conf"
+
+tm() { tmux -S "$ui_sock" -f "$ui_dir/tmux.conf" "$@"; }
+
+ui_cleanup() { tm kill-server >/dev/null 2>&1; rm -rf "$ui_dir"; }
+trap ui_cleanup EXIT
+
+# ui_start NAME COLS ROWS ENV... -- CMD...: run CMD in a detached session of
+# that size; its exit status lands in $ui_dir/NAME.rc.
+ui_start() {
+    name=$1 cols=$2 rows=$3; shift 3
+    envs=""
+    while [ "$1" != "--" ]; do envs="$envs $1"; shift; done
+    shift
+    rm -f "$ui_dir/$name.rc"
+    printf '#!/bin/sh\nenv -u NO_COLOR TERM=screen %s "$@"\necho $? > "%s.tmp" && mv "%s.tmp" "%s"\n' \
+        "$envs" "$ui_dir/$name.rc" "$ui_dir/$name.rc" "$ui_dir/$name.rc" > "$ui_dir/$name.sh"
+    tm new-session -d -s "$name" -x "$cols" -y "$rows" sh "$ui_dir/$name.sh" "$@"
+}
+
+ui_capture() { tm capture-pane -p -t "$1" 2>/dev/null; }
+
+# ui_wait NAME TEXT [SECONDS]: poll the screen until it shows TEXT.
+ui_wait() {
+    n=0 limit=$(( ${3:-30} * 10 ))
+    while [ $n -lt $limit ]; do
+        ui_capture "$1" | grep -F -q -- "$2" && return 0
+        sleep 0.1; n=$((n + 1))
+    done
+    echo "timed out waiting for '$2' on $1; screen was:"; ui_capture "$1"
+    return 1
+}
+
+# ui_wait_gone NAME TEXT [SECONDS]: poll the screen until TEXT has gone.
+ui_wait_gone() {
+    n=0 limit=$(( ${3:-30} * 10 ))
+    while [ $n -lt $limit ]; do
+        ui_capture "$1" | grep -F -q -- "$2" || return 0
+        sleep 0.1; n=$((n + 1))
+    done
+    echo "timed out waiting for '$2' to go from $1; screen was:"; ui_capture "$1"
+    return 1
+}
+
+# ui_rc NAME [SECONDS]: the exit status once the program has ended.
+ui_rc() {
+    n=0 limit=$(( ${2:-30} * 10 ))
+    while [ ! -f "$ui_dir/$1.rc" ] && [ $n -lt $limit ]; do sleep 0.1; n=$((n + 1)); done
+    cat "$ui_dir/$1.rc" 2>/dev/null || echo "none"
+}
+
+ok() { ui_cases=$((ui_cases + 1)); echo "ok - $1"; }
+fail() { ui_cases=$((ui_cases + 1)); ui_fails=$((ui_fails + 1)); echo "FAIL - $1"; }
+# check DESCRIPTION COMMAND...: one case line from a command's success.
+check() { d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
+expect_rc() { r=$(ui_rc "$1" "${3:-30}"); [ "$r" = "$2" ] || { echo "$1 exited $r, expected $2"; return 1; }; }
+screen_has() { ui_capture "$1" | grep -F -q -- "$2"; }
+screen_lacks() { ! ui_capture "$1" | grep -F -q -- "$2"; }
+# Nothing but printable ASCII on the screen (the ASCII fallback).
+# N copies of a (possibly multi-byte) string: `rep 3 ─`.
+rep() { printf "%${1}s" '' | sed "s/ /$2/g"; }
+screen_ascii() { ! ui_capture "$1" | LC_ALL=C grep -q '[^ -~]'; }
+ui_finish() { echo "$ui_cases cases, $ui_fails failed"; [ "$ui_fails" -eq 0 ]; }
