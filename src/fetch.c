@@ -271,7 +271,7 @@ static nt_status check_scheme(const char *url, struct nt_err *err)
     return st;
 }
 
-/* Append the whole file at path to *buf (NUL-free text is not assumed). */
+/* Append the file at path to the PEM text in *buf, plus a newline. */
 static int slurp(const char *path, char **buf, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -446,10 +446,16 @@ static void describe_connect(const struct fetch_xfer *x, CURLcode rc, const char
 
 static void describe_timeout(const struct fetch_xfer *x, char *cause, size_t cap)
 {
-    curl_off_t connected = 0;
+    curl_off_t tcp = 0, tls = 0;
+    const char *eff = NULL;
+    int https;
 
-    curl_easy_getinfo(x->h, CURLINFO_CONNECT_TIME_T, &connected);
-    if (connected == 0)
+    /* CURLOPT_CONNECTTIMEOUT covers the TLS handshake as well as TCP. */
+    curl_easy_getinfo(x->h, CURLINFO_CONNECT_TIME_T, &tcp);
+    curl_easy_getinfo(x->h, CURLINFO_APPCONNECT_TIME_T, &tls);
+    curl_easy_getinfo(x->h, CURLINFO_EFFECTIVE_URL, &eff);
+    https = eff && strncasecmp(eff, "https:", 6) == 0;
+    if (tcp == 0 || (https && tls == 0))
         snprintf(cause, cap, "the connection timed out after %ld s", x->o->connect_timeout_s);
     else
         snprintf(cause, cap, "the transfer was too slow (under %ld bytes/s for %ld s) after "

@@ -48,7 +48,7 @@ nt_status fetch_opts_from_env(struct fetch_opts *o, struct nt_err *err);
  * progress (may be NULL) gets (received, total) as bytes arrive, total being
  * the Content-Length or 0 when the server sends none, and one last call
  * (len, len) once the body is complete, so a front end shows 0% until the end
- * of a length-less download and then 100%.
+ * of a length-less download and then 100% (an empty body ends with (0, 0)).
  *
  * name_out (may be NULL) receives the file name for display and the version
  * fallback: Content-Disposition's filename if the server sends one, else the

@@ -452,24 +452,55 @@ static void test_no_length(void)
     result_free(&r);
 }
 
+/* A loopback TCP socket on a free port; listening (but never accepting) or not. */
+static int loopback_socket(int listening, int *port)
+{
+    struct sockaddr_in sa = { 0 };
+    socklen_t sl = sizeof sa;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &sl) != 0 || (listening && listen(fd, 8) != 0)) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    *port = ntohs(sa.sin_port);
+    return fd;
+}
+
 static void test_refused(void)
 {
     struct fetch_opts o = opts();
     struct result r = { 0 };
-    struct sockaddr_in sa = { 0 };
-    socklen_t sl = sizeof sa;
     char url[128];
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int port = 0, fd = loopback_socket(0, &port);
 
     /* A port that was free a moment ago and has no listener. */
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-          getsockname(fd, (struct sockaddr *)&sa, &sl) == 0);
+    CHECK(fd >= 0);
     close(fd);
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/ok.zip", ntohs(sa.sin_port));
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/ok.zip", port);
     fetch_full(url, &o, &r);
     expect_fail(&r, NT_E_DOWNLOAD, "connection refused");
+}
+
+/* TCP connects (the kernel queues it) but no TLS handshake ever comes. */
+static void test_connect_timeout(void)
+{
+    struct fetch_opts o = opts();
+    struct result r = { 0 };
+    char url[128];
+    int port = 0, fd = loopback_socket(1, &port);
+
+    CHECK(fd >= 0);
+    o.connect_timeout_s = 1;
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/ok.zip", port);
+    fetch_full(url, &o, &r);
+    expect_fail(&r, NT_E_DOWNLOAD, "the connection timed out after 1 s");
+    if (fd >= 0)
+        close(fd);
 }
 
 static void test_bad_schemes(void)
@@ -631,6 +662,7 @@ int main(void)
     RUN(test_too_large_streamed);
     RUN(test_no_length);
     RUN(test_refused);
+    RUN(test_connect_timeout);
     RUN(test_bad_schemes);
     RUN(test_names);
     RUN(test_stop);
