@@ -271,7 +271,8 @@ static nt_status check_scheme(const char *url, struct nt_err *err)
     return st;
 }
 
-/* Append the file at path to the PEM text in *buf, plus a newline. */
+/* Append the file at path to the PEM text in *buf, then a newline that keeps
+ * the last block of one file apart from the first of the next. */
 static int slurp(const char *path, char **buf, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -281,29 +282,45 @@ static int slurp(const char *path, char **buf, size_t *len)
 
     if (!f)
         return -1;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+    do {
         char *nb;
+        n = fread(chunk, 1, sizeof chunk, f);
         if (*len + n + 1 > (size_t)FETCH_CA_FILE_MAX_BYTES) {
             errno = EFBIG;
             rc = -1;
             break;
         }
-        nb = realloc(*buf, *len + n + 1);
-        if (!nb) {
+        if (!(nb = realloc(*buf, *len + n + 1))) {
             rc = -1;
             break;
         }
         *buf = nb;
         memcpy(*buf + *len, chunk, n);
         *len += n;
-        (*buf)[*len] = '\n'; /* keeps PEM blocks of two files apart */
-    }
-    if (ferror(f))
+    } while (n > 0);
+    if (rc == 0 && ferror(f))
         rc = -1;
     fclose(f);
-    if (rc == 0 && *buf)
-        (*len)++;
+    if (rc == 0)
+        (*buf)[(*len)++] = '\n';  /* room was reserved by the last realloc */
     return rc;
+}
+
+/* Append the --cacert file to pem, refusing one without a PEM certificate:
+ * libcurl would skip it silently and the user would only see "not trusted". */
+static nt_status read_user_cafile(const char *path, char **pem, size_t *len,
+                                  struct nt_err *err)
+{
+    static const char marker[] = "-----BEGIN CERTIFICATE-----";
+    size_t start = *len;
+
+    if (slurp(path, pem, len) != 0)
+        return nt_err_set(err, NT_E_USAGE, "cannot read the --cacert file %s: %s; give a "
+                          "readable PEM file of CA certificates", path, strerror(errno));
+    if (!memmem(*pem + start, *len - start, marker, sizeof marker - 1))
+        return nt_err_set(err, NT_E_USAGE, "the --cacert file %s holds no PEM certificate "
+                          "(%s); give the CA certificate in PEM form", path, marker);
+    return NT_OK;
 }
 
 /* --cacert adds to the system store, it does not replace it. With OpenSSL,
@@ -331,25 +348,20 @@ static nt_status setup_ca(CURL *h, const struct fetch_opts *o, struct nt_err *er
                             strerror(errno));
     } else if (sys && slurp(sys, &pem, &len) != 0) {
         /* No readable bundle file: the CAPATH directory is the system store. */
-        free(pem);
-        pem = NULL;
         len = 0;
     }
-    if (st == NT_OK && o->cafile && slurp(o->cafile, &pem, &len) != 0)
-        st = nt_err_set(err, NT_E_USAGE,
-                        "cannot read the --cacert file %s: %s; give a readable PEM file of "
-                        "CA certificates", o->cafile, strerror(errno));
+    if (st == NT_OK && o->cafile)
+        st = read_user_cafile(o->cafile, &pem, &len, err);
     if (st == NT_OK) {
+        int in_memory = 0;
 #if LIBCURL_VERSION_NUM >= 0x074d00 /* 7.77: CURLOPT_CAINFO_BLOB */
         struct curl_blob blob = { pem, len, CURL_BLOB_COPY };
-        if (curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK)
-            st = nt_err_set(err, NT_E_UNSUPPORTED,
-                            "this libcurl cannot take CA certificates from memory; "
-                            "rebuild against libcurl with OpenSSL");
-#else
-        /* Older libcurl: the file replaces the bundle, CAPATH still applies. */
-        curl_easy_setopt(h, CURLOPT_CAINFO, o->cafile ? o->cafile : sys);
+        in_memory = curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob) == CURLE_OK;
 #endif
+        /* Without blobs (old libcurl, some TLS backends) the file replaces
+         * the bundle; the CAPATH directory still holds the system store. */
+        if (!in_memory)
+            curl_easy_setopt(h, CURLOPT_CAINFO, o->cafile ? o->cafile : sys);
     }
     free(pem);
     return st;
@@ -495,8 +507,11 @@ static nt_status describe(const struct fetch_xfer *x, CURLcode rc, const char *e
     case CURLE_OPERATION_TIMEDOUT:
         describe_timeout(x, cause, cap);
         break;
-    case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
+        snprintf(cause, cap, "the CA certificates could not be loaded (%s); check that the "
+                 "--cacert file holds PEM certificates", detail(rc, errbuf));
+        break;
+    case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_ISSUER_ERROR:
         snprintf(cause, cap, "the server's TLS certificate is not trusted (%s); if it is "
                  "signed by your own CA, pass that CA with --cacert FILE", detail(rc, errbuf));

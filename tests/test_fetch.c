@@ -337,6 +337,28 @@ static void test_cafile_unreadable(void)
     CHECK_CONTAINS(r.err.msg, missing);
 }
 
+/* An empty file and a file that is no PEM at all. */
+static void test_cafile_not_pem(void)
+{
+    struct fetch_opts o = opts();
+    struct result r = { 0 }, r2 = { 0 };
+    char path[1200];
+    FILE *f;
+
+    srvfile(path, sizeof path, "empty.pem");
+    CHECK((f = fopen(path, "w")) != NULL && fclose(f) == 0);
+    o.cafile = path;
+    fetch_path(1, "/ok.zip", &o, &r);
+    CHECK_EQ_INT(r.st, NT_E_USAGE);
+    CHECK_CONTAINS(r.err.msg, "holds no PEM certificate");
+    CHECK_CONTAINS(r.err.msg, path);
+
+    srvfile(path, sizeof path, "ok.bin");
+    fetch_path(1, "/ok.zip", &o, &r2);
+    CHECK_EQ_INT(r2.st, NT_E_USAGE);
+    CHECK_CONTAINS(r2.err.msg, "holds no PEM certificate");
+}
+
 static void test_404(void)
 {
     struct fetch_opts o = opts();
@@ -651,6 +673,7 @@ int main(void)
     RUN(test_https_cafile);
     RUN(test_https_cafile_keeps_system_store);
     RUN(test_cafile_unreadable);
+    RUN(test_cafile_not_pem);
     RUN(test_404);
     RUN(test_500);
     RUN(test_redirects);
