@@ -443,6 +443,7 @@ static void test_too_large_declared(void)
     o.max_bytes = LIMIT_BYTES;
     fetch_path(0, "/big", &o, &r);
     expect_fail(&r, NT_E_DOWNLOAD, "too large (over the 1048576 byte limit");
+    CHECK_EQ_INT(r.calls, 0);  /* refused on Content-Length, before any body */
 }
 
 static void test_too_large_streamed(void)
