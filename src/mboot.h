@@ -70,6 +70,13 @@ struct mboot_host {
 /* Framing: build a command report (ID 1) of MBOOT_REPORT_LEN bytes, zero
  * padded. Returns the framed length (4 + packet) or 0 if it does not fit. */
 size_t mboot_encode_command(uint8_t *report, size_t cap, const struct mboot_packet *pkt);
+/* Framing of one DATA_OUT report (ID 2) carrying n payload bytes, zero padded
+ * to MBOOT_REPORT_LEN (or cap if smaller). Returns 4 + n, or 0 if it does not fit. */
+size_t mboot_encode_data(uint8_t *report, size_t cap, const uint8_t *data, size_t n);
+/* Parse a bare command/response packet (no HID framing): tag, flags,
+ * reserved (ignored), parameter count, little-endian parameters. */
+nt_status mboot_decode_packet(const uint8_t *packet, size_t len, struct mboot_packet *pkt,
+                              struct nt_err *err);
 /* Parse a response packet from a CMD_IN report. NT_E_PROTOCOL on a bad
  * report ID, length field or parameter count. A zero-length report decodes
  * as tag 0 with *is_abort = true. */
