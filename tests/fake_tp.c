@@ -61,8 +61,10 @@ static nt_status fake_read(struct tp_dev *dev, uint8_t *buf, size_t cap, size_t 
     f->last_read_cap = cap;
     if (timeout_ms == 0)
         f->polls++;
-    else
+    else {
         f->reads++;
+        f->last_read_timeout_ms = timeout_ms;
+    }
     if (f->in_head == f->in_count && f->empty_read == NT_E_DISCONNECT)
         return nt_err_set(err, NT_E_DISCONNECT, "fake: device left");
     if (f->in_head == f->in_count || (timeout_ms == 0 && f->poll_blind)) {

@@ -42,6 +42,7 @@ struct fake_tp {
     /* Counters for assertions. */
     unsigned reads, polls, read_timeouts, write_timeouts, closed;
     size_t last_read_cap;
+    int last_read_timeout_ms; /* of the last read with a non-zero timeout */
 };
 
 struct fake_tp *fake_tp_new(enum tp_kind kind, size_t in_max, size_t out_max);
