@@ -74,7 +74,7 @@ struct tp_dev *tp_trace_wrap(struct tp_dev *inner, FILE *file, int64_t start_us)
         return inner;
     t = calloc(1, sizeof *t);
     if (!t)
-        return NULL;
+        return NULL; /* inner stays open and the caller's */
     t->base.ops = &trace_ops;
     t->base.info = inner->info;
     t->base.in_report_max = inner->in_report_max;
