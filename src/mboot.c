@@ -484,6 +484,8 @@ nt_status mboot_write_memory(struct mboot_host *h, uint32_t addr, const uint8_t 
         return nt_err_set(err, NT_E_INTERNAL,
                           "write-memory of %zu bytes is impossible: the length must be 1 byte "
                           "to 4 GiB", len);
+    if (h->abort_req && *h->abort_req)
+        return nt_err_set(err, NT_E_INTERRUPTED, "write-memory stopped on request before it began");
     st = mboot_packet_size(h, &chunk, err);
     if (st == NT_OK)
         st = mboot_transact(h, what, &cmd, MBOOT_RSP_GENERIC, mboot_ms(h, MBOOT_ANSWER_TIMEOUT_MS),

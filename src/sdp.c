@@ -2,7 +2,9 @@
  * the commands nt_flash needs to load the RAM flashloader and start it. */
 #include "sdp.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "bytes.h"
@@ -18,6 +20,7 @@
 #define SDP_STATUS_REPORT_ID 4
 #define SDP_CMD_REPORT_ID 1
 #define SDP_DATA_REPORT_ID 2
+#define SDP_WORD_REPORT_MIN_LEN 5  /* report ID + one 32-bit word */
 
 /* Stale reports: a short read timeout is enough because the backend queues
  * IN reports; the count bound stops a babbling device from hanging us. */
@@ -97,7 +100,7 @@ static nt_status sdp_read_word(struct sdp_host *h, const char *what, uint8_t wan
     nt_status st = tp_read(h->dev, buf, sizeof buf, &len, timeout_ms, err);
     if (st != NT_OK)
         return st;
-    if (len < 5 || buf[0] != want_id)
+    if (len < SDP_WORD_REPORT_MIN_LEN || buf[0] != want_id)
         return nt_err_set(err, NT_E_PROTOCOL,
                           "the ROM answered %s with report %u of %zu bytes instead of report %u: "
                           "replug the module and try again",
@@ -122,30 +125,51 @@ static nt_status sdp_read_hab(struct sdp_host *h, const char *what, int timeout_
     return NT_OK;
 }
 
-static nt_status sdp_answer_error(struct nt_err *err, nt_status st, const char *what)
+/* The two-report answer of ERROR_STATUS and WRITE_FILE: rpt 3 (HAB), rpt 4 (status). */
+static nt_status sdp_read_answer(struct sdp_host *h, const char *what, uint32_t *hab,
+                                 uint32_t *status, struct nt_err *err)
 {
+    int ms = sdp_ms(h, SDP_ANSWER_TIMEOUT_MS);
+    nt_status st = sdp_read_hab(h, what, ms, hab, err);
+
+    if (st == NT_OK)
+        st = sdp_read_word(h, what, SDP_STATUS_REPORT_ID, ms, status, err);
     if (st == NT_E_TIMEOUT)
         return nt_err_set(err, NT_E_TIMEOUT,
                           "the ROM did not answer %s: replug the module in bootloader mode and "
                           "try again", what);
-    return SDP_PREFIXED(st, err, "waiting for the ROM's answer to %s", what);
+    if (st == NT_E_DISCONNECT)
+        return SDP_PREFIXED(st, err, "waiting for the ROM's answer to %s", what);
+    return st;
+}
+
+static nt_status sdp_status_error(struct nt_err *err, uint32_t word, const char *fmt, ...)
+    NT_PRINTF(3, 4);
+
+/* NT_E_STATUS carrying the ROM's rpt 4 word. */
+static nt_status sdp_status_error(struct nt_err *err, uint32_t word, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->status = NT_E_STATUS;
+        err->device_status = word;
+    }
+    return NT_E_STATUS;
 }
 
 nt_status sdp_error_status(struct sdp_host *h, uint32_t *hab, uint32_t *status, struct nt_err *err)
 {
     static const char what[] = "ERROR_STATUS";
     uint32_t hab_word = 0, status_word = 0;
-    int ms = sdp_ms(h, SDP_ANSWER_TIMEOUT_MS);
     nt_status st = sdp_send_command(h, what, SDP_ERROR_STATUS, 0, 0, err);
 
-    if (st == NT_OK)
-        st = sdp_read_hab(h, what, ms, &hab_word, err);
     /* The rpt 4 word differs between parts and situations: read it so the
      * stream stays in step, but do not judge it (§2.4). */
     if (st == NT_OK)
-        st = sdp_read_word(h, what, SDP_STATUS_REPORT_ID, ms, &status_word, err);
-    if (st == NT_E_TIMEOUT || st == NT_E_DISCONNECT)
-        return sdp_answer_error(err, st, what);
+        st = sdp_read_answer(h, what, &hab_word, &status_word, err);
     if (st != NT_OK)
         return st;
     if (hab)
@@ -183,7 +207,6 @@ nt_status sdp_write_file(struct sdp_host *h, uint32_t addr, const uint8_t *data,
 {
     static const char what[] = "WRITE_FILE";
     uint32_t hab = 0, status = 0;
-    int ms = sdp_ms(h, SDP_ANSWER_TIMEOUT_MS);
     nt_status st;
 
     if (len == 0 || len > UINT32_MAX)
@@ -194,22 +217,14 @@ nt_status sdp_write_file(struct sdp_host *h, uint32_t addr, const uint8_t *data,
     if (st == NT_OK)
         st = sdp_send_data(h, data, len, progress, user, err);
     if (st == NT_OK)
-        st = sdp_read_hab(h, what, ms, &hab, err);
-    if (st == NT_OK)
-        st = sdp_read_word(h, what, SDP_STATUS_REPORT_ID, ms, &status, err);
-    if (st == NT_E_TIMEOUT || st == NT_E_DISCONNECT)
-        return sdp_answer_error(err, st, what);
-    if (st != NT_OK)
-        return st;
-    if (status != SDP_WRITE_FILE_OK) {
-        nt_err_set(err, NT_E_STATUS,
-                   "the ROM refused WRITE_FILE of %zu bytes to 0x%08X with status 0x%08X "
-                   "(expected 0x%08X): check the load address and size of the flashloader",
-                   len, (unsigned)addr, (unsigned)status, (unsigned)SDP_WRITE_FILE_OK);
-        err->device_status = status;
-        return NT_E_STATUS;
-    }
-    return NT_OK;
+        st = sdp_read_answer(h, what, &hab, &status, err);
+    if (st == NT_OK && status != SDP_WRITE_FILE_OK)
+        return sdp_status_error(err, status,
+                                "the ROM refused WRITE_FILE of %zu bytes to 0x%08X with status "
+                                "0x%08X (expected 0x%08X): check the load address and size of "
+                                "the flashloader", len, (unsigned)addr, (unsigned)status,
+                                (unsigned)SDP_WRITE_FILE_OK);
+    return st;
 }
 
 /* After JUMP_ADDRESS, silence and disconnect both mean the ROM jumped
@@ -245,10 +260,8 @@ nt_status sdp_jump(struct sdp_host *h, uint32_t addr, struct nt_err *err)
     }
     if (st != NT_OK)
         return st;
-    nt_err_set(err, NT_E_STATUS,
-               "the ROM refused to jump to 0x%08X with status 0x%08X: the flashloader image "
-               "or its IVT is not valid at that address",
-               (unsigned)addr, (unsigned)word);
-    err->device_status = word;
-    return NT_E_STATUS;
+    return sdp_status_error(err, word,
+                            "the ROM refused to jump to 0x%08X with status 0x%08X: the "
+                            "flashloader image or its IVT is not valid at that address",
+                            (unsigned)addr, (unsigned)word);
 }

@@ -727,6 +727,21 @@ static void test_host_abort(void)
     fake_tp_free(f);
 }
 
+static void test_host_abort_before_start(void)
+{
+    struct model m = { .max_packet = 1012 };
+    struct fake_tp *f = model_loader(&m);
+    struct mboot_host h = host(f);
+    struct nt_err err = { 0 };
+    volatile int stop = 1;
+    uint8_t img[16] = { 0 };
+    h.abort_req = &stop;
+    CHECK_EQ_INT(mboot_write_memory(&h, 0x60001000, img, sizeof img, 0, NULL, NULL, &err),
+                 NT_E_INTERRUPTED);
+    CHECK_EQ_INT(f->nout, 0);
+    fake_tp_free(f);
+}
+
 static void test_reset_answered_m13(void)
 {
     struct canned c = { "03 00 0C 00 A0 00 00 02 00 00 00 00 0B 00 00 00", 0 };
@@ -902,6 +917,7 @@ int main(void)
     RUN(test_command_silent_device);
     RUN(test_write_no_final_answer);
     RUN(test_host_abort);
+    RUN(test_host_abort_before_start);
     RUN(test_reset_answered_m13);
     RUN(test_reset_without_answer);
     RUN(test_reset_disconnect);

@@ -200,6 +200,27 @@ static void test_write_file_reports(void)
     fake_tp_free(f);
 }
 
+static nt_status refuse_second_data(struct fake_tp *f, const uint8_t *r, size_t len, void *user)
+{
+    (void)len;
+    (void)user;
+    return r[0] == 2 && f->nout == 2 ? NT_E_TIMEOUT : NT_OK;
+}
+
+static void test_write_file_data_timeout(void)
+{
+    struct fake_tp *f = rom();
+    struct sdp_host h = host(f);
+    struct nt_err err = { 0 };
+    uint8_t img[3000] = { 0 };
+    f->on_write = refuse_second_data;
+    CHECK_EQ_INT(sdp_write_file(&h, 0x20001C00, img, sizeof img, NULL, NULL, &err), NT_E_TIMEOUT);
+    CHECK_CONTAINS(err.msg, "sending WRITE_FILE data at offset 1024 of 3000");
+    CHECK_EQ_INT(f->nout, 2);
+    CHECK_EQ_INT(f->reads, 0); /* no answer awaited after a failed send */
+    fake_tp_free(f);
+}
+
 static void test_write_file_refused(void)
 {
     struct fake_tp *f = rom();
@@ -276,6 +297,7 @@ int main(void)
     RUN(test_drain_stale);
     RUN(test_drain_bounded);
     RUN(test_write_file_reports);
+    RUN(test_write_file_data_timeout);
     RUN(test_write_file_refused);
     RUN(test_jump_silence);
     RUN(test_jump_disconnect);
