@@ -20,6 +20,7 @@
 /* The backend queues IN reports, so a poll with timeout 0 is cheap; the
  * bound only stops a device that never stops talking (§6 item 1). */
 #define MBOOT_DRAIN_MAX_REPORTS 64
+#define MBOOT_DRAIN_AFTER_OPEN_POLL_MS 20
 
 /* The flashloader arms its OUT endpoint as soon as it waits for a command. */
 #define MBOOT_CMD_OUT_TIMEOUT_MS 2000
@@ -128,27 +129,18 @@ nt_status mboot_decode_response(const uint8_t *report, size_t len, struct mboot_
     return mboot_decode_packet(report + MBOOT_FRAME_HDR_LEN, plen, pkt, err);
 }
 
+/* After opening, stale reports may still be on their way from the device
+ * (the backend's IN transfer was only just submitted): poll a little. Before
+ * each command the queue is current, so a zero-timeout poll is enough. */
+static nt_status drain(struct mboot_host *h, int poll_ms, unsigned *dropped, struct nt_err *err)
+{
+    nt_status st = tp_drain(h->dev, poll_ms, MBOOT_DRAIN_MAX_REPORTS, dropped, err);
+    return st == NT_OK ? NT_OK : MBOOT_PREFIXED(st, err, "draining stale flashloader reports");
+}
+
 nt_status mboot_drain(struct mboot_host *h, unsigned *dropped, struct nt_err *err)
 {
-    uint8_t buf[MBOOT_REPORT_LEN];
-    unsigned n = 0;
-
-    for (;;) {
-        size_t len = 0;
-        nt_status st = tp_read(h->dev, buf, sizeof buf, &len, 0, err);
-        if (st == NT_E_TIMEOUT)
-            break;
-        if (st != NT_OK)
-            return MBOOT_PREFIXED(st, err, "draining stale flashloader reports");
-        if (++n >= MBOOT_DRAIN_MAX_REPORTS)
-            return nt_err_set(err, NT_E_PROTOCOL,
-                              "the flashloader keeps sending reports (%u unread before a "
-                              "command): replug the module and try again", n);
-    }
-    nt_err_clear(err);
-    if (dropped)
-        *dropped = n;
-    return NT_OK;
+    return drain(h, MBOOT_DRAIN_AFTER_OPEN_POLL_MS, dropped, err);
 }
 
 static nt_status mboot_status_error(struct nt_err *err, const char *what, uint32_t status)
@@ -236,7 +228,7 @@ static nt_status mboot_send_command(struct mboot_host *h, const char *what,
     nt_status st;
 
     /* Anything still queued is the answer to an older exchange (§6 item 1). */
-    st = mboot_drain(h, NULL, err);
+    st = drain(h, 0, NULL, err);
     if (st != NT_OK)
         return st;
     if (mboot_encode_command(report, sizeof report, cmd) == 0)

@@ -58,25 +58,8 @@ void sdp_encode_command(uint8_t out[SDP_CMD_REPORT_LEN], uint16_t type, uint32_t
 
 nt_status sdp_drain(struct sdp_host *h, unsigned *dropped, struct nt_err *err)
 {
-    uint8_t buf[SDP_IN_CAP];
-    unsigned n = 0;
-
-    for (;;) {
-        size_t len = 0;
-        nt_status st = tp_read(h->dev, buf, sizeof buf, &len, SDP_DRAIN_POLL_MS, err);
-        if (st == NT_E_TIMEOUT)
-            break;
-        if (st != NT_OK)
-            return SDP_PREFIXED(st, err, "draining stale ROM reports");
-        if (++n >= SDP_DRAIN_MAX_REPORTS)
-            return nt_err_set(err, NT_E_PROTOCOL,
-                              "the ROM keeps sending reports (%u unread after opening it): "
-                              "unplug the module and try again", n);
-    }
-    nt_err_clear(err);
-    if (dropped)
-        *dropped = n;
-    return NT_OK;
+    nt_status st = tp_drain(h->dev, SDP_DRAIN_POLL_MS, SDP_DRAIN_MAX_REPORTS, dropped, err);
+    return st == NT_OK ? NT_OK : SDP_PREFIXED(st, err, "draining stale ROM reports");
 }
 
 static nt_status sdp_send_command(struct sdp_host *h, const char *what, uint16_t type,
