@@ -79,7 +79,6 @@ good no-version distingNT_v1_5_2.zip 1.5.2
 good no-version firmware.zip unknown
 good no-manifest distingNT_2.3.4.zip 2.3.4
 good no-app-firmware noapp.zip 3.0.0
-grep -q 'layout=legacy' out || true
 run -n legacy.zip
 grep -q 'flashloader: flash/ivt_flashloader_user.bin size=85007 .* load=0x20001e00 entry=0x200153ed layout=legacy$' out ||
     fail "legacy: flashloader line: $(cat out)"
