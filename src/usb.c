@@ -17,7 +17,9 @@
 #define USB_POLL_INTERVAL_MS 200
 /* USB hubs chain at most 7 tiers (USB 2.0 §4.1.1), so 7 port numbers. */
 #define USB_PORT_DEPTH_MAX 7
-#define USB_SYSFS_ROOT "/dev/bus/usb"
+#define USB_USBFS_ROOT "/dev/bus/usb"
+/* Present whenever the kernel has USB support, even with nothing attached. */
+#define USB_SYSFS_BUS "/sys/bus/usb"
 
 /* The two devices nt_flash flashes (protocol.md §1), then other NXP ROMs and
  * bootloaders that --list names but nt_flash leaves alone (IDs from SPSDK's
@@ -326,26 +328,37 @@ static const struct tp_bus_ops usb_bus_ops = {
     .destroy = usb_destroy,
 };
 
+static nt_status no_usb_error(struct nt_err *err)
+{
+    return nt_err_set(err, NT_E_UNSUPPORTED,
+                      "this machine has no USB subsystem (" USB_SYSFS_BUS " does not exist), so "
+                      "no module can be found; run nt_flash on a computer with USB, or try it "
+                      "with --simulate");
+}
+
 static nt_status init_error(int rc, struct nt_err *err)
 {
     struct stat sb;
 
-    if (stat(USB_SYSFS_ROOT, &sb) != 0)
-        return nt_err_set(err, NT_E_UNSUPPORTED,
-                          "this machine has no USB subsystem (" USB_SYSFS_ROOT " does not exist), "
-                          "so no module can be found; run nt_flash on a computer with USB, or "
-                          "try it with --simulate");
+    if (stat(USB_SYSFS_BUS, &sb) != 0)
+        return no_usb_error(err);
     return nt_err_set(err, NT_E_UNSUPPORTED,
                       "USB is not usable on this machine (libusb could not start: %s); check "
-                      "that usbfs is available at " USB_SYSFS_ROOT, libusb_strerror(rc));
+                      "that usbfs is available at " USB_USBFS_ROOT, libusb_strerror(rc));
 }
 
 nt_status usb_bus_new(struct tp_bus **out, struct nt_err *err)
 {
-    struct usb_bus *bus = calloc(1, sizeof *bus);
+    struct usb_bus *bus;
+    struct stat sb;
     int rc;
 
     *out = NULL;
+    /* libusb 1.0.26 starts even without USB (it assumes devtmpfs), so ask
+     * the kernel: the plain sentence beats an empty device list. */
+    if (stat(USB_SYSFS_BUS, &sb) != 0)
+        return no_usb_error(err);
+    bus = calloc(1, sizeof *bus);
     if (!bus)
         return nt_err_set(err, NT_E_NOMEM, "out of memory creating the USB bus");
     bus->base.ops = &usb_bus_ops;
