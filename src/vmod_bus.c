@@ -1,0 +1,334 @@
+/* The virtual bus: tp_bus/tp_dev (transport.h) on top of vmod engines. It
+ * maps modelled time to wall time (wall seconds = modelled seconds x speed;
+ * speed 0 = every modelled wait passes at once), turns presence changes into
+ * ARRIVED/LEFT events, and writes dump= and stats= when destroyed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "clock.h"
+#include "vmod_int.h"
+
+#define VBUS_MAX_MODULES 8
+#define VBUS_EVENT_CAP 64
+#define VBUS_SETTLE_MAX_STEPS 100000
+#define US_PER_S 1e6
+#define US_PER_MS 1000
+#define VBUS_SPEED_MBPS 480
+
+struct vbus {
+    struct tp_bus base;
+    struct vmod_config cfg;
+    unsigned n;
+    struct vmod_engine *eng[VBUS_MAX_MODULES];
+    unsigned seen_epoch[VBUS_MAX_MODULES];
+    int seen_presence[VBUS_MAX_MODULES];
+    struct tp_event ev[VBUS_EVENT_CAP];
+    size_t ev_len;
+    int64_t wall0_us;
+};
+
+struct vdev {
+    struct tp_dev base;
+    struct vbus *bus;
+    unsigned idx;
+    unsigned epoch;
+};
+
+static void devinfo(unsigned idx, int kind, struct tp_devinfo *d)
+{
+    memset(d, 0, sizeof *d);
+    d->kind = (enum tp_kind)kind;
+    snprintf(d->port, sizeof d->port, "sim-%u", idx + 1);
+    d->vid = kind == TP_KIND_SDP ? TP_ROM_VID : TP_FLASHLOADER_VID;
+    d->pid = kind == TP_KIND_SDP ? TP_ROM_PID : TP_FLASHLOADER_PID;
+    d->speed_mbps = VBUS_SPEED_MBPS;
+    snprintf(d->desc, sizeof d->desc, "%s",
+             kind == TP_KIND_SDP ? "SE Blank RT Family (virtual)" : "USB COMPOSITE DEVICE (virtual)");
+}
+
+static void push_event(struct vbus *b, enum tp_event_type type, unsigned idx, int kind)
+{
+    if (b->ev_len == VBUS_EVENT_CAP)
+        return;   /* nobody is listening; scan() still tells the truth */
+    b->ev[b->ev_len].type = type;
+    devinfo(idx, kind, &b->ev[b->ev_len].dev);
+    b->ev_len++;
+}
+
+static void collect_events(struct vbus *b)
+{
+    for (unsigned i = 0; i < b->n; i++) {
+        const struct vmod_engine *e = b->eng[i];
+        if (e->epoch == b->seen_epoch[i])
+            continue;
+        if (b->seen_presence[i] >= 0)
+            push_event(b, TP_EV_LEFT, i, b->seen_presence[i]);
+        if (e->presence >= 0)
+            push_event(b, TP_EV_ARRIVED, i, e->presence);
+        b->seen_epoch[i] = e->epoch;
+        b->seen_presence[i] = e->presence;
+    }
+}
+
+/* Bring every engine's modelled time up to the wall clock. */
+static void sync(struct vbus *b)
+{
+    if (b->cfg.speed > 0) {
+        double target = (double)(clock_now_us() - b->wall0_us) / US_PER_S / b->cfg.speed;
+        for (unsigned i = 0; i < b->n; i++)
+            if (target > b->eng[i]->now)
+                vmod_engine_advance(b->eng[i], target - b->eng[i]->now);
+    } else {
+        for (unsigned i = 0; i < b->n; i++) {
+            double nc;
+            for (int k = 0; k < VBUS_SETTLE_MAX_STEPS && (nc = vmod_engine_next_change(b->eng[i])) >= 0; k++)
+                vmod_engine_advance(b->eng[i], nc);
+        }
+    }
+    collect_events(b);
+}
+
+/* Sleep until the next modelled change (of one engine, or of any when idx <
+ * 0) or the deadline. NT_E_TIMEOUT once the deadline has passed. */
+static nt_status wait_step(struct vbus *b, int idx, int64_t deadline_us)
+{
+    int64_t now = clock_now_us();
+    if (b->cfg.speed <= 0 || now >= deadline_us)
+        return NT_E_TIMEOUT;
+    double best = -1;
+    for (unsigned i = 0; i < b->n; i++) {
+        if (idx >= 0 && (unsigned)idx != i)
+            continue;
+        double nc = vmod_engine_next_change(b->eng[i]);
+        if (nc >= 0 && (best < 0 || nc < best))
+            best = nc;
+    }
+    int64_t wake = deadline_us;
+    if (best >= 0 && now + (int64_t)(best * b->cfg.speed * US_PER_S) + 1 < deadline_us)
+        wake = now + (int64_t)(best * b->cfg.speed * US_PER_S) + 1;
+    clock_sleep_us(wake - now, NULL);
+    return NT_OK;
+}
+
+static nt_status bus_scan(struct tp_bus *bus, struct tp_devinfo *out, size_t max, size_t *count,
+                          struct nt_err *err)
+{
+    (void)err;
+    struct vbus *b = (struct vbus *)bus;
+    sync(b);
+    size_t n = 0;
+    for (unsigned i = 0; i < b->n; i++) {
+        if (b->eng[i]->presence < 0)
+            continue;
+        if (n < max)
+            devinfo(i, b->eng[i]->presence, &out[n]);
+        n++;
+    }
+    *count = n;
+    return NT_OK;
+}
+
+static nt_status bus_next_event(struct tp_bus *bus, int timeout_ms, struct tp_event *ev, struct nt_err *err)
+{
+    struct vbus *b = (struct vbus *)bus;
+    int64_t deadline = clock_now_us() + (int64_t)(timeout_ms > 0 ? timeout_ms : 0) * US_PER_MS;
+    for (;;) {
+        sync(b);
+        if (b->ev_len) {
+            *ev = b->ev[0];
+            memmove(b->ev, b->ev + 1, (b->ev_len - 1) * sizeof *b->ev);
+            b->ev_len--;
+            return NT_OK;
+        }
+        if (wait_step(b, -1, deadline) != NT_OK)
+            return nt_err_set(err, NT_E_TIMEOUT, "no virtual module arrived or left within %d ms", timeout_ms);
+    }
+}
+
+static const struct tp_dev_ops VDEV_OPS;
+
+static nt_status bus_open(struct tp_bus *bus, const struct tp_devinfo *id, struct tp_dev **out,
+                          struct nt_err *err)
+{
+    struct vbus *b = (struct vbus *)bus;
+    sync(b);
+    for (unsigned i = 0; i < b->n; i++) {
+        struct tp_devinfo info;
+        devinfo(i, (int)id->kind, &info);
+        if (strcmp(info.port, id->port))
+            continue;
+        if (b->eng[i]->presence != (int)id->kind)
+            break;
+        struct vdev *d = calloc(1, sizeof *d);
+        if (!d)
+            return nt_err_set(err, NT_E_NOMEM, "cannot allocate a virtual device handle");
+        d->base.ops = &VDEV_OPS;
+        d->base.info = info;
+        d->base.in_report_max = id->kind == TP_KIND_SDP ? VMOD_ROM_STATUS_LEN : VMOD_FL_REPORT_LEN;
+        d->base.out_report_max = id->kind == TP_KIND_SDP ? VMOD_ROM_OUT_MAX : VMOD_FL_REPORT_LEN;
+        d->bus = b;
+        d->idx = i;
+        d->epoch = b->eng[i]->epoch;
+        *out = &d->base;
+        return NT_OK;
+    }
+    return nt_err_set(err, NT_E_DISCONNECT,
+                      "virtual module %s is not attached as %s: scan the bus again and open what it lists",
+                      id->port, tp_kind_name(id->kind));
+}
+
+static nt_status gone(struct vdev *d, struct nt_err *err)
+{
+    return nt_err_set(err, NT_E_DISCONNECT, "virtual module %s (%s) left the bus", d->base.info.port,
+                      tp_kind_name(d->base.info.kind));
+}
+
+static nt_status dev_write(struct tp_dev *dev, const uint8_t *report, size_t len, int timeout_ms,
+                           struct nt_err *err)
+{
+    struct vdev *d = (struct vdev *)dev;
+    struct vmod_engine *e = d->bus->eng[d->idx];
+    int64_t deadline = clock_now_us() + (int64_t)(timeout_ms > 0 ? timeout_ms : 0) * US_PER_MS;
+    if (len == 0 || len > dev->out_report_max)
+        return nt_err_set(err, NT_E_IO, "OUT report of %zu bytes does not fit %s (1..%zu bytes)", len,
+                          dev->info.port, dev->out_report_max);
+    for (;;) {
+        sync(d->bus);
+        if (e->epoch != d->epoch)
+            return gone(d, err);
+        nt_status st = vmod_engine_out(e, report, len);
+        if (st == NT_OK)
+            return NT_OK;
+        if (st != NT_E_TIMEOUT)
+            return gone(d, err);
+        if (wait_step(d->bus, (int)d->idx, deadline) != NT_OK)
+            return nt_err_set(err, NT_E_TIMEOUT,
+                              "virtual module %s did not take the OUT report within %d ms (busy, hung, "
+                              "or an IN report is waiting to be read)",
+                              dev->info.port, timeout_ms);
+    }
+}
+
+static nt_status dev_read(struct tp_dev *dev, uint8_t *buf, size_t cap, size_t *len, int timeout_ms,
+                          struct nt_err *err)
+{
+    struct vdev *d = (struct vdev *)dev;
+    struct vmod_engine *e = d->bus->eng[d->idx];
+    int64_t deadline = clock_now_us() + (int64_t)(timeout_ms > 0 ? timeout_ms : 0) * US_PER_MS;
+    for (;;) {
+        sync(d->bus);
+        if (e->epoch != d->epoch)
+            return gone(d, err);
+        if (e->q_len && e->q[0].ready_at <= e->now + 1e-9 && e->q[0].len > cap)
+            return nt_err_set(err, NT_E_IO, "IN report of %zu bytes from %s overflows a %zu-byte buffer",
+                              e->q[0].len, dev->info.port, cap);
+        if (vmod_engine_in(e, buf, cap, len)) {
+            collect_events(d->bus);
+            return NT_OK;
+        }
+        if (wait_step(d->bus, (int)d->idx, deadline) != NT_OK)
+            return nt_err_set(err, NT_E_TIMEOUT, "no IN report from virtual module %s within %d ms",
+                              dev->info.port, timeout_ms);
+    }
+}
+
+static void dev_close(struct tp_dev *dev)
+{
+    struct vdev *d = (struct vdev *)dev;
+    struct vmod_engine *e = d->bus->eng[d->idx];
+    /* A jumping ROM or resetting flashloader does not wait for a host that
+     * has stopped listening. */
+    if (e->epoch == d->epoch && e->leave_on_drain)
+        vmod__leave(e);
+    free(d);
+}
+
+static const struct tp_dev_ops VDEV_OPS = { dev_write, dev_read, dev_close };
+
+static void write_dump(const struct vbus *b)
+{
+    FILE *f = fopen(b->cfg.dump_path, "wb");
+    if (!f)
+        return;
+    const struct vmod_nor *n = &b->eng[0]->nor;
+    fwrite(n->mem, 1, (size_t)n->high_water, f);
+    fclose(f);
+}
+
+static void write_stats(const struct vbus *b)
+{
+    double busy = 0, out = 0, in = 0, rout = 0, rin = 0;
+    for (unsigned i = 0; i < b->n; i++) {
+        const struct vmod_engine *e = b->eng[i];
+        busy += e->busy_total;
+        out += (double)e->bytes_out;
+        in += (double)e->bytes_in;
+        rout += (double)e->reports_out;
+        rin += (double)e->reports_in;
+    }
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return;
+    cJSON_AddNumberToObject(o, "device_busy_s", busy);
+    cJSON_AddNumberToObject(o, "bytes_out", out);
+    cJSON_AddNumberToObject(o, "bytes_in", in);
+    cJSON_AddNumberToObject(o, "reports_out", rout);
+    cJSON_AddNumberToObject(o, "reports_in", rin);
+    cJSON_AddNumberToObject(o, "modules", b->n);
+    cJSON_AddNumberToObject(o, "flash_high_water", (double)b->eng[0]->nor.high_water);
+    char *text = cJSON_Print(o);
+    FILE *f = text ? fopen(b->cfg.stats_path, "w") : NULL;
+    if (f) {
+        fprintf(f, "%s\n", text);
+        fclose(f);
+    }
+    cJSON_free(text);
+    cJSON_Delete(o);
+}
+
+static void bus_destroy(struct tp_bus *bus)
+{
+    struct vbus *b = (struct vbus *)bus;
+    if (!b)
+        return;
+    /* Errors here have no caller to go to (destroy returns nothing); a missing
+     * dump or stats file is what the user then sees. */
+    if (b->cfg.dump_path[0] && b->n)
+        write_dump(b);
+    if (b->cfg.stats_path[0] && b->n)
+        write_stats(b);
+    for (unsigned i = 0; i < b->n; i++)
+        vmod_engine_free(b->eng[i]);
+    free(b);
+}
+
+static const struct tp_bus_ops VBUS_OPS = { bus_scan, bus_next_event, bus_open, bus_destroy };
+
+nt_status vmod_bus_new(const struct vmod_config *cfg, struct tp_bus **out, struct nt_err *err)
+{
+    if (cfg->modules < 1 || cfg->modules > VBUS_MAX_MODULES)
+        return nt_err_set(err, NT_E_USAGE, "invalid --simulate key 'modules': %u is not 1..8", cfg->modules);
+    struct vbus *b = calloc(1, sizeof *b);
+    if (!b)
+        return nt_err_set(err, NT_E_NOMEM, "cannot allocate the virtual bus");
+    b->base.ops = &VBUS_OPS;
+    b->cfg = *cfg;
+    for (unsigned i = 0; i < cfg->modules; i++) {
+        nt_status st = vmod_engine_new(cfg, i, &b->eng[i], err);
+        if (st != NT_OK) {
+            b->cfg.dump_path[0] = b->cfg.stats_path[0] = '\0';
+            bus_destroy(&b->base);
+            return st;
+        }
+        b->n++;
+        /* Modules attached at start are there already: no ARRIVED for them. */
+        b->seen_epoch[i] = b->eng[i]->epoch;
+        b->seen_presence[i] = b->eng[i]->presence;
+    }
+    b->wall0_us = clock_now_us();
+    *out = &b->base;
+    return NT_OK;
+}

@@ -1,0 +1,262 @@
+/* The device-level engine of the virtual Disting NT: one module's presence on
+ * USB (ROM, flashloader, or off the bus), its IN report queue, modelled time
+ * and counters. The ROM and flashloader protocol parts plug in below. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmod_int.h"
+
+/* Modelled times are compared with this slack so float sums meet their targets. */
+#define TIME_EPS_S 1e-9
+#define STALE_QUEUE_CAP 8
+
+static const struct {
+    uint32_t start, size;
+} RAM_MAP[VMOD_RAM_REGIONS] = {
+    { 0x00000000u, 128u * 1024 },   /* ITCM */
+    { 0x20000000u, 128u * 1024 },   /* DTCM */
+    { 0x20200000u, 256u * 1024 },   /* OCRAM */
+};
+
+/* The flashloader's own code, data and stack (property 0x0C). */
+#define FL_RESERVED_START 0x20000000u
+#define FL_RESERVED_END 0x2001FFFFu
+
+uint8_t *vmod__ram_ptr(struct vmod_engine *e, uint32_t addr, uint32_t len)
+{
+    for (int i = 0; i < VMOD_RAM_REGIONS; i++) {
+        const struct vmod_ram *r = &e->ram[i];
+        if (addr >= r->start && addr - r->start < r->size && len <= r->size - (addr - r->start))
+            return r->mem + (addr - r->start);
+    }
+    return NULL;
+}
+
+bool vmod__in_reserved(uint32_t addr, uint32_t len)
+{
+    uint64_t end = (uint64_t)addr + (len ? len : 1) - 1;
+    return addr <= FL_RESERVED_END && end >= FL_RESERVED_START;
+}
+
+bool vmod__queue(struct vmod_engine *e, const uint8_t *data, size_t len, double ready_at)
+{
+    if (e->q_len == e->q_cap) {
+        size_t cap = e->q_cap ? e->q_cap * 2 : STALE_QUEUE_CAP;
+        struct vmod_inrep *q = realloc(e->q, cap * sizeof *q);
+        if (!q)
+            return false;
+        e->q = q;
+        e->q_cap = cap;
+    }
+    struct vmod_inrep *r = &e->q[e->q_len++];
+    if (len > VMOD_REPORT_MAX)
+        len = VMOD_REPORT_MAX;
+    memcpy(r->data, data, len);
+    r->len = len;
+    r->ready_at = ready_at;
+    return true;
+}
+
+void vmod__busy(struct vmod_engine *e, double seconds)
+{
+    if (e->busy_until < e->now)
+        e->busy_until = e->now;
+    e->busy_until += seconds;
+    e->busy_total += seconds;
+}
+
+void vmod__leave(struct vmod_engine *e)
+{
+    if (e->presence >= 0)
+        e->epoch++;
+    e->presence = -1;
+    e->q_len = 0;
+    e->leave_at = -1;
+    e->leave_on_drain = false;
+    e->silent = false;
+    e->busy_until = e->now;
+    if (e->kind_after_leave >= 0) {
+        e->arrive_at = e->now + e->cfg.enum_delay_s;
+        e->arrive_kind = e->kind_after_leave;
+    }
+    e->kind_after_leave = -1;
+}
+
+void vmod__leave_at(struct vmod_engine *e, double t, int kind_after)
+{
+    e->leave_at = t;
+    e->kind_after_leave = kind_after;
+}
+
+static void arrive(struct vmod_engine *e, int kind)
+{
+    e->presence = kind;
+    e->epoch++;
+    e->arrive_at = -1;
+    e->busy_until = e->now;
+    e->q_len = 0;
+    if (kind == TP_KIND_SDP) {
+        vmod__rom_reset(e);
+        if (e->cfg.fault == VMOD_FAULT_STALE)
+            vmod__rom_stale(e);
+    } else {
+        vmod__fl_reset(e);
+        if (e->cfg.fault == VMOD_FAULT_STALE)
+            vmod__fl_stale(e);
+    }
+}
+
+bool vmod__fault_hits(struct vmod_engine *e, enum vmod_phase phase, uint64_t done, uint64_t total)
+{
+    const struct vmod_config *c = &e->cfg;
+    if (e->fault_fired || c->fault_phase != phase)
+        return false;
+    if (c->fault != VMOD_FAULT_UNPLUG && c->fault != VMOD_FAULT_STATUS && c->fault != VMOD_FAULT_SILENT)
+        return false;
+    if (done * 100 < (uint64_t)c->fault_pct * total)
+        return false;
+    e->fault_fired = true;
+    return true;
+}
+
+nt_status vmod_engine_new(const struct vmod_config *cfg, unsigned index, struct vmod_engine **out,
+                          struct nt_err *err)
+{
+    struct vmod_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return nt_err_set(err, NT_E_NOMEM, "cannot allocate the virtual module");
+    e->cfg = *cfg;
+    e->index = index;
+    e->presence = -1;
+    e->leave_at = -1;
+    e->arrive_at = -1;
+    e->kind_after_leave = -1;
+    for (int i = 0; i < VMOD_RAM_REGIONS; i++) {
+        e->ram[i].start = RAM_MAP[i].start;
+        e->ram[i].size = RAM_MAP[i].size;
+        e->ram[i].mem = calloc(1, RAM_MAP[i].size);
+        if (!e->ram[i].mem) {
+            vmod_engine_free(e);
+            return nt_err_set(err, NT_E_NOMEM, "cannot allocate the virtual module's RAM");
+        }
+    }
+    nt_status st = vmod__nor_init(&e->nor, cfg->flash_size, err);
+    if (st != NT_OK) {
+        vmod_engine_free(e);
+        return st;
+    }
+    if (cfg->start == VMOD_START_SDP)
+        arrive(e, TP_KIND_SDP);
+    else if (cfg->start == VMOD_START_MBOOT)
+        arrive(e, TP_KIND_MBOOT);
+    else if (cfg->arrive_s >= 0) {
+        e->arrive_at = cfg->arrive_s;
+        e->arrive_kind = TP_KIND_SDP;
+    }
+    *out = e;
+    return NT_OK;
+}
+
+void vmod_engine_free(struct vmod_engine *e)
+{
+    if (!e)
+        return;
+    for (int i = 0; i < VMOD_RAM_REGIONS; i++)
+        free(e->ram[i].mem);
+    vmod__nor_free(&e->nor);
+    free(e->q);
+    free(e);
+}
+
+int vmod_engine_presence(const struct vmod_engine *e)
+{
+    return e->presence;
+}
+
+nt_status vmod_engine_out(struct vmod_engine *e, const uint8_t *report, size_t len)
+{
+    if (e->presence < 0)
+        return NT_E_DISCONNECT;
+    if (e->silent || e->now + TIME_EPS_S < e->busy_until)
+        return NT_E_TIMEOUT;
+    /* The flashloader arms its OUT endpoint only after its IN send completed
+     * (protocol.md §1.2, §3.13); the ROM's OUT path is EP0 and independent. */
+    if (e->presence == TP_KIND_MBOOT && e->q_len > 0)
+        return NT_E_TIMEOUT;
+    if (len == 0)
+        return NT_OK;
+    e->bytes_out += len;
+    e->reports_out++;
+    if (e->leave_on_drain)
+        return NT_OK;   /* jumped or resetting: nobody is listening any more */
+    if (e->presence == TP_KIND_SDP)
+        vmod__rom_out(e, report, len);
+    else
+        vmod__fl_out(e, report, len);
+    return NT_OK;
+}
+
+bool vmod_engine_in(struct vmod_engine *e, uint8_t *buf, size_t cap, size_t *len)
+{
+    if (e->presence < 0 || e->q_len == 0 || e->q[0].ready_at > e->now + TIME_EPS_S)
+        return false;
+    size_t n = e->q[0].len < cap ? e->q[0].len : cap;
+    memcpy(buf, e->q[0].data, n);
+    *len = n;
+    e->bytes_in += e->q[0].len;
+    e->reports_in++;
+    memmove(e->q, e->q + 1, (e->q_len - 1) * sizeof *e->q);
+    e->q_len--;
+    if (e->q_len == 0 && e->leave_on_drain)
+        vmod__leave(e);
+    return true;
+}
+
+void vmod_engine_advance(struct vmod_engine *e, double dt)
+{
+    double target = e->now + (dt > 0 ? dt : 0);
+    for (;;) {
+        bool leave = e->leave_at >= 0 && e->leave_at <= target + TIME_EPS_S;
+        bool come = e->arrive_at >= 0 && e->arrive_at <= target + TIME_EPS_S;
+        if (leave && (!come || e->leave_at <= e->arrive_at)) {
+            if (e->leave_at > e->now)
+                e->now = e->leave_at;
+            vmod__leave(e);
+        } else if (come) {
+            if (e->arrive_at > e->now)
+                e->now = e->arrive_at;
+            arrive(e, e->arrive_kind);
+        } else {
+            break;
+        }
+    }
+    if (target > e->now)
+        e->now = target;
+}
+
+static void consider(double *best, double t)
+{
+    if (t >= 0 && (*best < 0 || t < *best))
+        *best = t;
+}
+
+double vmod_engine_next_change(const struct vmod_engine *e)
+{
+    double best = -1;
+    if (e->busy_until > e->now + TIME_EPS_S)
+        consider(&best, e->busy_until - e->now);
+    if (e->presence >= 0 && e->q_len > 0 && e->q[0].ready_at > e->now + TIME_EPS_S)
+        consider(&best, e->q[0].ready_at - e->now);
+    if (e->leave_at >= 0)
+        consider(&best, e->leave_at > e->now ? e->leave_at - e->now : 0);
+    if (e->arrive_at >= 0)
+        consider(&best, e->arrive_at > e->now ? e->arrive_at - e->now : 0);
+    return best;
+}
+
+const uint8_t *vmod_engine_nor(const struct vmod_engine *e, uint64_t *size)
+{
+    if (size)
+        *size = e->nor.size;
+    return e->nor.mem;
+}

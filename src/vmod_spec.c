@@ -1,0 +1,321 @@
+/* The --simulate SPEC parser and the virtual module's defaults (spec.md §7).
+ *
+ * Keys: speed, start, flash, hab, fault, dump, stats (spec.md §7), plus the
+ * settings for behaviours protocol.md §8 leaves unconfirmed:
+ *   enum_delay=S   ROM jump -> flashloader arrival, modelled seconds (0.8)
+ *   arrive=S       with start=none: the ROM arrives after S modelled seconds
+ *                  ("never" or absent: nothing ever arrives)
+ *   modules=N      N identical modules on ports sim-1..sim-N (1..8, default 1)
+ *   rom_padding=yes|no  ROM stores the zero padding of the last WRITE_FILE chunk (yes)
+ *   wrap=yes|no    flash addresses beyond the NOR size wrap like a real QSPI
+ *                  part (yes) or are refused with 10200 (no, default)
+ *   max_packet=N   MaxPacketSize property (1..1012, default 1012)
+ *   version=0x..   CurrentVersion property (0x4D010000)
+ *   jump_error=0x.. report-4 word of a rejected jump (0x000A0533)
+ *   sector_ms/block_ms/page_ms  NOR timing, typical datasheet values (45/150/0.5)
+ *
+ * Where the faults fire (the device cannot know the host's plan, so each
+ * phase is measured over something the device sees; all deterministic):
+ *   upload     PCT of the byte count of each SDP WRITE_FILE
+ *   configure  the ConfigureMemory command with an option block (0xC...);
+ *              status answers 20107 (SFDP not found); PCT is not used
+ *   erase      the first FlashEraseRegion/FlashEraseAll: PCT of its range
+ *              (rounded out to sectors) is erased, then the fault acts;
+ *              status answers 20101 (erase sector fail)
+ *   write      PCT of the byte count of the first WriteMemory to flash,
+ *              counted cumulatively over all flash WriteMemory data (so a
+ *              host that writes in several commands is hit mid-way too);
+ *              status answers 10203 after the first data packet
+ *   reset      the Reset command: unplug and silent reset without
+ *              answering, status answers 1 (kStatus_Fail) and stays
+ */
+#include "vmod.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VMOD_DEFAULT_FLASH_BYTES (8u * 1024 * 1024)
+#define VMOD_MAX_FLASH_BYTES (256u * 1024 * 1024)   /* the FlexSPI map window */
+#define VMOD_FLASH_GRAIN_BYTES 65536u
+#define VMOD_MAX_MODULES 8u
+#define VMOD_MAX_PACKET_BYTES 1012u
+#define VMOD_KEY_MAX 32
+
+static const char VALID_KEYS[] =
+    "speed, start, flash, hab, fault, dump, stats, enum_delay, arrive, modules, "
+    "rom_padding, wrap, max_packet, version, jump_error, sector_ms, block_ms, page_ms";
+
+void vmod_config_defaults(struct vmod_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->speed = 1.0;
+    cfg->start = VMOD_START_SDP;
+    cfg->flash_size = VMOD_DEFAULT_FLASH_BYTES;
+    cfg->fault = VMOD_FAULT_NONE;
+    cfg->fault_phase = VMOD_PHASE_ANY;
+    cfg->fault_pct = 50;
+    cfg->enum_delay_s = 0.8;
+    cfg->arrive_s = -1.0;
+    cfg->modules = 1;
+    cfg->rom_store_padding = true;
+    cfg->wrap_beyond_flash = false;
+    cfg->max_packet = VMOD_MAX_PACKET_BYTES;
+    cfg->version = 0x4D010000u;
+    cfg->jump_error = 0x000A0533u;
+    cfg->sector_erase_ms = 45.0;
+    cfg->block_erase_ms = 150.0;
+    cfg->page_program_ms = 0.5;
+}
+
+static nt_status bad(struct nt_err *err, const char *key, const char *fmt, const char *val)
+{
+    char why[256];
+    snprintf(why, sizeof why, fmt, val);
+    return nt_err_set(err, NT_E_USAGE, "invalid --simulate key '%s': %s", key, why);
+}
+
+static bool parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || !isfinite(v) || v < 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_u32(const char *s, uint32_t *out)
+{
+    char *end;
+    if (!*s || *s == '-' || *s == '+')
+        return false;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (end == s || *end || errno || v > 0xFFFFFFFFull)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+static bool parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!*s || *s == '-' || *s == '+')
+        return false;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || errno)
+        return false;
+    uint64_t mul = 1;
+    if (*end == 'K' || *end == 'k')
+        mul = 1024, end++;
+    else if (*end == 'M' || *end == 'm')
+        mul = 1024 * 1024, end++;
+    else if (*end == 'G' || *end == 'g')
+        mul = 1024ull * 1024 * 1024, end++;
+    if (*end || v > UINT64_MAX / mul)
+        return false;
+    *out = v * mul;
+    return true;
+}
+
+static bool parse_yesno(const char *s, bool *out)
+{
+    if (!strcmp(s, "yes")) {
+        *out = true;
+        return true;
+    }
+    if (!strcmp(s, "no")) {
+        *out = false;
+        return true;
+    }
+    return false;
+}
+
+static nt_status parse_fault(const char *val, struct vmod_config *cfg, struct nt_err *err)
+{
+    static const char *const kinds[] = { "none", "unplug", "status", "silent", "stale", "badjump", "noenum" };
+    static const char *const phases[] = { "upload", "configure", "erase", "write", "reset" };
+    const char *usage = "'%s' is not KIND[@PHASE[:PCT]] with KIND unplug, status, silent "
+                        "(these need @PHASE), stale, badjump or noenum, PHASE upload, configure, "
+                        "erase, write or reset and PCT 0..100";
+    char kind[16] = "", phase[16] = "";
+    const char *at = strchr(val, '@');
+    size_t klen = at ? (size_t)(at - val) : strlen(val);
+    if (klen == 0 || klen >= sizeof kind)
+        return bad(err, "fault", usage, val);
+    memcpy(kind, val, klen);
+    int k = -1;
+    for (int i = 0; i < (int)(sizeof kinds / sizeof kinds[0]); i++)
+        if (!strcmp(kind, kinds[i]))
+            k = i;
+    if (k < 0)
+        return bad(err, "fault", usage, val);
+    int ph = VMOD_PHASE_ANY, pct = 50;
+    if (at) {
+        const char *colon = strchr(at + 1, ':');
+        size_t plen = colon ? (size_t)(colon - at - 1) : strlen(at + 1);
+        if (plen == 0 || plen >= sizeof phase)
+            return bad(err, "fault", usage, val);
+        memcpy(phase, at + 1, plen);
+        for (int i = 0; i < (int)(sizeof phases / sizeof phases[0]); i++)
+            if (!strcmp(phase, phases[i]))
+                ph = i;
+        uint32_t p;
+        if (ph == VMOD_PHASE_ANY || (colon && (!parse_u32(colon + 1, &p) || p > 100)))
+            return bad(err, "fault", usage, val);
+        if (colon)
+            pct = (int)p;
+    }
+    bool phased = k == VMOD_FAULT_UNPLUG || k == VMOD_FAULT_STATUS || k == VMOD_FAULT_SILENT;
+    if (phased != (ph != VMOD_PHASE_ANY))
+        return bad(err, "fault", usage, val);
+    cfg->fault = (enum vmod_fault_kind)k;
+    cfg->fault_phase = (enum vmod_phase)ph;
+    cfg->fault_pct = pct;
+    return NT_OK;
+}
+
+static nt_status parse_path(const char *key, const char *val, char *dst, struct nt_err *err)
+{
+    if (!*val || strlen(val) >= VMOD_PATH_MAX)
+        return bad(err, key, "'%s' is not a file name (non-empty, shorter than 1024 bytes)", val);
+    strcpy(dst, val);
+    return NT_OK;
+}
+
+static nt_status parse_ms(const char *key, const char *val, double *dst, struct nt_err *err)
+{
+    if (!parse_double(val, dst))
+        return bad(err, key, "'%s' is not a time in milliseconds >= 0", val);
+    return NT_OK;
+}
+
+static nt_status parse_word(const char *key, const char *val, uint32_t *dst, struct nt_err *err)
+{
+    if (!parse_u32(val, dst))
+        return bad(err, key, "'%s' is not a 32-bit number (e.g. 0x4D010000)", val);
+    return NT_OK;
+}
+
+static nt_status parse_flag(const char *key, const char *val, bool *dst, struct nt_err *err)
+{
+    if (!parse_yesno(val, dst))
+        return bad(err, key, "'%s' is not yes or no", val);
+    return NT_OK;
+}
+
+static nt_status parse_start(const char *val, struct vmod_config *cfg, struct nt_err *err)
+{
+    if (!strcmp(val, "sdp"))
+        cfg->start = VMOD_START_SDP;
+    else if (!strcmp(val, "mboot"))
+        cfg->start = VMOD_START_MBOOT;
+    else if (!strcmp(val, "none"))
+        cfg->start = VMOD_START_NONE;
+    else
+        return bad(err, "start", "'%s' is not sdp, mboot or none", val);
+    return NT_OK;
+}
+
+static nt_status parse_flash(const char *val, struct vmod_config *cfg, struct nt_err *err)
+{
+    uint64_t v;
+    if (!parse_size(val, &v) || v == 0 || v > VMOD_MAX_FLASH_BYTES || v % VMOD_FLASH_GRAIN_BYTES)
+        return bad(err, "flash", "'%s' is not a size of 64K..256M in 64K steps (e.g. 8M, 4096K, 16777216)",
+                   val);
+    cfg->flash_size = v;
+    return NT_OK;
+}
+
+static nt_status parse_one(const char *key, const char *val, struct vmod_config *cfg, struct nt_err *err)
+{
+    uint32_t u;
+    if (!strcmp(key, "speed")) {
+        if (!parse_double(val, &cfg->speed))
+            return bad(err, key, "'%s' is not a number >= 0 (1 realistic, 0 no delays, 0.1 ten times faster)",
+                       val);
+    } else if (!strcmp(key, "start")) {
+        return parse_start(val, cfg, err);
+    } else if (!strcmp(key, "flash")) {
+        return parse_flash(val, cfg, err);
+    } else if (!strcmp(key, "hab")) {
+        if (strcmp(val, "open") && strcmp(val, "closed"))
+            return bad(err, key, "'%s' is not open or closed", val);
+        cfg->hab_closed = !strcmp(val, "closed");
+    } else if (!strcmp(key, "fault")) {
+        return parse_fault(val, cfg, err);
+    } else if (!strcmp(key, "dump")) {
+        return parse_path(key, val, cfg->dump_path, err);
+    } else if (!strcmp(key, "stats")) {
+        return parse_path(key, val, cfg->stats_path, err);
+    } else if (!strcmp(key, "enum_delay")) {
+        if (!parse_double(val, &cfg->enum_delay_s))
+            return bad(err, key, "'%s' is not a number of seconds >= 0", val);
+    } else if (!strcmp(key, "arrive")) {
+        if (!strcmp(val, "never"))
+            cfg->arrive_s = -1.0;
+        else if (!parse_double(val, &cfg->arrive_s))
+            return bad(err, key, "'%s' is not a number of seconds >= 0 or never", val);
+    } else if (!strcmp(key, "modules")) {
+        if (!parse_u32(val, &u) || u < 1 || u > VMOD_MAX_MODULES)
+            return bad(err, key, "'%s' is not a module count of 1..8", val);
+        cfg->modules = u;
+    } else if (!strcmp(key, "rom_padding")) {
+        return parse_flag(key, val, &cfg->rom_store_padding, err);
+    } else if (!strcmp(key, "wrap")) {
+        return parse_flag(key, val, &cfg->wrap_beyond_flash, err);
+    } else if (!strcmp(key, "max_packet")) {
+        if (!parse_u32(val, &u) || u < 1 || u > VMOD_MAX_PACKET_BYTES)
+            return bad(err, key, "'%s' is not a packet size of 1..1012 bytes", val);
+        cfg->max_packet = u;
+    } else if (!strcmp(key, "version")) {
+        return parse_word(key, val, &cfg->version, err);
+    } else if (!strcmp(key, "jump_error")) {
+        return parse_word(key, val, &cfg->jump_error, err);
+    } else if (!strcmp(key, "sector_ms")) {
+        return parse_ms(key, val, &cfg->sector_erase_ms, err);
+    } else if (!strcmp(key, "block_ms")) {
+        return parse_ms(key, val, &cfg->block_erase_ms, err);
+    } else if (!strcmp(key, "page_ms")) {
+        return parse_ms(key, val, &cfg->page_program_ms, err);
+    } else {
+        return nt_err_set(err, NT_E_USAGE, "invalid --simulate key '%s': unknown key; valid keys are %s",
+                          key, VALID_KEYS);
+    }
+    return NT_OK;
+}
+
+nt_status vmod_parse_spec(const char *spec, struct vmod_config *cfg, struct nt_err *err)
+{
+    if (!spec)
+        return NT_OK;
+    const char *p = spec;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        char item[VMOD_KEY_MAX + VMOD_PATH_MAX + 2];
+        if (n >= sizeof item)
+            return nt_err_set(err, NT_E_USAGE, "invalid --simulate key '%.*s': the item is too long",
+                              VMOD_KEY_MAX, p);
+        memcpy(item, p, n);
+        item[n] = '\0';
+        char *eq = strchr(item, '=');
+        if (!eq || eq == item)
+            return nt_err_set(err, NT_E_USAGE,
+                              "invalid --simulate key '%s': expected key=value; valid keys are %s", item,
+                              VALID_KEYS);
+        *eq = '\0';
+        nt_status st = parse_one(item, eq + 1, cfg, err);
+        if (st != NT_OK)
+            return st;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return NT_OK;
+}
