@@ -337,7 +337,8 @@ static void draw_log(const struct ui_screen *s, const struct ui_model *m, WINDOW
     for (size_t i = first; i < m->log_count; i++) {
         const struct ui_log_line *l = ui_model_log_line(m, i);
         enum ui_style st = l->level == SESS_LOG_ERROR ? ST_ERROR
-                         : l->level == SESS_LOG_WARN  ? ST_WARN : ST_NORMAL;
+                         : l->level == SESS_LOG_WARN  ? ST_WARN
+                         : l->level == SESS_LOG_DEBUG ? ST_DIM : ST_NORMAL;
         const char *tag = l->level == SESS_LOG_ERROR ? "error: "
                         : l->level == SESS_LOG_WARN  ? "warning: " : "";
         snprintf(line, sizeof line, "%7.1fs  %s%s", l->t, tag, l->text);

@@ -197,6 +197,8 @@ static void phase_event(struct ui_model *m, const struct sess_event *ev)
         m->phase_active = false;
         if (gm) {
             gm->state = UI_GS_DONE;
+            if (ev->total)
+                gm->total = ev->total;
             if (gm->total)
                 gm->done = gm->total;
             gm->t_end = ev->t;
@@ -311,7 +313,8 @@ double ui_model_gauge_rate(const struct ui_model *m, enum ui_gauge_id g)
     double end = gm->state == UI_GS_RUNNING ? m->now : gm->t_end;
     double elapsed = end - gm->t_start;
 
-    if (gm->done == 0 || elapsed < RATE_MIN_ELAPSED_S)
+    /* While running, a rate needs some history; a finished phase has its whole. */
+    if (gm->done == 0 || elapsed <= 0 || (gm->state == UI_GS_RUNNING && elapsed < RATE_MIN_ELAPSED_S))
         return 0;
     return (double)gm->done / elapsed;
 }
@@ -328,10 +331,13 @@ void ui_model_gauge_text(const struct ui_model *m, enum ui_gauge_id g, char *out
         break;
     case UI_GS_DONE:
         ui_fmt_duration(gm->t_end - gm->t_start, t, sizeof t);
-        if (gm->total) {
+        if (gm->total && rate > 0) {
             ui_fmt_bytes(gm->total, a, sizeof a);
             ui_fmt_rate(rate, r, sizeof r);
             snprintf(out, cap, "%s  %s  done in %s", a, r, t);
+        } else if (gm->total) {
+            ui_fmt_bytes(gm->total, a, sizeof a);
+            snprintf(out, cap, "%s  done in %s", a, t);
         } else {
             snprintf(out, cap, "done in %s", t);
         }
@@ -348,6 +354,10 @@ void ui_model_gauge_text(const struct ui_model *m, enum ui_gauge_id g, char *out
         }
         ui_fmt_bytes(gm->done, a, sizeof a);
         ui_fmt_bytes(gm->total, b, sizeof b);
+        if (!(rate > 0)) {  /* too early to tell: no rate, no guess */
+            snprintf(out, cap, "%s / %s", a, b);
+            break;
+        }
         ui_fmt_rate(rate, r, sizeof r);
         ui_fmt_eta(gm->done, gm->total, rate, t, sizeof t);
         snprintf(out, cap, "%s / %s  %s  %s left", a, b, r, t);

@@ -90,6 +90,10 @@ static void test_gauges_rates_and_durations(void)
     CHECK_EQ_STR(text, "");
     send(&m, SESS_EV_PHASE_START, 10.0, SESS_PH_WRITE, 0, 0);
     CHECK(ui_model_in_destructive_phase(&m));
+    /* Too early for a rate: bytes only, no guessed time left. */
+    send(&m, SESS_EV_PROGRESS, 10.1, SESS_PH_WRITE, 4096, 4u << 20);
+    ui_model_gauge_text(&m, UI_G_WRITE, text, sizeof text);
+    CHECK_EQ_STR(text, "4.00 KiB / 4.00 MiB");
     m.dirty = 0;
     send(&m, SESS_EV_PROGRESS, 12.0, SESS_PH_WRITE, 1u << 20, 4u << 20);
     CHECK(m.dirty & (1u << UI_PANEL_PHASES));
@@ -105,6 +109,11 @@ static void test_gauges_rates_and_durations(void)
     CHECK(!ui_model_in_destructive_phase(&m));
     ui_model_gauge_text(&m, UI_G_WRITE, text, sizeof text);
     CHECK_EQ_STR(text, "4.00 MiB  512 KiB/s  done in 8.0s");
+    /* A phase too quick to measure shows its size and time, not "-". */
+    send(&m, SESS_EV_PHASE_START, 18.0, SESS_PH_UPLOAD, 0, 0);
+    send(&m, SESS_EV_PHASE_DONE, 18.0, SESS_PH_UPLOAD, 1024, 1024);
+    ui_model_gauge_text(&m, UI_G_UPLOAD, text, sizeof text);
+    CHECK_EQ_STR(text, "1.00 KiB  done in 0.0s");
     send(&m, SESS_EV_PHASE_START, 18.0, SESS_PH_CONFIGURE, 0, 0);
     send(&m, SESS_EV_PHASE_DONE, 18.25, SESS_PH_CONFIGURE, 0, 0);
     ui_model_gauge_text(&m, UI_G_CONFIGURE, text, sizeof text);
