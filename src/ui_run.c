@@ -37,8 +37,12 @@ static volatile sig_atomic_t ui_signal_flag;
 /* For the atexit safety net: curses is up and the terminal not yet restored. */
 static bool ui_curses_active;
 
-static const int ui_signals[] = { SIGINT, SIGTERM, SIGHUP };
+/* SIGHUP is left as the caller set it: main ignores it so that a dropped SSH
+ * link does not stop a flash half-way (anchors.md §3.8). */
+static const int ui_signals[] = { SIGINT, SIGTERM };
 #define UI_NSIGNALS (sizeof ui_signals / sizeof ui_signals[0])
+/* The handlers in place before ui_run, put back after it. */
+static struct sigaction ui_prev_action[UI_NSIGNALS];
 
 struct ui_ctx {
     struct ui_config *cfg;
@@ -51,10 +55,23 @@ struct ui_ctx {
     char port[TP_PORT_MAX];     /* the module picked */
 };
 
+/* The caller's own stop flag (main's, which the download polls) is set
+ * through its handler, so a stop reaches every layer whoever polls what. */
+static void forward_stop(int sig)
+{
+    for (size_t i = 0; i < UI_NSIGNALS; i++) {
+        const struct sigaction *p = &ui_prev_action[i];
+        if (ui_signals[i] == sig && !(p->sa_flags & SA_SIGINFO) && p->sa_handler != SIG_DFL &&
+            p->sa_handler != SIG_IGN && p->sa_handler != NULL)
+            p->sa_handler(sig);
+    }
+}
+
 static void ui_on_signal(int sig)
 {
     ui_signal_flag = sig;
     ui_stop_flag = 1;
+    forward_stop(sig);
 }
 
 static void ui_atexit(void)
@@ -85,7 +102,6 @@ bool ui_terminal_ok(void)
 
 struct ui_term {
     SCREEN *scr;
-    struct sigaction old[UI_NSIGNALS];
     char *old_ctype;
 };
 
@@ -124,13 +140,13 @@ static nt_status term_start(struct ui_ctx *c, struct ui_term *t, struct nt_err *
     sa.sa_handler = ui_on_signal;
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < UI_NSIGNALS; i++)
-        sigaction(ui_signals[i], &sa, &t->old[i]);
+        sigaction(ui_signals[i], &sa, &ui_prev_action[i]);
     ui_stop_flag = 0;
     ui_signal_flag = 0;
     t->scr = newterm(NULL, stdout, stdin);
     if (!t->scr) {
         for (size_t i = 0; i < UI_NSIGNALS; i++)
-            sigaction(ui_signals[i], &t->old[i], NULL);
+            sigaction(ui_signals[i], &ui_prev_action[i], NULL);
         return nt_err_set(err, NT_E_UNSUPPORTED,
                           "cannot start the full-screen UI on terminal '%s'; use --batch",
                           getenv("TERM") ? getenv("TERM") : "");
@@ -155,7 +171,7 @@ static void term_stop(struct ui_term *t)
     ui_curses_active = false;
     delscreen(t->scr);
     for (size_t i = 0; i < UI_NSIGNALS; i++)
-        sigaction(ui_signals[i], &t->old[i], NULL);
+        sigaction(ui_signals[i], &ui_prev_action[i], NULL);
     if (t->old_ctype)
         setlocale(LC_CTYPE, t->old_ctype);
     free(t->old_ctype);
@@ -189,6 +205,7 @@ static void request_stop(struct ui_ctx *c, const char *why)
     c->quit = true;
     c->confirm = false;
     ui_stop_flag = 1;
+    forward_stop(SIGINT);
     set_prompt(c, careful ? "Stopping after the current command..." : "Stopping...");
     ui_model_log(&c->m, SESS_LOG_WARN, c->m.now, "%s: stopping %s", why,
                  careful ? "after the current command" : "now");

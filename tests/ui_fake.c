@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "pkg.h"
@@ -296,6 +297,14 @@ int main(int argc, char **argv)
         fb.dev[fb.ndev++] = mkdev(TP_KIND_SDP, "sim-1");
     } else {
         fb.dev[fb.ndev++] = mkdev(TP_KIND_SDP, "sim-1");
+    }
+    /* The tmux tests signal this process by id. */
+    if (getenv("UI_FAKE_PIDFILE")) {
+        FILE *f = fopen(getenv("UI_FAKE_PIDFILE"), "w");
+        if (f) {
+            fprintf(f, "%ld\n", (long)getpid());
+            fclose(f);
+        }
     }
     if (!ui_terminal_ok()) {
         fprintf(stderr, "ui_fake: not a usable terminal\n");

@@ -27,6 +27,7 @@ check "flash: key hint" screen_has flash "Press any key to exit."
 check "flash: still running until a key" test ! -f "$ui_dir/flash.rc"
 tm send-keys -t flash x
 check "flash: exit 0" expect_rc flash 0
+check "flash: terminal modes restored" tty_restored flash
 
 # q during write asks first, then stops after the current command: exit 5.
 ui_start quit 80 24 $utf -- "$fake" flash 10
@@ -35,6 +36,20 @@ tm send-keys -t quit q
 check "quit: asks during write" ui_wait quit "Press q again to stop after the current command" 10
 tm send-keys -t quit q
 check "quit: exit 5" expect_rc quit 5
+
+# Ctrl-C stops at the next safe point without asking: exit 5, no key wait.
+ui_start intr 80 24 $utf -- "$fake" flash 10
+ui_wait intr "Writing the firmware" 30
+tm send-keys -t intr C-c
+check "ctrl-c: exit 5" expect_rc intr 5 10
+check "ctrl-c: terminal modes restored" tty_restored intr
+
+# SIGTERM likewise, and the terminal comes back.
+ui_start term 80 24 $utf -- "$fake" flash 10
+ui_wait term "Erasing" 30
+kill -TERM "$(ui_pid term)"
+check "sigterm: exit 5" expect_rc term 5 10
+check "sigterm: terminal modes restored" tty_restored term
 
 # q while waiting quits at once... here: during the upload (not destructive).
 ui_start quit2 80 24 $utf -- "$fake" flash 20

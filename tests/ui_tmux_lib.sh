@@ -24,8 +24,16 @@ ui_start() {
     while [ "$1" != "--" ]; do envs="$envs $1"; shift; done
     shift
     rm -f "$ui_dir/$name.rc"
-    printf '#!/bin/sh\nenv -u NO_COLOR TERM=screen %s "$@"\necho $? > "%s.tmp" && mv "%s.tmp" "%s"\n' \
-        "$envs" "$ui_dir/$name.rc" "$ui_dir/$name.rc" "$ui_dir/$name.rc" > "$ui_dir/$name.sh"
+    # The terminal modes before and after: the program must restore them.
+    {
+        echo '#!/bin/sh'
+        echo "trap : INT  # the wrapper outlives a Ctrl-C meant for the program (caught, not inherited)"
+        echo "stty -g > '$ui_dir/$name.stty0'"
+        echo "env -u NO_COLOR TERM=screen UI_FAKE_PIDFILE='$ui_dir/$name.pid' $envs \"\$@\""
+        echo "r=\$?"
+        echo "stty -g > '$ui_dir/$name.stty1'"
+        echo "echo \$r > '$ui_dir/$name.rc.tmp' && mv '$ui_dir/$name.rc.tmp' '$ui_dir/$name.rc'"
+    } > "$ui_dir/$name.sh"
     tm new-session -d -s "$name" -x "$cols" -y "$rows" sh "$ui_dir/$name.sh" "$@"
 }
 
@@ -65,6 +73,14 @@ fail() { ui_cases=$((ui_cases + 1)); ui_fails=$((ui_fails + 1)); echo "FAIL - $1
 # check DESCRIPTION COMMAND...: one case line from a command's success.
 check() { d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
 expect_rc() { r=$(ui_rc "$1" "${3:-30}"); [ "$r" = "$2" ] || { echo "$1 exited $r, expected $2"; return 1; }; }
+# The program left the terminal's modes as it found them.
+tty_restored() { cmp -s "$ui_dir/$1.stty0" "$ui_dir/$1.stty1"; }
+# ui_pid NAME: the pid the program wrote to UI_FAKE_PIDFILE.
+ui_pid() {
+    n=0
+    while [ ! -s "$ui_dir/$1.pid" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+    cat "$ui_dir/$1.pid"
+}
 screen_has() { ui_capture "$1" | grep -F -q -- "$2"; }
 screen_lacks() { ! ui_capture "$1" | grep -F -q -- "$2"; }
 # Nothing but printable ASCII on the screen (the ASCII fallback).
