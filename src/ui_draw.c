@@ -326,23 +326,51 @@ static void draw_phases(const struct ui_screen *s, const struct ui_model *m, WIN
     }
 }
 
+/* The log, newest at the bottom; long lines (error messages carry their
+ * fix at the end) wrap under their text instead of being cut. */
+#define LOG_PREFIX_COLS 10
+
+static void log_line_text(const struct ui_log_line *l, char *out, size_t cap)
+{
+    const char *tag = l->level == SESS_LOG_ERROR ? "error: "
+                    : l->level == SESS_LOG_WARN  ? "warning: " : "";
+    snprintf(out, cap, "%s%s", tag, l->text);
+}
+
 static void draw_log(const struct ui_screen *s, const struct ui_model *m, WINDOW *w)
 {
-    int rows = s->layout.log_rows, wd = getmaxx(w) - 4;
-    size_t first = m->log_count > (size_t)rows ? m->log_count - (size_t)rows : 0;
-    char line[LINE_MAX_BYTES];
+    int rows = s->layout.log_rows, cols = getmaxx(w) - 4 - LOG_PREFIX_COLS, y, used = 0;
+    size_t first = m->log_count;
+    char text[LINE_MAX_BYTES], stamp[32];
 
     werase(w);
     frame(s, w, " Log ");
+    /* Walk back from the newest line until the box is full. */
+    while (first > 0 && used < rows) {
+        log_line_text(ui_model_log_line(m, first - 1), text, sizeof text);
+        used += ui_fmt_wrap_rows(text, cols);
+        first--;
+    }
+    y = 1 + rows - used;  /* negative offset: the oldest line shows only its tail */
     for (size_t i = first; i < m->log_count; i++) {
         const struct ui_log_line *l = ui_model_log_line(m, i);
         enum ui_style st = l->level == SESS_LOG_ERROR ? ST_ERROR
                          : l->level == SESS_LOG_WARN  ? ST_WARN
                          : l->level == SESS_LOG_DEBUG ? ST_DIM : ST_NORMAL;
-        const char *tag = l->level == SESS_LOG_ERROR ? "error: "
-                        : l->level == SESS_LOG_WARN  ? "warning: " : "";
-        snprintf(line, sizeof line, "%7.1fs  %s%s", l->t, tag, l->text);
-        put(w, 1 + (int)(i - first), 2, wd, style(s, st), line);
+        const char *p = text;
+        log_line_text(l, text, sizeof text);
+        snprintf(stamp, sizeof stamp, "%7.1fs", l->t);
+        if (y >= 1)
+            put(w, y, 2, LOG_PREFIX_COLS, style(s, st), stamp);
+        do {
+            size_t adv, n = ui_fmt_wrap(p, cols, &adv);
+            char row[LINE_MAX_BYTES];
+            snprintf(row, sizeof row, "%.*s", (int)n, p);
+            if (y >= 1)
+                put(w, y, 2 + LOG_PREFIX_COLS, cols, style(s, st), row);
+            y++;
+            p += adv;
+        } while (*p);
     }
 }
 

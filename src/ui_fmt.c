@@ -166,3 +166,45 @@ void ui_fmt_fit(const char *src, int cols, char *out, size_t cap)
         keep--;
     snprintf(out, cap, "%.*s...", (int)keep, src);
 }
+
+size_t ui_fmt_wrap(const char *s, int cols, size_t *advance)
+{
+    size_t n = strlen(s), cut, sp;
+
+    if (cols < 1)
+        cols = 1;
+    if (n <= (size_t)cols) {
+        *advance = n;
+        return n;
+    }
+    cut = (size_t)cols;
+    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+        cut--;
+    if (cut == 0) {  /* one character wider than the row: take it whole */
+        cut = 1;
+        while (((unsigned char)s[cut] & 0xC0) == 0x80)
+            cut++;
+        *advance = cut;
+        return cut;
+    }
+    for (sp = cut; sp > (size_t)cols / 2; sp--)
+        if (s[sp] == ' ') {
+            *advance = sp + 1;
+            return sp;
+        }
+    *advance = cut;
+    return cut;
+}
+
+int ui_fmt_wrap_rows(const char *s, int cols)
+{
+    int rows = 0;
+
+    do {
+        size_t adv;
+        ui_fmt_wrap(s, cols, &adv);
+        s += adv;
+        rows++;
+    } while (*s);
+    return rows;
+}

@@ -340,21 +340,35 @@ static void scan_bus(struct ui_ctx *c)
                  n == 1 ? "" : "s");
 }
 
+/* Wait up to timeout_ms for one arrival or removal and show it. False when
+ * there is no bus to wait on (the caller sleeps instead). */
+static bool poll_bus(struct ui_ctx *c, int timeout_ms)
+{
+    struct tp_bus *bus = c->cfg->bus;
+    struct tp_event ev;
+    struct nt_err e;
+    nt_status st;
+
+    if (!bus)
+        return false;
+    nt_err_clear(&e);
+    st = bus->ops->next_event(bus, timeout_ms, &ev, &e);
+    if (st == NT_OK)
+        bus_device(c, ev.type == TP_EV_ARRIVED ? SESS_EV_DEVICE_ARRIVED : SESS_EV_DEVICE_LEFT,
+                   &ev.dev);
+    else if (st != NT_E_TIMEOUT)
+        clock_sleep_us((int64_t)timeout_ms * 1000, &ui_signal_flag);  /* no busy loop on a bus error */
+    return true;
+}
+
 /* Follow the bus until the user quits (or, picking, chooses a module). */
 static void watch_bus(struct ui_ctx *c)
 {
-    struct tp_bus *bus = c->cfg->bus;
     int64_t t0 = clock_now_ms();
 
     while (!c->quit && !c->chosen) {
-        struct tp_event ev;
-        struct nt_err e;
-        nt_err_clear(&e);
         c->m.now = (double)(clock_now_ms() - t0) / 1000.0;
-        if (bus && bus->ops->next_event(bus, BUS_POLL_MS, &ev, &e) == NT_OK)
-            bus_device(c, ev.type == TP_EV_ARRIVED ? SESS_EV_DEVICE_ARRIVED : SESS_EV_DEVICE_LEFT,
-                       &ev.dev);
-        else if (!bus)
+        if (!poll_bus(c, BUS_POLL_MS))
             clock_sleep_us(BUS_POLL_MS * 1000, &ui_signal_flag);
         if (ui_signal_flag)
             c->quit = true;
@@ -461,7 +475,8 @@ static void wait_for_key(struct ui_ctx *c)
     c->m.dirty = ALL_PANELS;
     while (!c->quit && !ui_signal_flag) {
         redraw(c, true);
-        napms(RESULT_KEY_WAIT_MS);
+        if (!poll_bus(c, RESULT_KEY_WAIT_MS))
+            napms(RESULT_KEY_WAIT_MS);
         read_keys(c);
     }
 }

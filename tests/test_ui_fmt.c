@@ -147,8 +147,34 @@ static void test_sha_and_fit(void)
     CHECK_EQ_STR(b, "he");
 }
 
+static void test_wrap(void)
+{
+    const char *msg = "writing firmware at 0x60002000: the module left the bus; plug it in again";
+    size_t adv, n;
+
+    n = ui_fmt_wrap("short", 10, &adv);
+    CHECK_EQ_INT(n, 5);
+    CHECK_EQ_INT(adv, 5);
+    /* Breaks at the last space in the row, and skips it. */
+    n = ui_fmt_wrap(msg, 30, &adv);
+    CHECK_EQ_INT(n, 19);
+    CHECK(strncmp(msg, "writing firmware at", n) == 0);
+    CHECK_EQ_INT(adv, 20);
+    CHECK_EQ_INT(ui_fmt_wrap_rows(msg, 30), 3);
+    CHECK_EQ_INT(ui_fmt_wrap_rows("", 30), 1);
+    /* No space in the second half: a hard cut at the width. */
+    n = ui_fmt_wrap("abcdefghij klmnopqrstuvwxyz", 20, &adv);
+    CHECK_EQ_INT(n, 20);
+    CHECK_EQ_INT(adv, 20);
+    /* Never inside a UTF-8 sequence: "aaa" + U+2588 (3 bytes) at a 4-byte row. */
+    n = ui_fmt_wrap("aaa\u2588bbb", 4, &adv);
+    CHECK_EQ_INT(n, 3);
+    CHECK_EQ_INT(ui_fmt_wrap_rows("aaa\u2588bbb", 4), 3);
+}
+
 int main(void)
 {
+    RUN(test_wrap);
     RUN(test_bytes);
     RUN(test_rate);
     RUN(test_duration);
