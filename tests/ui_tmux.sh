@@ -1,0 +1,120 @@
+# nt_flash itself on a terminal (tmux), against the virtual module: the
+# full-screen UI through a whole flash, a module arriving late, several
+# modules and the picker, the device monitor, a resize mid-flash, q during
+# write, Ctrl-C, the ASCII fallback, and exit codes equal to batch mode's.
+. "$top_srcdir/tests/ui_tmux_lib.sh"
+: "${NT_FLASH:?run through make check}"
+
+mkpkg=$top_builddir/tools/mkpkg
+utf=LC_ALL=C.UTF-8
+"$mkpkg" --fw-size 4194304 "$ui_dir/p4.zip" >/dev/null &&
+"$mkpkg" --fw-size 2097152 "$ui_dir/p2.zip" >/dev/null &&
+"$mkpkg" "$ui_dir/small.zip" >/dev/null &&
+"$mkpkg" --kind not-zip "$ui_dir/bad.zip" >/dev/null || { echo "mkpkg failed"; exit 99; }
+# Fast erase, realistic write: a 2 MiB write lasts seconds, long enough to act in.
+slow_write=--simulate=speed=1,sector_ms=1,block_ms=2
+
+# Runs checked only at their end start now, side by side.
+ui_start bad 80 24 $utf -- "$NT_FLASH" --simulate "$ui_dir/bad.zip"
+ui_start nodev 80 24 $utf -- "$NT_FLASH" -t 1 --simulate=start=none,arrive=never "$ui_dir/small.zip"
+ui_start ascii 80 24 LC_ALL=C -- "$NT_FLASH" --simulate=speed=0.05 "$ui_dir/small.zip"
+
+# A whole 4 MiB flash at 80x24.
+ui_start flash 80 24 $utf -- "$NT_FLASH" --simulate=speed=0.05 "$ui_dir/p4.zip"
+check "flash: gauges show rate and time left" ui_wait flash " left" 30
+check "flash: package version" screen_has flash "Version 9.9.9   Processor MIMXRT1060"
+check "flash: firmware line" screen_has flash "firmware    disting_NT.bin"
+check "flash: firmware size and hash" screen_has flash "4.00 MiB  sha256 "
+check "flash: device flashing" screen_has flash "sim-1          "
+check "flash: result" ui_wait flash "DONE: Flashing complete in" 60
+check "flash: write gauge full" screen_has flash "write     ██████████████ 100% 4.00 MiB"
+check "flash: phase durations" screen_has flash "reset     ██████████████ 100% done in"
+# The virtual module reboots into its firmware: it leaves the bootloader list.
+check "flash: module left after reset" ui_wait flash "Device left: sim-1 mboot" 10
+check "flash: waits for a key" screen_has flash "Press any key to exit."
+tm send-keys -t flash Enter
+check "flash: exit 0" expect_rc flash 0
+check "flash: terminal restored" tty_restored flash
+
+# A module that is not there yet: the UI waits, then flashes it on arrival.
+ui_start late 80 40 $utf -- "$NT_FLASH" --simulate=speed=0.05,start=none,arrive=40 "$ui_dir/small.zip"
+check "late: waiting" ui_wait late "Waiting for the module in bootloader mode" 20
+check "late: no device yet" screen_has late "Devices (0)"
+check "late: arrival" ui_wait late "Device arrived: sim-1 sdp 1fc9:0135" 30
+check "late: flashed" ui_wait late "DONE:" 60
+tm send-keys -t late x
+check "late: exit 0" expect_rc late 0
+
+# Unplugged mid-write: the module leaves, the failure is explained, exit 5.
+ui_start unplug 80 24 $utf -- "$NT_FLASH" --simulate=speed=0.05,fault=unplug@write "$ui_dir/small.zip"
+check "unplug: failure" ui_wait unplug "FAILED: " 60
+check "unplug: named in the log" screen_has unplug "left the bus"
+check "unplug: device gone from the list" ui_wait unplug "Devices (0)" 10
+tm send-keys -t unplug x
+check "unplug: exit 5" expect_rc unplug 5
+
+# Several modules: the picker, then the chosen one is flashed.
+ui_start pick 80 40 $utf -- "$NT_FLASH" --simulate=speed=0.05,modules=3 "$ui_dir/small.zip"
+check "pick: asks" ui_wait pick "Several modules attached: choose one" 20
+check "pick: three listed" screen_has pick "Devices (3)"
+tm send-keys -t pick Down Down
+check "pick: cursor" ui_wait pick "> sim-3" 10
+tm send-keys -t pick Enter
+check "pick: the chosen module" ui_wait pick "Flashing the module at sim-3" 20
+check "pick: flashed" ui_wait pick "DONE:" 60
+check "pick: only sim-3 flashed" sh -c "! tmux -S '$ui_sock' capture-pane -p -t pick | grep -E 'sim-[12] .*(done|flashing)'"
+tm send-keys -t pick x
+check "pick: exit 0" expect_rc pick 0
+
+# The device monitor: no package on a terminal.
+ui_start mon 80 24 $utf -- "$NT_FLASH" --simulate=speed=0.05,start=none,arrive=20
+check "monitor: opens" ui_wait mon "Device monitor: 0 NXP bootloader devices" 20
+check "monitor: arrival" ui_wait mon "Device arrived: sim-1 sdp 1fc9:0135" 20
+check "monitor: listed idle" screen_has mon "1fc9:0135  idle"
+tm send-keys -t mon q
+check "monitor: q exits 0" expect_rc mon 0
+
+# A resize in the middle of the write: wider, too small, back; the flash goes on.
+ui_start resize 80 24 $utf -- "$NT_FLASH" $slow_write "$ui_dir/p2.zip"
+ui_wait resize "Writing the firmware" 30
+tm resize-window -t resize -x 120 -y 30
+check "resize: wider" ui_wait resize "└$(rep 118 ─)┘" 10
+tm resize-window -t resize -x 60 -y 20
+check "resize: too small said plainly" ui_wait resize "Terminal is 60x20: nt_flash needs at least 80x24." 10
+tm resize-window -t resize -x 80 -y 24
+check "resize: panels again" ui_wait resize "┌─ Phases ─" 10
+check "resize: flash completes" ui_wait resize "DONE:" 60
+tm send-keys -t resize x
+check "resize: exit 0" expect_rc resize 0
+
+# q during write asks, a second q stops after the current command: exit 5.
+ui_start quit 80 24 $utf -- "$NT_FLASH" $slow_write "$ui_dir/p2.zip"
+ui_wait quit "Writing the firmware" 30
+tm send-keys -t quit q
+check "quit: asks first" ui_wait quit "Press q again to stop after the current command" 10
+tm send-keys -t quit q
+check "quit: exit 5" expect_rc quit 5 20
+check "quit: terminal restored" tty_restored quit
+
+# Ctrl-C during write: the same safe-point stop, no question.
+ui_start intr 80 24 $utf -- "$NT_FLASH" $slow_write "$ui_dir/p2.zip"
+ui_wait intr "Writing the firmware" 30
+tm send-keys -t intr C-c
+check "ctrl-c: exit 5" expect_rc intr 5 20
+check "ctrl-c: terminal restored" tty_restored intr
+
+# The runs started first.
+check "bad package: shown" ui_wait bad "FAILED: " 20
+tm send-keys -t bad x
+check "bad package: exit 2" expect_rc bad 2
+check "no device: shown" ui_wait nodev "FAILED: " 30
+tm send-keys -t nodev x
+check "no device: exit 4" expect_rc nodev 4
+check "ascii: done" ui_wait ascii "DONE:" 30
+check "ascii: ASCII frames" screen_has ascii "+- Phases -"
+check "ascii: ASCII gauges" screen_has ascii "write     ############## 100%"
+check "ascii: not one non-ASCII byte" screen_ascii ascii
+tm send-keys -t ascii x
+check "ascii: exit 0" expect_rc ascii 0
+
+ui_finish
