@@ -351,7 +351,8 @@ static void draw_log(const struct ui_screen *s, const struct ui_model *m, WINDOW
         used += ui_fmt_wrap_rows(text, cols);
         first--;
     }
-    y = 1 + rows - used;  /* negative offset: the oldest line shows only its tail */
+    /* Top-aligned until the box fills; then the oldest line may show only its tail. */
+    y = used < rows ? 1 : 1 + rows - used;
     for (size_t i = first; i < m->log_count; i++) {
         const struct ui_log_line *l = ui_model_log_line(m, i);
         enum ui_style st = l->level == SESS_LOG_ERROR ? ST_ERROR

@@ -213,7 +213,10 @@ static void finish_event(struct ui_model *m, const struct sess_event *ev)
 {
     if (ev->type == SESS_EV_FINISHED) {
         m->run = UI_RS_FINISHED;
-        snprintf(m->result, sizeof m->result, "Flashing complete in %.1f s.", ev->t);
+        if (m->dry_run)
+            snprintf(m->result, sizeof m->result, "The package is valid; nothing was flashed (--dry-run).");
+        else
+            snprintf(m->result, sizeof m->result, "Flashing complete in %.1f s.", ev->t);
         ui_model_log(m, SESS_LOG_INFO, ev->t, "%s", m->result);
     } else {
         m->run = UI_RS_FAILED;

@@ -70,6 +70,7 @@ struct ui_model {
     bool phase_active;
     double now;                              /* latest session time seen */
     enum ui_run_state run;
+    bool dry_run;                            /* --dry-run: success means "checked" */
     char result[NT_ERR_MSG_MAX];             /* final message */
     /* log ring */
     struct ui_log_line log[UI_LOG_LINES];

@@ -105,11 +105,13 @@ struct ui_term {
     char *old_ctype;
 };
 
+#ifdef HAVE_NCURSESW
 static bool locale_is_utf8(void)
 {
     const char *cs = nl_langinfo(CODESET);
     return cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
 }
+#endif
 
 static bool colors_wanted(const struct ui_config *cfg)
 {
@@ -495,6 +497,7 @@ nt_status ui_run(struct ui_config *cfg, struct nt_err *err)
         return nt_err_set(err, NT_E_NOMEM, "out of memory starting the full-screen UI");
     c->cfg = cfg;
     ui_model_init(&c->m, !monitor && cfg->sess->url);
+    c->m.dry_run = !monitor && cfg->sess->dry_run;
     c->s.with_package = !monitor;
     memset(&term, 0, sizeof term);
     if ((st = term_start(c, &term, err)) != NT_OK) {

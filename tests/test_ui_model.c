@@ -145,6 +145,11 @@ static void test_overall_percent_and_result(void)
     CHECK_EQ_STR(st, "done");
     CHECK_EQ_INT(ui_model_overall_percent(&m), 100);
     CHECK_EQ_STR(m.result, "Flashing complete in 9.0 s.");
+    /* A dry run that succeeds flashed nothing, and says so. */
+    ui_model_init(&m, false);
+    m.dry_run = true;
+    send(&m, SESS_EV_FINISHED, 0.1, SESS_PH_EXTRACT, 0, 0);
+    CHECK_EQ_STR(m.result, "The package is valid; nothing was flashed (--dry-run).");
 }
 
 static void test_failure_marks_gauge_and_logs(void)
