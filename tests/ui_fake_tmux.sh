@@ -122,12 +122,12 @@ check "ascii: exit 0" expect_rc ascii 0
 
 # Colour by default, none with NO_COLOR (capture with attributes).
 ui_wait color "DONE:" 30
-check "color: colours by default" sh -c "tmux -S '$ui_sock' capture-pane -e -p -t color | grep -q '\[3[0-7]m\|\[4[0-7]m\|;4[0-7]m\|;3[0-7]m'"
+check "color: colours by default" screen_colored color
 tm send-keys -t color x
 expect_rc color 0 >/dev/null
 ui_wait nocolor "DONE:" 30
-check "color: none with NO_COLOR" sh -c "! tmux -S '$ui_sock' capture-pane -e -p -t nocolor | grep -q '\[3[0-7]m\|\[4[0-7]m\|;4[0-7]m\|;3[0-7]m'"
-check "color: reverse title instead" sh -c "tmux -S '$ui_sock' capture-pane -e -p -t nocolor | grep -q '\[7m\|;7m'"
+check "color: none with NO_COLOR" eval '! screen_colored nocolor'
+check "color: reverse title instead" screen_reverse nocolor
 tm send-keys -t nocolor x
 check "nocolor: exit 0" expect_rc nocolor 0
 

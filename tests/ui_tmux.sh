@@ -18,6 +18,7 @@ slow_write=--simulate=speed=1,sector_ms=1,block_ms=2
 ui_start bad 80 24 $utf -- "$NT_FLASH" --simulate "$ui_dir/bad.zip"
 ui_start nodev 80 24 $utf -- "$NT_FLASH" -t 1 --simulate=start=none,arrive=never "$ui_dir/small.zip"
 ui_start ascii 80 24 LC_ALL=C -- "$NT_FLASH" --simulate=speed=0.05 "$ui_dir/small.zip"
+ui_start dry 80 24 $utf -- "$NT_FLASH" -n "$ui_dir/small.zip"
 
 # A whole 4 MiB flash at 80x24.
 ui_start flash 80 24 $utf -- "$NT_FLASH" --simulate=speed=0.05 "$ui_dir/p4.zip"
@@ -62,7 +63,8 @@ check "pick: cursor" ui_wait pick "> sim-3" 10
 tm send-keys -t pick Enter
 check "pick: the chosen module" ui_wait pick "Flashing the module at sim-3" 20
 check "pick: flashed" ui_wait pick "DONE:" 60
-check "pick: only sim-3 flashed" sh -c "! tmux -S '$ui_sock' capture-pane -p -t pick | grep -E 'sim-[12] .*(done|flashing)'"
+check "pick: the others stay idle" screen_has pick "sim-1          sdp    1fc9:0135  idle"
+check "pick: ... both of them" screen_has pick "sim-2          sdp    1fc9:0135  idle"
 tm send-keys -t pick x
 check "pick: exit 0" expect_rc pick 0
 
@@ -116,5 +118,9 @@ check "ascii: ASCII gauges" screen_has ascii "write     ############## 100%"
 check "ascii: not one non-ASCII byte" screen_ascii ascii
 tm send-keys -t ascii x
 check "ascii: exit 0" expect_rc ascii 0
+check "dry run: says nothing was flashed" ui_wait dry "DONE: The package is valid; nothing was flashed" 20
+check "dry run: package shown" screen_has dry "Version 9.9.9"
+tm send-keys -t dry x
+check "dry run: exit 0" expect_rc dry 0
 
 ui_finish

@@ -6,7 +6,10 @@ command -v tmux >/dev/null 2>&1 || { echo "SKIP: tmux is not installed"; exit 77
 : "${TMPDIR:?TMPDIR must point inside the build tree}"
 
 ui_dir=$(mktemp -d "$TMPDIR/ui_tmux.XXXXXX") || exit 1
-ui_sock=$ui_dir/sock
+# A relative socket path from inside ui_dir: a deep build tree (distcheck)
+# would overflow the 108 bytes a Unix socket path may have.
+cd "$ui_dir" || exit 1
+ui_sock=./sock
 ui_fails=0
 ui_cases=0
 printf 'set -g default-terminal screen\nset -g status off\nset -g history-limit 0\n' > "$ui_dir/tmux.conf"
@@ -38,6 +41,11 @@ ui_start() {
 }
 
 ui_capture() { tm capture-pane -p -t "$1" 2>/dev/null; }
+# The screen with its attributes as escape sequences.
+ui_capture_attrs() { tm capture-pane -e -p -t "$1" 2>/dev/null; }
+# Any foreground or background colour (SGR 30-37, 40-47) on the screen.
+screen_colored() { ui_capture_attrs "$1" | grep -q '\[3[0-7]m\|\[4[0-7]m\|;4[0-7]m\|;3[0-7]m'; }
+screen_reverse() { ui_capture_attrs "$1" | grep -q '\[7m\|;7m'; }
 
 # ui_wait NAME TEXT [SECONDS]: poll the screen until it shows TEXT.
 ui_wait() {
