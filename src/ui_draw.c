@@ -211,13 +211,11 @@ static void draw_title(const struct ui_screen *s, const struct ui_model *m, WIND
     put(w, 0, 0, wd, style(s, ST_TITLE), line);
 }
 
-static void draw_image(const struct ui_screen *s, WINDOW *w, int y, const char *what,
-                       const struct ui_image_model *img)
+static void draw_image(WINDOW *w, int y, const char *what, const struct ui_image_model *img)
 {
     char size[32], line[LINE_MAX_BYTES];
     int wd = getmaxx(w) - 4;
 
-    (void)s;
     ui_fmt_bytes(img->size, size, sizeof size);
     /* The hash is shown whole when it fits; else cut with "..." like any text. */
     snprintf(line, sizeof line, "%-12s%-26s %10s  sha256 %s", what, img->name, size, img->sha256);
@@ -226,7 +224,7 @@ static void draw_image(const struct ui_screen *s, WINDOW *w, int y, const char *
 
 static void draw_package(const struct ui_screen *s, const struct ui_model *m, WINDOW *w)
 {
-    char line[LINE_MAX_BYTES];
+    char line[LINE_MAX_BYTES], src[LINE_MAX_BYTES];
     int wd = getmaxx(w) - 4;
 
     werase(w);
@@ -236,11 +234,13 @@ static void draw_package(const struct ui_screen *s, const struct ui_model *m, WI
             m->show_download ? "Downloading and checking the package..." : "Checking the package...");
         return;
     }
-    snprintf(line, sizeof line, "Version %s   Processor %s   Source %s", m->version,
-             m->processor[0] ? m->processor : "-", m->source);
+    snprintf(line, sizeof line, "Version %s   Processor %s   Source ", m->version,
+             m->processor[0] ? m->processor : "-");
     put(w, 1, 2, wd, A_BOLD, line);
-    draw_image(s, w, 2, "flashloader", &m->flashloader);
-    draw_image(s, w, 3, "firmware", &m->firmware);
+    ui_fmt_fit_tail(m->source, wd - (int)strlen(line), src, sizeof src);
+    put(w, 1, 2 + (int)strlen(line), wd - (int)strlen(line), A_BOLD, src);
+    draw_image(w, 2, "flashloader", &m->flashloader);
+    draw_image(w, 3, "firmware", &m->firmware);
 }
 
 static void draw_devices(const struct ui_screen *s, const struct ui_model *m, WINDOW *w)

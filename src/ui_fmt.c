@@ -167,6 +167,24 @@ void ui_fmt_fit(const char *src, int cols, char *out, size_t cap)
     snprintf(out, cap, "%.*s...", (int)keep, src);
 }
 
+void ui_fmt_fit_tail(const char *src, int cols, char *out, size_t cap)
+{
+    size_t n = strlen(src), from;
+
+    if (cap == 0)
+        return;
+    if (cols < 0)
+        cols = 0;
+    if (n <= (size_t)cols || cols <= 3) {
+        ui_fmt_fit(src, cols, out, cap);
+        return;
+    }
+    from = n - ((size_t)cols - 3);
+    while (from < n && ((unsigned char)src[from] & 0xC0) == 0x80)
+        from++;
+    snprintf(out, cap, "...%s", src + from);
+}
+
 size_t ui_fmt_wrap(const char *s, int cols, size_t *advance)
 {
     size_t n = strlen(s), cut, sp;

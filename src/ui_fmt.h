@@ -28,6 +28,9 @@ void ui_fmt_sha256(const uint8_t sha[32], char out[65]);
  * bytes, so multi-byte text only ever comes out narrower than cols. */
 void ui_fmt_fit(const char *src, int cols, char *out, size_t cap);
 
+/* The same keeping the end ("...dir/file.zip"): for paths and URLs, whose
+ * last part says most. */
+void ui_fmt_fit_tail(const char *src, int cols, char *out, size_t cap);
 /* Word wrap: how many bytes of s go on the next row of `cols` columns
  * (never cutting a UTF-8 sequence; at a space when one lies in the second
  * half of the row); *advance gets how far to move on (that plus the space). */

@@ -28,6 +28,8 @@
 #define BUS_POLL_MS 50
 /* How long the result screen waits for a key before checking signals again. */
 #define RESULT_KEY_WAIT_MS 100
+/* How often the session's sink looks for keys between progress events. */
+#define KEY_POLL_INTERVAL_MS 20
 #define ALL_PANELS ((1u << UI_PANEL_COUNT) - 1)
 
 /* Set by the signal handlers; the session polls ui_stop_flag (sess_config.stop)
@@ -49,6 +51,7 @@ struct ui_ctx {
     struct ui_model m;
     struct ui_screen s;
     int64_t last_draw_ms;
+    int64_t last_keys_ms;
     bool confirm;               /* q pressed once during erase or write */
     bool quit;                  /* the user asked to stop (q confirmed, or a signal) */
     bool chosen;                /* the picker's Enter */
@@ -121,6 +124,17 @@ static bool colors_wanted(const struct ui_config *cfg)
     return !cfg->no_color && !(nc && *nc) && has_colors();
 }
 
+/* Put back the signal handlers and the locale that ui_run found. */
+static void restore_process_state(struct ui_term *t)
+{
+    for (size_t i = 0; i < UI_NSIGNALS; i++)
+        sigaction(ui_signals[i], &ui_prev_action[i], NULL);
+    if (t->old_ctype)
+        setlocale(LC_CTYPE, t->old_ctype);
+    free(t->old_ctype);
+    t->old_ctype = NULL;
+}
+
 static nt_status term_start(struct ui_ctx *c, struct ui_term *t, struct nt_err *err)
 {
     static bool atexit_done;
@@ -147,8 +161,7 @@ static nt_status term_start(struct ui_ctx *c, struct ui_term *t, struct nt_err *
     ui_signal_flag = 0;
     t->scr = newterm(NULL, stdout, stdin);
     if (!t->scr) {
-        for (size_t i = 0; i < UI_NSIGNALS; i++)
-            sigaction(ui_signals[i], &ui_prev_action[i], NULL);
+        restore_process_state(t);
         return nt_err_set(err, NT_E_UNSUPPORTED,
                           "cannot start the full-screen UI on terminal '%s'; use --batch",
                           getenv("TERM") ? getenv("TERM") : "");
@@ -172,11 +185,7 @@ static void term_stop(struct ui_term *t)
     endwin();
     ui_curses_active = false;
     delscreen(t->scr);
-    for (size_t i = 0; i < UI_NSIGNALS; i++)
-        sigaction(ui_signals[i], &ui_prev_action[i], NULL);
-    if (t->old_ctype)
-        setlocale(LC_CTYPE, t->old_ctype);
-    free(t->old_ctype);
+    restore_process_state(t);
 }
 
 /* ---- drawing and keys --------------------------------------------------- */
@@ -303,10 +312,16 @@ static void ui_sink(void *user, const struct sess_event *ev)
 {
     struct ui_ctx *c = user;
     bool urgent = ev->type != SESS_EV_PROGRESS && ev->type != SESS_EV_IDLE;
+    int64_t now = clock_now_ms();
 
     ui_model_apply(&c->m, ev);
     check_signals(c);
-    read_keys(c);
+    /* Progress comes per packet: looking at the keyboard every few
+     * milliseconds is as responsive and spares thousands of polls. */
+    if (urgent || now - c->last_keys_ms >= KEY_POLL_INTERVAL_MS) {
+        c->last_keys_ms = now;
+        read_keys(c);
+    }
     redraw(c, urgent);
 }
 

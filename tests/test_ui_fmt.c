@@ -145,6 +145,13 @@ static void test_sha_and_fit(void)
     CHECK_EQ_STR(b, "hello...");
     ui_fmt_fit("hello world", 2, b, sizeof b);
     CHECK_EQ_STR(b, "he");
+    ui_fmt_fit_tail("/very/long/path/pkg.zip", 14, b, sizeof b);
+    CHECK_EQ_STR(b, "...ath/pkg.zip");
+    ui_fmt_fit_tail("/a/pkg.zip", 14, b, sizeof b);
+    CHECK_EQ_STR(b, "/a/pkg.zip");
+    /* Never starts inside a UTF-8 sequence. */
+    ui_fmt_fit_tail("abcd\u00e9f", 5, b, sizeof b);
+    CHECK_EQ_STR(b, "...f");
 }
 
 static void test_wrap(void)
