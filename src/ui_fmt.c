@@ -133,15 +133,11 @@ size_t ui_gauge(double frac, int width, bool utf8, char *out, size_t cap)
     return len;
 }
 
-void ui_fmt_sha256(const uint8_t sha[32], char out[65])
+/* Is byte i of s inside a UTF-8 sequence (a continuation byte)? Cuts move
+ * off those, so no text is ever split in the middle of a character. */
+static bool utf8_inside(const char *s, size_t i)
 {
-    static const char hex[] = "0123456789abcdef";
-
-    for (int i = 0; i < 32; i++) {
-        out[2 * i] = hex[sha[i] >> 4];
-        out[2 * i + 1] = hex[sha[i] & 0x0f];
-    }
-    out[64] = '\0';
+    return ((unsigned char)s[i] & 0xC0) == 0x80;
 }
 
 void ui_fmt_fit(const char *src, int cols, char *out, size_t cap)
@@ -161,8 +157,7 @@ void ui_fmt_fit(const char *src, int cols, char *out, size_t cap)
         return;
     }
     keep = (size_t)cols - 3;
-    /* Never cut a UTF-8 sequence in half (paths may hold any name). */
-    while (keep > 0 && ((unsigned char)src[keep] & 0xC0) == 0x80)
+    while (keep > 0 && utf8_inside(src, keep))
         keep--;
     snprintf(out, cap, "%.*s...", (int)keep, src);
 }
@@ -171,16 +166,12 @@ void ui_fmt_fit_tail(const char *src, int cols, char *out, size_t cap)
 {
     size_t n = strlen(src), from;
 
-    if (cap == 0)
-        return;
-    if (cols < 0)
-        cols = 0;
-    if (n <= (size_t)cols || cols <= 3) {
+    if (cols <= 3 || n <= (size_t)cols) {
         ui_fmt_fit(src, cols, out, cap);
         return;
     }
     from = n - ((size_t)cols - 3);
-    while (from < n && ((unsigned char)src[from] & 0xC0) == 0x80)
+    while (from < n && utf8_inside(src, from))
         from++;
     snprintf(out, cap, "...%s", src + from);
 }
@@ -196,11 +187,11 @@ size_t ui_fmt_wrap(const char *s, int cols, size_t *advance)
         return n;
     }
     cut = (size_t)cols;
-    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+    while (cut > 0 && utf8_inside(s, cut))
         cut--;
     if (cut == 0) {  /* one character wider than the row: take it whole */
         cut = 1;
-        while (((unsigned char)s[cut] & 0xC0) == 0x80)
+        while (utf8_inside(s, cut))
             cut++;
         *advance = cut;
         return cut;

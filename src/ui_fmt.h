@@ -21,8 +21,6 @@ int ui_percent(uint64_t done, uint64_t total);
  * full and eighth blocks on light shade, ASCII '#' on '.'. Returns the
  * number of bytes written (always NUL-terminated; truncated to fit cap). */
 size_t ui_gauge(double frac, int width, bool utf8, char *out, size_t cap);
-/* Lower-case hex of a SHA-256 into out[65]. */
-void ui_fmt_sha256(const uint8_t sha[32], char out[65]);
 /* Copy src into out so it occupies at most `cols` columns, ending in "..."
  * (ASCII) when it had to be cut, never inside a UTF-8 sequence. Counts
  * bytes, so multi-byte text only ever comes out narrower than cols. */

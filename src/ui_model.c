@@ -127,7 +127,7 @@ static void copy_image(struct ui_image_model *dst, const struct pkg_image *src)
 
     snprintf(dst->name, sizeof dst->name, "%s", base ? base + 1 : src->name);
     dst->size = src->size;
-    ui_fmt_sha256(src->sha256, dst->sha256);
+    pkg_sha256_hex(src->sha256, dst->sha256);
 }
 
 static void apply_package(struct ui_model *m, const struct pkg *p)

@@ -7,18 +7,7 @@
 #include "check.h"
 #include "pkg.h"
 #include "ui_model.h"
-
-static struct tp_devinfo dev(enum tp_kind kind, const char *port)
-{
-    struct tp_devinfo d;
-
-    memset(&d, 0, sizeof d);
-    d.kind = kind;
-    snprintf(d.port, sizeof d.port, "%s", port);
-    d.vid = kind == TP_KIND_SDP ? TP_ROM_VID : TP_FLASHLOADER_VID;
-    d.pid = kind == TP_KIND_SDP ? TP_ROM_PID : TP_FLASHLOADER_PID;
-    return d;
-}
+#include "ui_testdev.h"
 
 static void send(struct ui_model *m, enum sess_event_type type, double t, enum sess_phase ph,
                  uint64_t done, uint64_t total)
@@ -49,8 +38,8 @@ static void send_dev(struct ui_model *m, enum sess_event_type type, double t,
 static void test_devices_reenumerate_on_one_port(void)
 {
     struct ui_model m;
-    struct tp_devinfo rom = dev(TP_KIND_SDP, "1-4.2"), fl = dev(TP_KIND_MBOOT, "1-4.2");
-    struct tp_devinfo other = dev(TP_KIND_SDP, "1-3");
+    struct tp_devinfo rom = ui_test_dev(TP_KIND_SDP, "1-4.2"), fl = ui_test_dev(TP_KIND_MBOOT, "1-4.2");
+    struct tp_devinfo other = ui_test_dev(TP_KIND_SDP, "1-3");
     char st[32];
 
     ui_model_init(&m, false);
@@ -127,7 +116,7 @@ static void test_gauges_rates_and_durations(void)
 static void test_overall_percent_and_result(void)
 {
     struct ui_model m;
-    struct tp_devinfo rom = dev(TP_KIND_SDP, "sim-1");
+    struct tp_devinfo rom = ui_test_dev(TP_KIND_SDP, "sim-1");
     char st[32];
 
     ui_model_init(&m, false);
@@ -155,7 +144,7 @@ static void test_overall_percent_and_result(void)
 static void test_failure_marks_gauge_and_logs(void)
 {
     struct ui_model m;
-    struct tp_devinfo rom = dev(TP_KIND_SDP, "sim-1");
+    struct tp_devinfo rom = ui_test_dev(TP_KIND_SDP, "sim-1");
     struct nt_err err;
     struct sess_event ev;
     char st[64];

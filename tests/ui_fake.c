@@ -13,6 +13,7 @@
 #include "pkg.h"
 #include "session.h"
 #include "ui.h"
+#include "ui_testdev.h"
 
 #define FAKE_PACKET_BYTES 1012u          /* MCUboot max packet (protocol.md) */
 #define FAKE_FIRMWARE_BYTES (4u * 1024 * 1024)
@@ -45,20 +46,6 @@ struct fake_bus {
     bool arrived, left;
     struct tp_devinfo late;      /* the device that arrives and leaves */
 };
-
-static struct tp_devinfo mkdev(enum tp_kind kind, const char *port)
-{
-    struct tp_devinfo d;
-
-    memset(&d, 0, sizeof d);
-    d.kind = kind;
-    snprintf(d.port, sizeof d.port, "%s", port);
-    d.vid = kind == TP_KIND_SDP ? TP_ROM_VID : TP_FLASHLOADER_VID;
-    d.pid = kind == TP_KIND_SDP ? TP_ROM_PID : TP_FLASHLOADER_PID;
-    snprintf(d.desc, sizeof d.desc, "%s", kind == TP_KIND_SDP ? "i.MX RT ROM (SDP)"
-                                                               : "MCU flashloader (MCUboot)");
-    return d;
-}
 
 static nt_status fb_scan(struct tp_bus *b, struct tp_devinfo *out, size_t max, size_t *count,
                          struct nt_err *err)
@@ -117,42 +104,57 @@ struct fake_run {
 
 static struct fake_run fake;
 
-static void emit(enum sess_event_type type, enum sess_phase ph, uint64_t done, uint64_t total)
+/* An event of this type stamped with the scripted session's clock. */
+static struct sess_event fake_event(enum sess_event_type type)
 {
     struct sess_event ev;
 
     memset(&ev, 0, sizeof ev);
     ev.type = type;
     ev.t = (double)(clock_now_us() - fake.t0_us) / 1e6;
+    ev.pkg = &fake.pkg;
+    return ev;
+}
+
+static void send_event(const struct sess_event *ev)
+{
+    fake.cfg->sink(fake.cfg->user, ev);
+}
+
+static void emit(enum sess_event_type type, enum sess_phase ph, uint64_t done, uint64_t total)
+{
+    struct sess_event ev = fake_event(type);
+
     ev.phase = ph;
     ev.done = done;
     ev.total = total;
-    ev.pkg = &fake.pkg;
-    fake.cfg->sink(fake.cfg->user, &ev);
+    send_event(&ev);
 }
 
 static void emit_log(enum sess_log_level level, const char *text)
 {
-    struct sess_event ev;
+    struct sess_event ev = fake_event(SESS_EV_LOG);
 
-    memset(&ev, 0, sizeof ev);
-    ev.type = SESS_EV_LOG;
-    ev.t = (double)(clock_now_us() - fake.t0_us) / 1e6;
     ev.level = level;
     ev.text = text;
-    fake.cfg->sink(fake.cfg->user, &ev);
+    send_event(&ev);
+}
+
+static void emit_device(enum sess_event_type type, const struct tp_devinfo *d)
+{
+    struct sess_event ev = fake_event(type);
+
+    ev.dev = d;
+    send_event(&ev);
 }
 
 static nt_status fail(nt_status st, struct nt_err *err, const char *msg)
 {
-    struct sess_event ev;
+    struct sess_event ev = fake_event(SESS_EV_FAILED);
 
     nt_err_set(err, st, "%s", msg);
-    memset(&ev, 0, sizeof ev);
-    ev.type = SESS_EV_FAILED;
-    ev.t = (double)(clock_now_us() - fake.t0_us) / 1e6;
     ev.err = err;
-    fake.cfg->sink(fake.cfg->user, &ev);
+    send_event(&ev);
     return st;
 }
 
@@ -190,9 +192,8 @@ static nt_status phase(enum sess_phase ph, const char *name, uint64_t total, dou
 
 static nt_status fake_session(const struct sess_config *cfg, struct pkg **out, struct nt_err *err)
 {
-    struct tp_devinfo target = mkdev(TP_KIND_SDP, cfg->port ? cfg->port : "sim-1");
-    struct tp_devinfo loader = mkdev(TP_KIND_MBOOT, target.port);
-    struct sess_event ev;
+    struct tp_devinfo target = ui_test_dev(TP_KIND_SDP, cfg->port ? cfg->port : "sim-1");
+    struct tp_devinfo loader = ui_test_dev(TP_KIND_MBOOT, target.port);
     nt_status st;
 
     fake.cfg = cfg;
@@ -203,25 +204,17 @@ static nt_status fake_session(const struct sess_config *cfg, struct pkg **out, s
     emit(SESS_EV_PACKAGE, SESS_PH_EXTRACT, 0, 0);
     if ((st = phase(SESS_PH_WAIT, "wait", 0, 0.05, err)) != NT_OK)
         return st;
-    memset(&ev, 0, sizeof ev);
-    ev.type = SESS_EV_DEVICE_DETECTED;
-    ev.t = (double)(clock_now_us() - fake.t0_us) / 1e6;
-    ev.dev = &target;
-    cfg->sink(cfg->user, &ev);
+    emit_device(SESS_EV_DEVICE_DETECTED, &target);
     if ((st = phase(SESS_PH_UPLOAD, "upload", FAKE_FLASHLOADER_BYTES, 0.1, err)) != NT_OK)
         return st;
-    ev.t = (double)(clock_now_us() - fake.t0_us) / 1e6;
-    ev.dev = &loader;
-    cfg->sink(cfg->user, &ev);
+    emit_device(SESS_EV_DEVICE_DETECTED, &loader);
     emit_log(SESS_LOG_WARN, "the flashloader took 1.2 s to enumerate");
     if ((st = phase(SESS_PH_CONFIGURE, "configure", 0, 0.02, err)) != NT_OK ||
         (st = phase(SESS_PH_ERASE, "erase", FAKE_FIRMWARE_BYTES + 4096, 0.25, err)) != NT_OK ||
         (st = phase(SESS_PH_WRITE, "write", FAKE_FIRMWARE_BYTES, 0.55, err)) != NT_OK ||
         (st = phase(SESS_PH_RESET, "reset", 0, 0.02, err)) != NT_OK)
         return st;
-    ev.type = SESS_EV_FINISHED;
-    ev.t = (double)(clock_now_us() - fake.t0_us) / 1e6;
-    cfg->sink(cfg->user, &ev);
+    emit(SESS_EV_FINISHED, SESS_PH_RESET, 0, 0);
     return NT_OK;
 }
 
@@ -280,23 +273,23 @@ int main(int argc, char **argv)
     ui.run = fake_session;
     if (!strcmp(scenario, "monitor")) {
         ui.sess = NULL;
-        fb.dev[fb.ndev++] = mkdev(TP_KIND_MBOOT, "1-4.2");
-        fb.late = mkdev(TP_KIND_SDP, "sim-7");
+        fb.dev[fb.ndev++] = ui_test_dev(TP_KIND_MBOOT, "1-4.2");
+        fb.late = ui_test_dev(TP_KIND_SDP, "sim-7");
         fb.arrive_s = 1.0;
         fb.leave_s = 2.5;
     } else if (!strcmp(scenario, "pick")) {
-        fb.dev[fb.ndev++] = mkdev(TP_KIND_SDP, "sim-1");
-        fb.dev[fb.ndev++] = mkdev(TP_KIND_SDP, "sim-2");
-        fb.dev[fb.ndev++] = mkdev(TP_KIND_MBOOT, "sim-3");
+        fb.dev[fb.ndev++] = ui_test_dev(TP_KIND_SDP, "sim-1");
+        fb.dev[fb.ndev++] = ui_test_dev(TP_KIND_SDP, "sim-2");
+        fb.dev[fb.ndev++] = ui_test_dev(TP_KIND_MBOOT, "sim-3");
     } else if (!strcmp(scenario, "url")) {
         sess.package_path = NULL;
         sess.url = fake.pkg.source;
-        fb.dev[fb.ndev++] = mkdev(TP_KIND_SDP, "sim-1");
+        fb.dev[fb.ndev++] = ui_test_dev(TP_KIND_SDP, "sim-1");
     } else if (!strcmp(scenario, "fail")) {
         fake.fail_at = "erase";
-        fb.dev[fb.ndev++] = mkdev(TP_KIND_SDP, "sim-1");
+        fb.dev[fb.ndev++] = ui_test_dev(TP_KIND_SDP, "sim-1");
     } else {
-        fb.dev[fb.ndev++] = mkdev(TP_KIND_SDP, "sim-1");
+        fb.dev[fb.ndev++] = ui_test_dev(TP_KIND_SDP, "sim-1");
     }
     /* The tmux tests signal this process by id. */
     if (getenv("UI_FAKE_PIDFILE")) {

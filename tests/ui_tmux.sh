@@ -79,12 +79,7 @@ check "monitor: q exits 0" expect_rc mon 0
 # A resize in the middle of the write: wider, too small, back; the flash goes on.
 ui_start resize 80 24 $utf -- "$NT_FLASH" $slow_write "$ui_dir/p2.zip"
 ui_wait resize "Writing the firmware" 30
-tm resize-window -t resize -x 120 -y 30
-check "resize: wider" ui_wait resize "└$(rep 118 ─)┘" 10
-tm resize-window -t resize -x 60 -y 20
-check "resize: too small said plainly" ui_wait resize "Terminal is 60x20: nt_flash needs at least 80x24." 10
-tm resize-window -t resize -x 80 -y 24
-check "resize: panels again" ui_wait resize "┌─ Phases ─" 10
+check_resizes resize
 check "resize: flash completes" ui_wait resize "DONE:" 60
 tm send-keys -t resize x
 check "resize: exit 0" expect_rc resize 0

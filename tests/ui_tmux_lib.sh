@@ -47,26 +47,31 @@ ui_capture_attrs() { tm capture-pane -e -p -t "$1" 2>/dev/null; }
 screen_colored() { ui_capture_attrs "$1" | grep -q '\[3[0-7]m\|\[4[0-7]m\|;4[0-7]m\|;3[0-7]m'; }
 screen_reverse() { ui_capture_attrs "$1" | grep -q '\[7m\|;7m'; }
 
-# ui_wait NAME TEXT [SECONDS]: poll the screen until it shows TEXT.
-ui_wait() {
-    n=0 limit=$(( ${3:-30} * 10 ))
+# ui_poll NAME TEXT SECONDS WANT: poll the screen until TEXT is shown
+# (WANT=shown) or has gone (WANT=gone).
+ui_poll() {
+    n=0 limit=$(( $3 * 10 ))
     while [ $n -lt $limit ]; do
-        ui_capture "$1" | grep -F -q -- "$2" && return 0
+        if ui_capture "$1" | grep -F -q -- "$2"; then [ "$4" = shown ] && return 0
+        else [ "$4" = gone ] && return 0; fi
         sleep 0.1; n=$((n + 1))
     done
-    echo "timed out waiting for '$2' on $1; screen was:"; ui_capture "$1"
+    echo "timed out waiting for '$2' to be $4 on $1; screen was:"; ui_capture "$1"
     return 1
 }
+# ui_wait NAME TEXT [SECONDS], ui_wait_gone NAME TEXT [SECONDS]
+ui_wait() { ui_poll "$1" "$2" "${3:-30}" shown; }
+ui_wait_gone() { ui_poll "$1" "$2" "${3:-30}" gone; }
 
-# ui_wait_gone NAME TEXT [SECONDS]: poll the screen until TEXT has gone.
-ui_wait_gone() {
-    n=0 limit=$(( ${3:-30} * 10 ))
-    while [ $n -lt $limit ]; do
-        ui_capture "$1" | grep -F -q -- "$2" || return 0
-        sleep 0.1; n=$((n + 1))
-    done
-    echo "timed out waiting for '$2' to go from $1; screen was:"; ui_capture "$1"
-    return 1
+# check_resizes NAME: mid-run, widen to 120x30, shrink to 60x20 (a plain
+# notice), come back to 80x24; each screen checked.
+check_resizes() {
+    tm resize-window -t "$1" -x 120 -y 30
+    check "resize: redrawn at 120 columns" ui_wait "$1" "└$(rep 118 ─)┘" 10
+    tm resize-window -t "$1" -x 60 -y 20
+    check "resize: too small said plainly" ui_wait "$1" "Terminal is 60x20: nt_flash needs at least 80x24." 10
+    tm resize-window -t "$1" -x 80 -y 24
+    check "resize: panels back at 80x24" ui_wait "$1" "┌─ Phases ─" 10
 }
 
 # ui_rc NAME [SECONDS]: the exit status once the program has ended.
