@@ -15,7 +15,7 @@ ui_start pickq 80 24 $utf -- "$fake" pick 2
 
 # A whole flash at 80x24 in UTF-8: every panel, the gauges, the result screen.
 ui_start flash 80 24 $utf -- "$fake" flash 2
-check "flash: write gauge shows bytes, rate and time left" ui_wait flash "left" 20
+check "flash: write gauge shows bytes, rate and time left" ui_wait flash "s left" 20
 check "flash: package panel" screen_has flash "Version 1.9.0   Processor MIMXRT1062"
 check "flash: firmware size and hash" screen_has flash "4.00 MiB  sha256 abaaa9a8"
 check "flash: device listed as flashing" screen_has flash "sim-1          "

@@ -19,10 +19,13 @@ ui_start bad 80 24 $utf -- "$NT_FLASH" --simulate "$ui_dir/bad.zip"
 ui_start nodev 80 24 $utf -- "$NT_FLASH" -t 1 --simulate=start=none,arrive=never "$ui_dir/small.zip"
 ui_start ascii 80 24 LC_ALL=C -- "$NT_FLASH" --simulate=speed=0.05 "$ui_dir/small.zip"
 ui_start dry 80 24 $utf -- "$NT_FLASH" -n "$ui_dir/small.zip"
+# Terminals the UI cannot drive: progress lines instead (spec.md §4).
+ui_start dumb 80 24 $utf TERM=dumb -- "$NT_FLASH" --simulate=speed=0.05 "$ui_dir/small.zip"
+ui_start unknown 80 24 $utf TERM=no-such-terminal-xyz -- "$NT_FLASH" --simulate=speed=0.05 "$ui_dir/small.zip"
 
 # A whole 4 MiB flash at 80x24.
 ui_start flash 80 24 $utf -- "$NT_FLASH" --simulate=speed=0.05 "$ui_dir/p4.zip"
-check "flash: gauges show rate and time left" ui_wait flash " left" 30
+check "flash: gauges show rate and time left" ui_wait flash "s left" 30
 check "flash: package version" screen_has flash "Version 9.9.9   Processor MIMXRT1060"
 check "flash: firmware line" screen_has flash "firmware    disting_NT.bin"
 check "flash: firmware size and hash" screen_has flash "4.00 MiB  sha256 "
@@ -117,5 +120,12 @@ check "dry run: says nothing was flashed" ui_wait dry "DONE: The package is vali
 check "dry run: package shown" screen_has dry "Version 9.9.9"
 tm send-keys -t dry x
 check "dry run: exit 0" expect_rc dry 0
+for t in dumb unknown; do
+    check "$t terminal: exit 0" expect_rc $t 0
+done
+# The session has ended by now and the pane keeps the last lines written.
+check "TERM=dumb: progress lines" screen_has dumb "COMPLETE"
+check "TERM=dumb: no frames" screen_lacks dumb "Phases"
+check "unknown TERM: progress lines" screen_has unknown "COMPLETE"
 
 ui_finish

@@ -12,7 +12,7 @@ cd "$ui_dir" || exit 1
 ui_sock=./sock
 ui_fails=0
 ui_cases=0
-printf 'set -g default-terminal screen\nset -g status off\nset -g history-limit 0\n' > "$ui_dir/tmux.conf"
+printf 'set -g default-terminal screen\nset -g status off\nset -g history-limit 0\nset -g remain-on-exit on\n' > "$ui_dir/tmux.conf"
 
 tm() { tmux -S "$ui_sock" -f "$ui_dir/tmux.conf" "$@"; }
 
