@@ -246,7 +246,7 @@ static void draw_package(const struct ui_screen *s, const struct ui_model *m, WI
 static void draw_devices(const struct ui_screen *s, const struct ui_model *m, WINDOW *w)
 {
     int rows = s->layout.device_rows, wd = getmaxx(w) - 4;
-    size_t first = 0, shown;
+    size_t first = 0, shown, focus;
     char title[64], state[32], line[LINE_MAX_BYTES];
 
     werase(w);
@@ -257,12 +257,17 @@ static void draw_devices(const struct ui_screen *s, const struct ui_model *m, WI
             "No NXP bootloader device attached (USB 1FC9:0135 ROM or 15A2:0073 flashloader).");
         return;
     }
-    /* Keep the picker's cursor on screen; one line reports what is hidden. */
+    /* Keep the picker's cursor, or the module being flashed, on screen; one
+     * line reports what is hidden. */
     shown = m->ndev <= (size_t)rows ? m->ndev : (size_t)rows - 1;
     if (shown == 0)
         shown = 1;
-    if (s->mode == UI_MODE_PICK && m->selected >= shown)
-        first = m->selected - shown + 1;
+    focus = s->mode == UI_MODE_PICK ? m->selected : 0;
+    for (size_t i = 0; s->mode != UI_MODE_PICK && m->target_port[0] && i < m->ndev; i++)
+        if (!strcmp(m->dev[i].port, m->target_port))
+            focus = i;
+    if (focus >= shown)
+        first = focus - shown + 1;
     for (size_t i = 0; i < shown && first + i < m->ndev; i++) {
         const struct tp_devinfo *d = &m->dev[first + i];
         bool sel = s->mode == UI_MODE_PICK && first + i == m->selected;
@@ -276,7 +281,7 @@ static void draw_devices(const struct ui_screen *s, const struct ui_model *m, WI
                  d->port, tp_kind_name(d->kind), d->vid, d->pid, state, d->desc);
         put(w, 1 + (int)i, 2, wd, sel ? style(s, ST_SELECT) : style(s, st), line);
     }
-    if (shown < m->ndev) {
+    if (shown < m->ndev && (int)shown < rows) {
         snprintf(line, sizeof line, "  ... and %zu more", m->ndev - shown);
         put(w, 1 + (int)shown, 2, wd, style(s, ST_DIM), line);
     }

@@ -71,6 +71,14 @@ check "pick: ... both of them" screen_has pick "sim-2          sdp    1fc9:0135 
 tm send-keys -t pick x
 check "pick: exit 0" expect_rc pick 0
 
+# Many modules and --port: the one being flashed stays in view.
+ui_start many 80 24 $utf -- "$NT_FLASH" --simulate=speed=0.05,modules=8 -p sim-7 "$ui_dir/p4.zip"
+check "many: the module being flashed in view" ui_wait many "sim-7          mboot  15a2:0073  flashing" 30
+check "many: the hidden ones counted" screen_has many "... and 6 more"
+check "many: result" ui_wait many "DONE:" 60
+tm send-keys -t many x
+check "many: exit 0" expect_rc many 0
+
 # The device monitor: no package on a terminal.
 ui_start mon 80 24 $utf -- "$NT_FLASH" --simulate=speed=0.05,start=none,arrive=20
 check "monitor: opens" ui_wait mon "Device monitor: 0 NXP bootloader devices" 20
