@@ -105,6 +105,10 @@ bool vmod__fault_hits(struct vmod_engine *e, enum vmod_phase phase, uint64_t don
 uint8_t *vmod__ram_ptr(struct vmod_engine *e, uint32_t addr, uint32_t len);
 bool vmod__in_reserved(uint32_t addr, uint32_t len);
 
+/* Write cfg's dump= (first module's NOR) and stats= (summed over the
+ * modules) files (vmod_save.c). */
+nt_status vmod__save(const struct vmod_engine *const *e, unsigned n, struct nt_err *err);
+
 /* ROM (vmod_rom.c). */
 void vmod__rom_reset(struct vmod_engine *e);
 void vmod__rom_out(struct vmod_engine *e, const uint8_t *r, size_t len);

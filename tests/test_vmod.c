@@ -966,6 +966,24 @@ static void test_bus_dump_and_stats(void)
     CHECK_CONTAINS(s, "\"reports_in\":\t3");
 }
 
+static void test_engine_save(void)
+{
+    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : ".";
+    char spec[1400];
+    snprintf(spec, sizeof spec, "start=mboot,dump=%s/no-such-dir/d.bin", tmp);
+    struct vmod_engine *e = configured(spec);
+    struct vmod_stats st;
+    struct nt_err err;
+    vmod_engine_stats(e, &st);
+    CHECK_EQ_INT(st.reports_out, 2);
+    CHECK_EQ_INT(st.reports_in, 2);
+    CHECK_EQ_INT(st.bytes_out, 2 * FL_LEN);
+    CHECK(st.device_busy_s > 0.0049 && st.device_busy_s < 0.0051);   /* the SFDP configure */
+    CHECK_EQ_INT(vmod_engine_save(e, &err), NT_E_IO);
+    CHECK_CONTAINS(err.msg, "no-such-dir/d.bin");
+    vmod_engine_free(e);
+}
+
 int main(void)
 {
     RUN(test_rom_error_status);
@@ -996,5 +1014,6 @@ int main(void)
     RUN(test_bus_reenumeration);
     RUN(test_bus_start_none_arrives);
     RUN(test_bus_dump_and_stats);
+    RUN(test_engine_save);
     return check_finish();
 }
