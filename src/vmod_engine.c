@@ -1,6 +1,21 @@
 /* The device-level engine of the virtual Disting NT: one module's presence on
  * USB (ROM, flashloader, or off the bus), its IN report queue, modelled time
- * and counters. The ROM and flashloader protocol parts plug in below. */
+ * and counters. The ROM and flashloader protocol parts plug in below.
+ *
+ * Model choices where protocol.md leaves room (all deliberate):
+ * - Time is modelled, never slept: work sets busy_until; answers become
+ *   readable when it ends; arrivals/departures are timed events.
+ * - The NOR starts with "old firmware" (no page all 0xFF), so skipping the
+ *   erase fails with 10203 as on a used module.
+ * - RAM is ITCM/DTCM/OCRAM per §3.8; the flashloader reserves DTCM (its
+ *   code, data and stack: property 0x0C), the ROM the first 64 KiB of OCRAM.
+ * - The ROM leaves when the host has read the rpt 3 of a good jump (or
+ *   closes the handle); the flashloader leaves once its Reset answer is read.
+ * - fault=stale queues one old report whenever a device arrives (so it is
+ *   there when the host opens it); hab=closed changes the rpt 3 word and
+ *   property 0x11 only.
+ * - Commands the RT1060 flashloader lists but the flow never uses (Execute,
+ *   Call, ReceiveSbFile, eFuse, key blobs) answer 10000 here. */
 #include <stdlib.h>
 #include <string.h>
 
