@@ -32,7 +32,8 @@
 
 struct sdp_host {
     struct tp_dev *dev;
-    double tscale;   /* host timeouts are multiplied by this (simulation speed); 1 on hardware */
+    double tscale;   /* host timeouts are multiplied by this (simulation speed); 1 on
+                        hardware, never below a 200 ms floor */
 };
 
 /* Encode a command report (report ID 1 + 16 big-endian bytes) into out[17]. */
@@ -40,7 +41,8 @@ void sdp_encode_command(uint8_t out[SDP_CMD_REPORT_LEN], uint16_t type, uint32_t
                         uint8_t format, uint32_t count, uint32_t data);
 
 /* Read and discard IN reports that are already queued (stale answers of an
- * earlier session); returns how many were dropped in *dropped (may be NULL). */
+ * earlier session), reading with a short timeout until none comes (at most
+ * 64); returns how many were dropped in *dropped (may be NULL). */
 nt_status sdp_drain(struct sdp_host *h, unsigned *dropped, struct nt_err *err);
 
 /* ERROR_STATUS: presence probe. *hab gets the report-3 HAB word (open or

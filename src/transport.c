@@ -1,4 +1,4 @@
-/* Transport helpers shared by every backend. */
+/* Transport helpers shared by every backend and protocol. */
 #include "transport.h"
 
 const char *tp_kind_name(enum tp_kind kind)
@@ -9,4 +9,28 @@ const char *tp_kind_name(enum tp_kind kind)
     case TP_KIND_OTHER: break;
     }
     return "other";
+}
+
+nt_status tp_drain(struct tp_dev *dev, int poll_ms, unsigned max_reports, unsigned *dropped,
+                   struct nt_err *err)
+{
+    uint8_t buf[TP_REPORT_MAX];
+    unsigned n = 0;
+
+    for (;;) {
+        size_t len = 0;
+        nt_status st = tp_read(dev, buf, sizeof buf, &len, poll_ms, err);
+        if (st == NT_E_TIMEOUT)
+            break;
+        if (st != NT_OK)
+            return st;
+        if (++n >= max_reports)
+            return nt_err_set(err, NT_E_PROTOCOL,
+                              "the device keeps sending reports (%u unread): unplug the module "
+                              "and try again", n);
+    }
+    nt_err_clear(err);
+    if (dropped)
+        *dropped = n;
+    return NT_OK;
 }

@@ -109,9 +109,21 @@ static inline void tp_close(struct tp_dev *d)
         d->ops->close(d);
 }
 
+/* Largest report either boot device uses, ID included (ROM data report). */
+#define TP_REPORT_MAX 1025
+
+/* Read and drop IN reports that are already queued or arrive within poll_ms
+ * of each other: stale answers from an earlier session would otherwise be
+ * taken as the answer to the next command (protocol.md §6.1). More than
+ * max_reports is NT_E_PROTOCOL. *dropped (may be NULL) gets the count. */
+nt_status tp_drain(struct tp_dev *dev, int poll_ms, unsigned max_reports, unsigned *dropped,
+                   struct nt_err *err);
+
 /* Wrap dev so that every report is logged to a trace file (spec.md §6). The
  * returned device owns `inner` (closing it closes inner). start_us is the
  * clock_now_us() value that time 0.000 refers to. */
 struct tp_dev *tp_trace_wrap(struct tp_dev *inner, FILE *file, int64_t start_us);
+/* (On allocation failure tp_trace_wrap returns NULL and inner stays the
+ * caller's, still open.) */
 
 #endif

@@ -1,0 +1,318 @@
+/* One open USB boot device: claim it, send OUT reports the way the device
+ * needs them (SET_REPORT for the ROM, interrupt OUT for the flashloader) and
+ * keep an interrupt IN transfer pending into a small queue, so the protocol
+ * layer can poll for IN reports cheaply (protocol.md §1.3, §3.5). */
+#include "usb_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "clock.h"
+
+/* IN transfer sizes (protocol.md §1.3 "libusb transfer-length rules"): the
+ * flashloader sends each report as one full 1016-byte packet, so a longer
+ * request would not end at the report; the ROM's reports end with a short
+ * packet and 65 bytes hold the largest (report 4). */
+#define USB_ROM_IN_LEN 65
+#define USB_ROM_OUT_MAX 1025
+#define USB_MBOOT_REPORT_LEN 1016
+#define USB_IN_QUEUE_LEN 8
+/* HID class request SET_REPORT(Output) on EP0 (HID 1.11 §7.2.2). */
+#define USB_HID_SET_REPORT_TYPE 0x21
+#define USB_HID_SET_REPORT 0x09
+#define USB_HID_REPORT_OUTPUT 0x0200
+#define USB_HID_INTERFACE 0
+/* How long close() waits for the cancelled IN transfer to come back. */
+#define USB_CANCEL_WAIT_MS 1000
+
+struct usb_dev {
+    struct tp_dev base;
+    libusb_context *ctx;
+    libusb_device_handle *h;
+    uint8_t ep_in, ep_out;             /* ep_out 0: no OUT endpoint, use SET_REPORT */
+    bool pad_out;                      /* always send full-size OUT reports */
+    struct libusb_transfer *xfer;
+    uint8_t xbuf[USB_MBOOT_REPORT_LEN];
+    bool xfer_active;
+    bool gone;                         /* the device left the bus */
+    int in_error;                      /* a libusb error that stopped IN reads, or 0 */
+    uint8_t q[USB_IN_QUEUE_LEN][USB_MBOOT_REPORT_LEN];
+    size_t qlen[USB_IN_QUEUE_LEN];
+    size_t qhead, qcount;
+    uint8_t outbuf[USB_ROM_OUT_MAX];
+};
+
+static void LIBUSB_CALL in_done(struct libusb_transfer *t);
+
+static void submit_in(struct usb_dev *d)
+{
+    int rc;
+
+    if (d->xfer_active || d->gone || d->in_error || d->qcount == USB_IN_QUEUE_LEN)
+        return;
+    rc = libusb_submit_transfer(d->xfer);
+    if (rc == 0)
+        d->xfer_active = true;
+    else if (rc == LIBUSB_ERROR_NO_DEVICE)
+        d->gone = true;
+    else
+        d->in_error = rc;
+}
+
+static void LIBUSB_CALL in_done(struct libusb_transfer *t)
+{
+    struct usb_dev *d = t->user_data;
+
+    d->xfer_active = false;
+    switch (t->status) {
+    case LIBUSB_TRANSFER_COMPLETED:
+        if (t->actual_length > 0) {
+            size_t slot = (d->qhead + d->qcount) % USB_IN_QUEUE_LEN;
+            memcpy(d->q[slot], t->buffer, (size_t)t->actual_length);
+            d->qlen[slot] = (size_t)t->actual_length;
+            d->qcount++;
+        }
+        submit_in(d);   /* with a full queue the device waits, as with a slow host */
+        break;
+    case LIBUSB_TRANSFER_CANCELLED:
+        break;
+    case LIBUSB_TRANSFER_NO_DEVICE:
+        d->gone = true;
+        break;
+    case LIBUSB_TRANSFER_STALL:
+        d->in_error = LIBUSB_ERROR_PIPE;
+        break;
+    case LIBUSB_TRANSFER_OVERFLOW:
+        d->in_error = LIBUSB_ERROR_OVERFLOW;
+        break;
+    default:
+        d->in_error = LIBUSB_ERROR_IO;
+        break;
+    }
+}
+
+static void pump(struct usb_dev *d, int ms)
+{
+    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+    libusb_handle_events_timeout_completed(d->ctx, &tv, NULL);
+}
+
+static nt_status usb_dev_read(struct tp_dev *base, uint8_t *buf, size_t cap, size_t *len,
+                              int timeout_ms, struct nt_err *err)
+{
+    struct usb_dev *d = (struct usb_dev *)base;
+    int64_t deadline = clock_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    bool pumped = false;
+
+    for (;;) {
+        int64_t left;
+        if (d->qcount > 0) {
+            size_t n = d->qlen[d->qhead];
+            if (n > cap)
+                return nt_err_set(err, NT_E_INTERNAL,
+                                  "an IN report of %zu bytes does not fit the %zu-byte buffer",
+                                  n, cap);
+            memcpy(buf, d->q[d->qhead], n);
+            *len = n;
+            d->qhead = (d->qhead + 1) % USB_IN_QUEUE_LEN;
+            d->qcount--;
+            submit_in(d);
+            return NT_OK;
+        }
+        if (d->gone)
+            return usb_map_error(LIBUSB_ERROR_NO_DEVICE, err, "reading a report",
+                                 d->base.info.port);
+        if (d->in_error)
+            return usb_map_error(d->in_error, err, "reading a report", d->base.info.port);
+        submit_in(d);
+        left = deadline - clock_now_ms();
+        if (pumped && left <= 0)
+            return nt_err_set(err, NT_E_TIMEOUT,
+                              "no report from the module at port %s within %d ms",
+                              d->base.info.port, timeout_ms);
+        pump(d, left > 0 ? (int)left : 0);
+        pumped = true;
+    }
+}
+
+static nt_status usb_dev_write(struct tp_dev *base, const uint8_t *report, size_t len,
+                               int timeout_ms, struct nt_err *err)
+{
+    struct usb_dev *d = (struct usb_dev *)base;
+    unsigned tmo = timeout_ms > 0 ? (unsigned)timeout_ms : 1;   /* libusb: 0 would mean forever */
+    int rc, sent = 0;
+    size_t n = len;
+
+    if (len == 0 || len > d->base.out_report_max)
+        return nt_err_set(err, NT_E_INTERNAL, "an OUT report of %zu bytes (1..%zu allowed)", len,
+                          d->base.out_report_max);
+    if (d->gone)
+        return usb_map_error(LIBUSB_ERROR_NO_DEVICE, err, "sending a report", d->base.info.port);
+    memcpy(d->outbuf, report, len);
+    if (d->pad_out && len < d->base.out_report_max) {
+        /* full-size reports: a short write of a multiple of 64 would hang a
+         * full-speed device waiting for a short packet (protocol.md §1.3) */
+        memset(d->outbuf + len, 0, d->base.out_report_max - len);
+        n = d->base.out_report_max;
+    }
+    if (d->ep_out) {
+        rc = libusb_interrupt_transfer(d->h, d->ep_out, d->outbuf, (int)n, &sent, tmo);
+    } else {
+        rc = libusb_control_transfer(d->h, USB_HID_SET_REPORT_TYPE, USB_HID_SET_REPORT,
+                                     (uint16_t)(USB_HID_REPORT_OUTPUT | report[0]),
+                                     USB_HID_INTERFACE, d->outbuf, (uint16_t)n, tmo);
+        sent = rc;
+    }
+    if (rc == LIBUSB_ERROR_NO_DEVICE)
+        d->gone = true;
+    if (rc < 0)
+        return usb_map_error(rc, err, "sending a report", d->base.info.port);
+    if ((size_t)sent != n)
+        return nt_err_set(err, NT_E_IO, "sending a report: the module at port %s took %d of %zu "
+                          "bytes; replug the module and retry", d->base.info.port, sent, n);
+    return NT_OK;
+}
+
+static void usb_dev_close(struct tp_dev *base)
+{
+    struct usb_dev *d = (struct usb_dev *)base;
+    int64_t deadline = clock_now_ms() + USB_CANCEL_WAIT_MS;
+
+    /* A failed cancel means the transfer is already finishing (or the device
+     * left): either way its callback still has to run, so keep pumping. */
+    if (d->xfer_active)
+        libusb_cancel_transfer(d->xfer);
+    while (d->xfer_active && clock_now_ms() < deadline)
+        pump(d, 10);
+    if (!d->xfer_active)
+        libusb_free_transfer(d->xfer);
+    /* else: leak it; freeing a transfer libusb still owns would be worse */
+    libusb_release_interface(d->h, USB_HID_INTERFACE);   /* re-attaches usbhid */
+    libusb_close(d->h);
+    free(d);
+}
+
+static const struct tp_dev_ops usb_dev_ops = {
+    .write = usb_dev_write,
+    .read = usb_dev_read,
+    .close = usb_dev_close,
+};
+
+/* Interface 0's interrupt endpoints, from the active configuration. */
+static nt_status find_endpoints(struct usb_dev *d, libusb_device *dev, struct nt_err *err)
+{
+    struct libusb_config_descriptor *cfg;
+    const struct libusb_interface_descriptor *alt;
+    int rc = libusb_get_active_config_descriptor(dev, &cfg);
+
+    if (rc != 0)
+        return usb_map_error(rc, err, "reading the configuration descriptor", d->base.info.port);
+    if (cfg->bNumInterfaces < 1 || cfg->interface[0].num_altsetting < 1) {
+        libusb_free_config_descriptor(cfg);
+        return nt_err_set(err, NT_E_PROTOCOL, "the %04x:%04x device at port %s has no interface "
+                          "0; it is not an NXP boot device", d->base.info.vid, d->base.info.pid,
+                          d->base.info.port);
+    }
+    alt = &cfg->interface[0].altsetting[0];
+    for (int i = 0; i < alt->bNumEndpoints; i++) {
+        const struct libusb_endpoint_descriptor *ep = &alt->endpoint[i];
+        if ((ep->bmAttributes & LIBUSB_TRANSFER_TYPE_MASK) != LIBUSB_TRANSFER_TYPE_INTERRUPT)
+            continue;
+        if ((ep->bEndpointAddress & LIBUSB_ENDPOINT_DIR_MASK) == LIBUSB_ENDPOINT_IN) {
+            if (!d->ep_in)
+                d->ep_in = ep->bEndpointAddress;
+        } else if (!d->ep_out) {
+            d->ep_out = ep->bEndpointAddress;
+        }
+    }
+    libusb_free_config_descriptor(cfg);
+    if (!d->ep_in)
+        return nt_err_set(err, NT_E_PROTOCOL, "the %04x:%04x device at port %s has no interrupt IN "
+                          "endpoint; it is not an NXP boot device", d->base.info.vid,
+                          d->base.info.pid, d->base.info.port);
+    if (d->base.info.kind == TP_KIND_MBOOT && !d->ep_out)
+        return nt_err_set(err, NT_E_PROTOCOL, "the flashloader at port %s has no interrupt OUT "
+                          "endpoint (it refuses SET_REPORT, protocol.md 1.2); replug the module",
+                          d->base.info.port);
+    return NT_OK;
+}
+
+static nt_status open_error(int rc, libusb_device *dev, const struct tp_devinfo *info,
+                            struct nt_err *err)
+{
+    char node[64];
+    struct stat sb;
+    bool have;
+
+    if (rc != LIBUSB_ERROR_ACCESS)
+        return usb_map_error(rc, err, "opening the module", info->port);
+    snprintf(node, sizeof node, "/dev/bus/usb/%03u/%03u", libusb_get_bus_number(dev),
+             libusb_get_device_address(dev));
+    have = stat(node, &sb) == 0;
+    return usb_access_error(err, node, have, have ? (unsigned)sb.st_uid : 0,
+                            have ? (unsigned)sb.st_gid : 0, have ? (unsigned)sb.st_mode : 0);
+}
+
+static nt_status claim(struct usb_dev *d, libusb_device *dev, struct nt_err *err)
+{
+    int rc = libusb_set_auto_detach_kernel_driver(d->h, 1);
+
+    /* NOT_SUPPORTED: a platform without kernel drivers to detach (fine). */
+    if (rc != 0 && rc != LIBUSB_ERROR_NOT_SUPPORTED)
+        return usb_map_error(rc, err, "detaching the kernel HID driver", d->base.info.port);
+    rc = libusb_claim_interface(d->h, USB_HID_INTERFACE);
+    if (rc != 0)
+        return open_error(rc, dev, &d->base.info, err);
+    return NT_OK;
+}
+
+nt_status usb_dev_open(struct usb_bus *bus, libusb_device *dev, const struct tp_devinfo *info,
+                       struct tp_dev **out, struct nt_err *err)
+{
+    struct usb_dev *d = calloc(1, sizeof *d);
+    size_t in_len;
+    nt_status st;
+    int rc;
+
+    *out = NULL;
+    if (!d)
+        return nt_err_set(err, NT_E_NOMEM, "out of memory opening port %s", info->port);
+    d->base.ops = &usb_dev_ops;
+    d->base.info = *info;
+    d->ctx = bus->ctx;
+    if (info->kind == TP_KIND_MBOOT) {
+        d->base.in_report_max = d->base.out_report_max = USB_MBOOT_REPORT_LEN;
+        d->pad_out = true;
+    } else {
+        d->base.in_report_max = USB_ROM_IN_LEN;
+        d->base.out_report_max = USB_ROM_OUT_MAX;
+    }
+    in_len = d->base.in_report_max;
+    rc = libusb_open(dev, &d->h);
+    if (rc != 0) {
+        free(d);
+        return open_error(rc, dev, info, err);
+    }
+    st = find_endpoints(d, dev, err);
+    if (st == NT_OK)
+        st = claim(d, dev, err);
+    if (st == NT_OK && !(d->xfer = libusb_alloc_transfer(0)))
+        st = nt_err_set(err, NT_E_NOMEM, "out of memory opening port %s", info->port);
+    if (st != NT_OK) {
+        libusb_close(d->h);
+        free(d);
+        return st;
+    }
+    libusb_fill_interrupt_transfer(d->xfer, d->h, d->ep_in, d->xbuf, (int)in_len, in_done, d, 0);
+    submit_in(d);
+    if (d->in_error || d->gone) {
+        st = usb_map_error(d->gone ? LIBUSB_ERROR_NO_DEVICE : d->in_error, err,
+                           "starting to read reports", info->port);
+        usb_dev_close(&d->base);
+        return st;
+    }
+    *out = &d->base;
+    return NT_OK;
+}

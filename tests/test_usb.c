@@ -1,0 +1,516 @@
+/* The libusb transport through the real libusb against umockdev-emulated
+ * modules (tests/usbemu.c): enumeration and identity, module choice, kernel
+ * driver detach and claim, both OUT paths, stale reports, timeouts, STALL,
+ * unplug during a write, ROM-to-flashloader re-enumeration, permissions. */
+#include <libusb.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "list.h"
+#include "usb.h"
+#include "usbemu.h"
+
+#define T_MS 2000   /* generous: emulated transfers share 2 busy CPUs */
+#define MAX_MODULES 3
+
+struct fixture {
+    struct usbemu *emu;
+    struct usbemu_module *mod[MAX_MODULES];
+    struct usbemu_echo *echo[MAX_MODULES];
+    size_t n;
+    struct tp_bus *bus;
+};
+
+static int skip_status;
+
+struct modspec {
+    const char *port;
+    bool mboot;
+    int speed;
+    double gap_s;
+    bool rom_stalls;
+    unsigned unplug_after;
+    bool deny;
+};
+
+/* A testbed with the modules, then a USB bus (libusb after the testbed:
+ * umockdev.md §5.1). false (and the test skipped) without umockdev. */
+static bool setup(struct fixture *f, const struct modspec *specs, size_t n)
+{
+    struct nt_err e;
+    int rc;
+
+    memset(f, 0, sizeof *f);
+    rc = usbemu_new(&f->emu);
+    if (rc != 0) {
+        skip_status = rc;
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct usbemu_module_cfg cfg = { 0 };
+        f->echo[i] = usbemu_echo_new(specs[i].mboot, specs[i].gap_s);
+        cfg.port = specs[i].port;
+        cfg.speed_mbps = specs[i].speed;
+        cfg.rom_stalls_set_report = specs[i].rom_stalls;
+        cfg.unplug_after_out = specs[i].unplug_after;
+        cfg.deny_access = specs[i].deny;
+        cfg.model = usbemu_echo_model(f->echo[i]);
+        f->mod[i] = usbemu_add_module(f->emu, &cfg);
+        CHECK(usbemu_wait_presence(f->mod[i], specs[i].mboot ? TP_KIND_MBOOT : TP_KIND_SDP, T_MS));
+    }
+    f->n = n;
+    CHECK_EQ_INT(usb_bus_new(&f->bus, &e), NT_OK);
+    return f->bus != NULL;
+}
+
+static void teardown(struct fixture *f)
+{
+    if (f->bus)
+        f->bus->ops->destroy(f->bus);
+    usbemu_free(f->emu);
+    for (size_t i = 0; i < f->n; i++)
+        usbemu_echo_free(f->echo[i]);
+}
+
+static nt_status open_port(struct fixture *f, const char *port, struct tp_dev **dev,
+                           struct nt_err *e)
+{
+    struct tp_devinfo devs[8];
+    size_t n = 0, idx = 0;
+    nt_status st = f->bus->ops->scan(f->bus, devs, 8, &n, e);
+    if (st == NT_OK)
+        st = list_select(devs, n, port, &idx, e);
+    if (st == NT_OK)
+        st = f->bus->ops->open(f->bus, &devs[idx], dev, e);
+    return st;
+}
+
+static void test_enumeration_and_identity(void)
+{
+    const struct modspec s[] = { { "1-1.2", false, 480, 0, false, 0, false },
+                                 { "1-3", true, 12, 0, false, 0, false } };
+    struct fixture f;
+    struct tp_devinfo devs[8];
+    struct nt_err e;
+    size_t n = 0;
+
+    if (!setup(&f, s, 2))
+        goto out;
+    CHECK_EQ_INT(f.bus->ops->scan(f.bus, devs, 8, &n, &e), NT_OK);
+    CHECK_EQ_INT(n, 2);   /* the hubs are not NXP devices */
+    for (size_t i = 0; i < n && i < 8; i++) {
+        if (devs[i].kind == TP_KIND_SDP) {
+            CHECK_EQ_STR(devs[i].port, "1-1.2");
+            CHECK_EQ_INT(devs[i].vid, 0x1FC9);
+            CHECK_EQ_INT(devs[i].pid, 0x0135);
+            CHECK_EQ_INT(devs[i].speed_mbps, 480);
+        } else {
+            CHECK_EQ_INT(devs[i].kind, TP_KIND_MBOOT);
+            CHECK_EQ_STR(devs[i].port, "1-3");
+            CHECK_EQ_INT(devs[i].vid, 0x15A2);
+            CHECK_EQ_INT(devs[i].pid, 0x0073);
+            CHECK_EQ_INT(devs[i].speed_mbps, 12);
+        }
+    }
+out:
+    teardown(&f);
+}
+
+static void test_two_modules_and_port_selection(void)
+{
+    const struct modspec s[] = { { "1-1.2", false, 480, 0, false, 0, false },
+                                 { "1-1.3", false, 480, 0, false, 0, false } };
+    const uint8_t cmd[17] = { 1, 0x05, 0x05 };
+    struct fixture f;
+    struct tp_dev *dev = NULL;
+    struct usbemu_stats a, b;
+    struct nt_err e;
+
+    if (!setup(&f, s, 2))
+        goto out;
+    CHECK_EQ_INT(open_port(&f, NULL, &dev, &e), NT_E_AMBIGUOUS);
+    CHECK_CONTAINS(e.msg, "1-1.2 (sdp)");
+    CHECK_CONTAINS(e.msg, "1-1.3 (sdp)");
+    CHECK_CONTAINS(e.msg, "--port");
+    CHECK_EQ_INT(open_port(&f, "1-1.3", &dev, &e), NT_OK);
+    if (dev) {
+        CHECK_EQ_STR(dev->info.port, "1-1.3");
+        CHECK_EQ_INT(tp_write(dev, cmd, sizeof cmd, T_MS, &e), NT_OK);
+        tp_close(dev);
+    }
+    usbemu_get_stats(f.mod[0], &a);
+    usbemu_get_stats(f.mod[1], &b);
+    CHECK_EQ_INT(a.out_set_report, 0);   /* the other module was left alone */
+    CHECK_EQ_INT(b.out_set_report, 1);
+out:
+    teardown(&f);
+}
+
+static void test_detach_claim_and_reattach(void)
+{
+    const struct modspec s[] = { { "1-1.2", false, 480, 0, false, 0, false } };
+    struct fixture f;
+    struct tp_dev *dev = NULL;
+    struct usbemu_stats st;
+    struct nt_err e;
+
+    if (!setup(&f, s, 1))
+        goto out;
+    usbemu_get_stats(f.mod[0], &st);
+    CHECK(st.driver_bound);
+    CHECK_EQ_INT(open_port(&f, NULL, &dev, &e), NT_OK);
+    usbemu_get_stats(f.mod[0], &st);
+    CHECK_EQ_INT(st.detaches, 1);
+    CHECK_EQ_INT(st.claims, 1);
+    CHECK(!st.driver_bound);
+    tp_close(dev);
+    usbemu_get_stats(f.mod[0], &st);
+    CHECK(st.driver_bound);   /* auto-detach gives usbhid back on release */
+    CHECK_EQ_INT(st.reattaches, 1);
+out:
+    teardown(&f);
+}
+
+static void test_rom_set_report_and_in(void)
+{
+    const struct modspec s[] = { { "1-1.2", false, 480, 0, false, 0, false } };
+    const uint8_t cmd[17] = { 1, 0x05, 0x05, 0xAA, 0xBB };
+    uint8_t buf[1100];
+    struct fixture f;
+    struct tp_dev *dev = NULL;
+    struct usbemu_stats st;
+    struct nt_err e;
+    size_t len = 0;
+
+    if (!setup(&f, s, 1) || open_port(&f, NULL, &dev, &e) != NT_OK)
+        goto out;
+    CHECK_EQ_INT(dev->in_report_max, 65);
+    CHECK_EQ_INT(dev->out_report_max, 1025);
+    CHECK_EQ_INT(tp_write(dev, cmd, sizeof cmd, T_MS, &e), NT_OK);
+    CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
+    CHECK_EQ_INT(len, 5);
+    CHECK_MEM(buf, ((const uint8_t[]){ 3, 0x05, 0x05, 0xAA, 0xBB }), 5);
+    usbemu_get_stats(f.mod[0], &st);
+    CHECK_EQ_INT(st.out_set_report, 1);
+    CHECK_EQ_INT(st.out_interrupt, 0);
+    CHECK_EQ_INT(st.out_last_len, 17);   /* SET_REPORT carries the report as is */
+    CHECK_EQ_INT(st.in_urb_len, 65);     /* protocol.md §1.3 */
+    tp_close(dev);
+out:
+    teardown(&f);
+}
+
+static void test_flashloader_interrupt_out_padded(void)
+{
+    const struct modspec s[] = { { "1-1.2", true, 480, 0, false, 0, false } };
+    const uint8_t cmd[12] = { 1, 0, 8, 0, 0x07, 0, 0, 2, 1, 0, 0, 0 };
+    uint8_t buf[1100];
+    struct fixture f;
+    struct tp_dev *dev = NULL;
+    struct usbemu_stats st;
+    struct nt_err e;
+    size_t len = 0;
+
+    if (!setup(&f, s, 1) || open_port(&f, NULL, &dev, &e) != NT_OK)
+        goto out;
+    CHECK_EQ_INT(dev->in_report_max, 1016);
+    CHECK_EQ_INT(tp_write(dev, cmd, sizeof cmd, T_MS, &e), NT_OK);
+    CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
+    CHECK_EQ_INT(len, 1016);
+    CHECK_MEM(buf + 1, cmd + 1, sizeof cmd - 1);
+    CHECK_EQ_INT(buf[20], 0);   /* the padding the host sent, echoed */
+    usbemu_get_stats(f.mod[0], &st);
+    CHECK_EQ_INT(st.out_interrupt, 1);
+    CHECK_EQ_INT(st.out_set_report, 0);
+    CHECK_EQ_INT(st.out_last_len, 1016);   /* always a full report */
+    CHECK_EQ_INT(st.in_urb_len, 1016);     /* exactly one report per read */
+    tp_close(dev);
+out:
+    teardown(&f);
+}
+
+static void test_stale_reports_are_left_to_the_protocol(void)
+{
+    const struct modspec s[] = { { "1-1.2", false, 480, 0, false, 0, false } };
+    const uint8_t stale[5] = { 4, 0x12, 0x34, 0x34, 0x12 };
+    const uint8_t cmd[17] = { 1, 0x0B, 0x0B };
+    uint8_t buf[100];
+    struct fixture f;
+    struct tp_dev *dev = NULL;
+    struct nt_err e;
+    size_t len = 0;
+
+    if (!setup(&f, s, 1))
+        goto out;
+    usbemu_inject_in(f.mod[0], stale, sizeof stale);
+    if (open_port(&f, NULL, &dev, &e) != NT_OK)
+        goto out;
+    CHECK_EQ_INT(tp_write(dev, cmd, sizeof cmd, T_MS, &e), NT_OK);
+    CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
+    CHECK_EQ_INT(len, 5);
+    CHECK_MEM(buf, stale, 5);            /* not drained by the transport */
+    CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
+    CHECK_EQ_INT(buf[0], 3);
+    CHECK_EQ_INT(buf[1], 0x0B);
+    tp_close(dev);
+out:
+    teardown(&f);
+}
+
+static void test_timeouts_and_nak(void)
+{
+    const struct modspec s[] = { { "1-1.2", true, 480, 0, false, 0, false } };
+    const uint8_t cmd[8] = { 1, 0, 4, 0, 0x0B };
+    uint8_t buf[1100];
+    struct fixture f;
+    struct tp_dev *dev = NULL;
+    struct nt_err e;
+    size_t len = 0;
+    nt_status st = NT_OK;
+    int sent = 0;
+
+    if (!setup(&f, s, 1) || open_port(&f, NULL, &dev, &e) != NT_OK)
+        goto out;
+    CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, 0, &e), NT_E_TIMEOUT);   /* a poll */
+    CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, 50, &e), NT_E_TIMEOUT);
+    CHECK_CONTAINS(e.msg, "no report from the module at port 1-1.2 within 50 ms");
+    /* Never reading: the host queue and the device fill up, then the device
+     * NAKs OUT reports and the write times out (protocol.md §3.5). */
+    while (sent < 40 && (st = tp_write(dev, cmd, sizeof cmd, 100, &e)) == NT_OK)
+        sent++;
+    CHECK_EQ_INT(st, NT_E_TIMEOUT);
+    CHECK(sent >= 4 && sent < 40);
+    /* Reading frees the queue: the reports come in order, all of them. */
+    for (int i = 0; i < sent; i++)
+        CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
+    tp_close(dev);
+out:
+    teardown(&f);
+}
+
+static void test_stall(void)
+{
+    const struct modspec s[] = { { "1-1.2", false, 480, 0, true, 0, false } };
+    const uint8_t cmd[17] = { 1, 0x05, 0x05 };
+    struct fixture f;
+    struct tp_dev *dev = NULL;
+    struct usbemu_stats st;
+    struct nt_err e;
+
+    if (!setup(&f, s, 1) || open_port(&f, NULL, &dev, &e) != NT_OK)
+        goto out;
+    CHECK_EQ_INT(tp_write(dev, cmd, sizeof cmd, T_MS, &e), NT_E_IO);
+    CHECK_CONTAINS(e.msg, "sending a report: the module at port 1-1.2 stalled the request");
+    usbemu_get_stats(f.mod[0], &st);
+    CHECK_EQ_INT(st.set_report_stalled, 1);
+    tp_close(dev);
+out:
+    teardown(&f);
+}
+
+/* The flashloader itself refuses SET_REPORT: checked with raw libusb, since
+ * the backend never sends it one (emulator fidelity, protocol.md §1.2). */
+static void test_flashloader_stalls_set_report(void)
+{
+    const struct modspec s[] = { { "1-1.2", true, 480, 0, false, 0, false } };
+    struct fixture f;
+    libusb_context *ctx = NULL;
+    libusb_device_handle *h;
+    uint8_t rep[17] = { 1 };
+
+    if (!setup(&f, s, 1))
+        goto out;
+    CHECK_EQ_INT(libusb_init(&ctx), 0);
+    h = libusb_open_device_with_vid_pid(ctx, TP_FLASHLOADER_VID, TP_FLASHLOADER_PID);
+    CHECK(h != NULL);
+    if (h) {
+        CHECK_EQ_INT(libusb_control_transfer(h, 0x21, 0x09, 0x0201, 0, rep, sizeof rep, 1000),
+                     LIBUSB_ERROR_PIPE);
+        libusb_close(h);
+    }
+    libusb_exit(ctx);
+out:
+    teardown(&f);
+}
+
+static void test_unplug_during_write(void)
+{
+    const struct modspec s[] = { { "1-1.2", true, 480, 0, false, 3, false } };
+    const uint8_t data[1016] = { 2, 0, 0xF4, 0x03 };
+    uint8_t buf[1100];
+    struct fixture f;
+    struct tp_dev *dev = NULL;
+    struct tp_event ev;
+    struct nt_err e;
+    size_t len;
+
+    if (!setup(&f, s, 1) || open_port(&f, NULL, &dev, &e) != NT_OK)
+        goto out;
+    CHECK_EQ_INT(tp_write(dev, data, sizeof data, T_MS, &e), NT_OK);
+    CHECK_EQ_INT(tp_write(dev, data, sizeof data, T_MS, &e), NT_OK);
+    CHECK_EQ_INT(tp_write(dev, data, sizeof data, T_MS, &e), NT_E_DISCONNECT);
+    CHECK_CONTAINS(e.msg, "the module at port 1-1.2 left the bus");
+    {   /* answers that arrived before may still be read, then the loss shows */
+        nt_status st;
+        int ok = 0;
+        while ((st = tp_read(dev, buf, sizeof buf, &len, T_MS, &e)) == NT_OK && ok < 5)
+            ok++;
+        CHECK(ok <= 2);
+        CHECK_EQ_INT(st, NT_E_DISCONNECT);
+    }
+    CHECK_EQ_INT(tp_write(dev, data, 4, T_MS, &e), NT_E_DISCONNECT);
+    tp_close(dev);
+    CHECK_EQ_INT(f.bus->ops->next_event(f.bus, T_MS, &ev, &e), NT_OK);
+    CHECK_EQ_INT(ev.type, TP_EV_LEFT);
+    CHECK_EQ_STR(ev.dev.port, "1-1.2");
+out:
+    teardown(&f);
+}
+
+/* The ROM jumps to the flashloader: LEFT (sdp) then ARRIVED (mboot) at the
+ * same port path, through hotplug or (polling) device-list diffs. */
+static void reenumerate(bool polling)
+{
+    const struct modspec s[] = { { "1-1.2", false, 480, 0.05, false, 0, false } };
+    const uint8_t jump[17] = { 1, 0xEE };
+    const uint8_t cmd[8] = { 1, 0, 4, 0, 0x07 };
+    uint8_t buf[1100];
+    struct fixture f;
+    struct tp_dev *dev = NULL;
+    struct tp_event ev;
+    struct nt_err e;
+    size_t len;
+
+    if (polling)
+        setenv("NT_FLASH_USB_NO_HOTPLUG", "1", 1);
+    if (!setup(&f, s, 1) || open_port(&f, NULL, &dev, &e) != NT_OK)
+        goto out;
+    CHECK_EQ_INT(tp_write(dev, jump, sizeof jump, T_MS, &e), NT_OK);
+    CHECK_EQ_INT(f.bus->ops->next_event(f.bus, T_MS, &ev, &e), NT_OK);
+    CHECK_EQ_INT(ev.type, TP_EV_LEFT);
+    CHECK_EQ_INT(ev.dev.kind, TP_KIND_SDP);
+    CHECK_EQ_STR(ev.dev.port, "1-1.2");
+    CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, 100, &e), NT_E_DISCONNECT);
+    tp_close(dev);
+    dev = NULL;
+    CHECK_EQ_INT(f.bus->ops->next_event(f.bus, T_MS, &ev, &e), NT_OK);
+    CHECK_EQ_INT(ev.type, TP_EV_ARRIVED);
+    CHECK_EQ_INT(ev.dev.kind, TP_KIND_MBOOT);
+    CHECK_EQ_STR(ev.dev.port, "1-1.2");
+    CHECK_EQ_INT(f.bus->ops->next_event(f.bus, 50, &ev, &e), NT_E_TIMEOUT);
+    CHECK_EQ_INT(f.bus->ops->open(f.bus, &ev.dev, &dev, &e), NT_OK);
+    if (dev) {
+        CHECK_EQ_INT(tp_write(dev, cmd, sizeof cmd, T_MS, &e), NT_OK);
+        CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
+        CHECK_EQ_INT(len, 1016);
+        tp_close(dev);
+    }
+out:
+    unsetenv("NT_FLASH_USB_NO_HOTPLUG");
+    teardown(&f);
+}
+
+static void test_reenumeration_hotplug(void)
+{
+    reenumerate(false);
+}
+
+static void test_reenumeration_polling(void)
+{
+    reenumerate(true);
+}
+
+static void test_permission_denied(void)
+{
+    const struct modspec s[] = { { "1-1.2", false, 480, 0, false, 0, true } };
+    struct fixture f;
+    struct tp_dev *dev = NULL;
+    struct nt_err e;
+    char node[64], want[128];
+    struct tp_devinfo info;
+    size_t n = 0;
+    nt_status st;
+
+    if (!setup(&f, s, 1))
+        goto out;
+    usbemu_node(f.mod[0], node, sizeof node);
+    CHECK_EQ_INT(f.bus->ops->scan(f.bus, &info, 1, &n, &e), NT_OK);
+    CHECK_EQ_INT(n, 1);
+    usbemu_drop_privileges(true);
+    st = f.bus->ops->open(f.bus, &info, &dev, &e);
+    usbemu_drop_privileges(false);
+    CHECK_EQ_INT(st, NT_E_ACCESS);
+    snprintf(want, sizeof want, "USB device node %s (owner root:root, mode 0600)", node);
+    CHECK_CONTAINS(e.msg, want);
+    CHECK_CONTAINS(e.msg, "sudo cp doc/60-nt-flash.rules /etc/udev/rules.d/");
+    if (st == NT_OK)
+        tp_close(dev);
+out:
+    teardown(&f);
+}
+
+/* This machine's real /dev, before any testbed, in a child process: libusb
+ * remembers the usbfs path it found for the rest of the process. */
+static void test_no_usb_subsystem(void)
+{
+    struct stat sb;
+    struct nt_err e;
+    int fds[2];
+    pid_t pid;
+
+    if (stat("/sys/bus/usb", &sb) == 0) {
+        printf("# this machine has USB: the no-USB message is not exercised\n");
+        return;
+    }
+    CHECK(pipe(fds) == 0);
+    pid = fork();
+    if (pid == 0) {
+        struct tp_bus *bus = NULL;
+        nt_err_clear(&e);
+        e.status = usb_bus_new(&bus, &e);
+        if (bus)
+            bus->ops->destroy(bus);
+        if (write(fds[1], &e, sizeof e) != (ssize_t)sizeof e)
+            _exit(1);
+        _exit(0);
+    }
+    close(fds[1]);
+    memset(&e, 0, sizeof e);
+    CHECK_EQ_INT(read(fds[0], &e, sizeof e), sizeof e);
+    close(fds[0]);
+    waitpid(pid, NULL, 0);
+    CHECK_EQ_INT(e.status, NT_E_UNSUPPORTED);
+    CHECK_EQ_STR(e.msg, "this machine has no USB subsystem (/sys/bus/usb does not exist), so no "
+                        "module can be found; run nt_flash on a computer with USB, or try it "
+                        "with --simulate");
+}
+
+int main(void)
+{
+    struct usbemu *probe;
+
+    RUN(test_no_usb_subsystem);   /* first: before any testbed or libusb context */
+    skip_status = usbemu_new(&probe);
+    if (skip_status != 0) {
+        printf("SKIP: umockdev is not usable here (status %d)\n", skip_status);
+        return skip_status;
+    }
+    usbemu_free(probe);
+    RUN(test_enumeration_and_identity);
+    RUN(test_two_modules_and_port_selection);
+    RUN(test_detach_claim_and_reattach);
+    RUN(test_rom_set_report_and_in);
+    RUN(test_flashloader_interrupt_out_padded);
+    RUN(test_stale_reports_are_left_to_the_protocol);
+    RUN(test_timeouts_and_nak);
+    RUN(test_stall);
+    RUN(test_flashloader_stalls_set_report);
+    RUN(test_unplug_during_write);
+    RUN(test_reenumeration_hotplug);
+    RUN(test_reenumeration_polling);
+    RUN(test_permission_denied);
+    return check_finish();
+}
