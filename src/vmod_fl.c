@@ -139,6 +139,8 @@ static void erase(struct vmod_engine *e, uint32_t addr, uint32_t len, uint8_t ta
     uint64_t hi = (off + len + VMOD_NOR_SECTOR_BYTES - 1) / VMOD_NOR_SECTOR_BYTES * VMOD_NOR_SECTOR_BYTES;
     bool first = !e->fl.erase_seen, hit = false;
     e->fl.erase_seen = true;
+    if (tag == TAG_FLASH_ERASE_REGION && hi > e->fl.erase_hi)
+        e->fl.erase_hi = hi;
     if (first && vmod__fault_hits(e, VMOD_PHASE_ERASE, 1, 1)) {
         hit = true;
         stop = lo + (hi - lo) * (uint64_t)e->cfg.fault_pct / 100;
@@ -396,6 +398,18 @@ static void end_write(struct vmod_engine *e, uint32_t st, bool marker)
     generic(e, st, TAG_WRITE_MEMORY);
 }
 
+/* What fault=...@write:PCT measures against. The host erases its whole image
+ * range before writing it in pieces, so the erased extent beyond the first
+ * flash write tells the image size to within a sector: the smallest image
+ * that needs that extent (so PCT 100 still fires at the last byte). Without
+ * such an erase, the byte count of the first flash WriteMemory. */
+static uint64_t write_fault_total(const struct vmod_fl *f, uint64_t off)
+{
+    if (f->erase_hi >= off + VMOD_NOR_SECTOR_BYTES)
+        return f->erase_hi - off - (VMOD_NOR_SECTOR_BYTES - 1);
+    return f->data_remaining;
+}
+
 static uint32_t first_packet_checks(struct vmod_engine *e)
 {
     struct vmod_fl *f = &e->fl;
@@ -409,7 +423,7 @@ static uint32_t first_packet_checks(struct vmod_engine *e)
     f->page_addr = (uint32_t)off;
     f->page_fill = 0;
     if (!f->write_total)
-        f->write_total = f->data_remaining;
+        f->write_total = write_fault_total(f, off);
     if (e->cfg.fault == VMOD_FAULT_STATUS && vmod__fault_hits(e, VMOD_PHASE_WRITE, 1, 1))
         return ST_CUMULATIVE_WRITE;
     return ST_OK;

@@ -68,6 +68,7 @@ struct vmod_fl {
     uint32_t page_addr, page_fill;
     /* Fault bookkeeping. */
     bool erase_seen;
+    uint64_t erase_hi;           /* end of the highest FlashEraseRegion (rounded out) */
     uint64_t write_total, write_done;
 };
 

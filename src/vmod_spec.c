@@ -23,10 +23,13 @@
  *   erase      the first FlashEraseRegion/FlashEraseAll: PCT of its range
  *              (rounded out to sectors) is erased, then the fault acts;
  *              status answers 20101 (erase sector fail)
- *   write      PCT of the byte count of the first WriteMemory to flash,
- *              counted cumulatively over all flash WriteMemory data (so a
- *              host that writes in several commands is hit mid-way too);
- *              status answers 10203 after the first data packet
+ *   write      bytes written to flash by WriteMemory, counted over all its
+ *              commands, against the image size the device can infer: the
+ *              erased extent (FlashEraseRegion) from the first flash write
+ *              on, less one sector; without such an erase, the byte count
+ *              of the first flash WriteMemory. So a host that erases its
+ *              image range and writes it in pieces is hit at PCT of the
+ *              image. status answers 10203 after the first data packet
  *   reset      the Reset command: unplug and silent reset without
  *              answering, status answers 1 (kStatus_Fail) and stays
  */

@@ -688,6 +688,46 @@ static void test_fl_timing(void)
     vmod_engine_free(e);
 }
 
+/* Write 20 packets of 1012 bytes from 0x60001000 in `cmds` WriteMemory
+ * commands (each starting on a page, 0x2800 apart) after erasing
+ * [0, erase_end); returns how many packets went in
+ * before the module left (unplug) or hung (silent). */
+static int packets_until_fault(const char *spec, uint32_t erase_end, int cmds)
+{
+    static uint8_t data[1012];
+    struct vmod_engine *e = configured(spec);
+    uint8_t b[1100];
+    if (erase_end > 0x1000)
+        erase(e, NOR, erase_end, 0);
+    else {
+        CMD(e, 0x01, 0);   /* erase all: no extent beyond the write */
+        generic(e, 0x01);
+    }
+    int sent = 0, per = 20 / cmds;
+    for (int c = 0; c < cmds; c++) {
+        fl_cmd(e, 0x04, 1, (const uint32_t[]){ NOR + 0x1000 + (uint32_t)c * 0x2800, per * 1012u, 0 }, 3);
+        if (generic(e, 0x04) != 0)
+            break;
+        int k = 0;
+        for (; k < per && fl_data(e, data, 1012) == NT_OK; k++) {
+            sent++;
+            settle(e);
+        }
+        if (k < per || vmod_engine_presence(e) < 0)
+            break;
+        if (c + 1 < cmds && generic(e, 0x04) != 0)
+            break;
+    }
+    if (strstr(spec, "silent")) {
+        CHECK_EQ_INT(vmod_engine_presence(e), 1);
+        CHECK_EQ_INT(in(e, b), 0);
+    } else {
+        CHECK_EQ_INT(vmod_engine_presence(e), -1);
+    }
+    vmod_engine_free(e);
+    return sent;
+}
+
 static void test_fl_fault_write(void)
 {
     static uint8_t data[20 * 1012];
@@ -698,33 +738,17 @@ static void test_fl_fault_write(void)
     CHECK(marker);
     vmod_engine_free(e);
 
-    e = configured("start=mboot,fault=unplug@write");
-    erase(e, NOR, 0x10000 * 4, 0);
-    fl_cmd(e, 0x04, 1, (const uint32_t[]){ NOR + 0x1000, sizeof data, 0 }, 3);
-    generic(e, 0x04);
-    int sent = 0;
-    while (sent < 20 && fl_data(e, data, 1012) == NT_OK) {
-        sent++;
-        settle(e);
-    }
-    CHECK_EQ_INT(sent, 10);   /* gone at 50 % */
-    CHECK_EQ_INT(vmod_engine_presence(e), -1);
-    vmod_engine_free(e);
-
-    e = configured("start=mboot,fault=silent@write:30");
-    erase(e, NOR, 0x10000 * 4, 0);
-    fl_cmd(e, 0x04, 1, (const uint32_t[]){ NOR + 0x1000, sizeof data, 0 }, 3);
-    generic(e, 0x04);
-    sent = 0;
-    while (sent < 20 && fl_data(e, data, 1012) == NT_OK) {
-        sent++;
-        settle(e);
-    }
-    CHECK_EQ_INT(sent, 6);    /* hung from 30 % on */
-    CHECK_EQ_INT(vmod_engine_presence(e), 1);
-    uint8_t b[1100];
-    CHECK_EQ_INT(in(e, b), 0);
-    vmod_engine_free(e);
+    /* Erased extent 0x1000..0x6000 after the first write: the image is taken
+     * as 0x5000 - 4095 = 16385 bytes. 50 % = 8192.5 bytes: the 9th packet. */
+    CHECK_EQ_INT(packets_until_fault("start=mboot,fault=unplug@write", 0x6000, 1), 9);
+    /* 30 % = 4915.5 bytes: the 5th packet; the module hangs but stays. */
+    CHECK_EQ_INT(packets_until_fault("start=mboot,fault=silent@write:30", 0x6000, 1), 5);
+    /* Several WriteMemory commands: counted across them. 90 % of 16385. */
+    CHECK_EQ_INT(packets_until_fault("start=mboot,fault=unplug@write:90", 0x6000, 2), 15);
+    /* PCT 100: once the smallest image needing that extent (16385 bytes) is in. */
+    CHECK_EQ_INT(packets_until_fault("start=mboot,fault=unplug@write:100", 0x6000, 1), 17);
+    /* No erase beyond the write (erased earlier by a block): the first WriteMemory's count. */
+    CHECK_EQ_INT(packets_until_fault("start=mboot,fault=unplug@write:25", 0x1000, 1), 5);
 }
 
 static void test_fl_fault_erase_configure_reset(void)
