@@ -137,47 +137,41 @@ static bool parse_yesno(const char *s, bool *out)
     return false;
 }
 
+/* Index of the len-byte word s in names, or -1. */
+static int find_word(const char *s, size_t len, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strlen(names[i]) == len && !strncmp(s, names[i], len))
+            return i;
+    return -1;
+}
+
 static nt_status parse_fault(const char *val, struct vmod_config *cfg, struct nt_err *err)
 {
+    /* In enum vmod_fault_kind and enum vmod_phase order. */
     static const char *const kinds[] = { "none", "unplug", "status", "silent", "stale", "badjump", "noenum" };
     static const char *const phases[] = { "upload", "configure", "erase", "write", "reset" };
     const char *usage = "'%s' is not KIND[@PHASE[:PCT]] with KIND unplug, status, silent "
-                        "(these need @PHASE), stale, badjump or noenum, PHASE upload, configure, "
+                        "(these need @PHASE), stale, badjump, noenum or none, PHASE upload, configure, "
                         "erase, write or reset and PCT 0..100";
-    char kind[16] = "", phase[16] = "";
     const char *at = strchr(val, '@');
-    size_t klen = at ? (size_t)(at - val) : strlen(val);
-    if (klen == 0 || klen >= sizeof kind)
-        return bad(err, "fault", usage, val);
-    memcpy(kind, val, klen);
-    int k = -1;
-    for (int i = 0; i < (int)(sizeof kinds / sizeof kinds[0]); i++)
-        if (!strcmp(kind, kinds[i]))
-            k = i;
+    int k = find_word(val, at ? (size_t)(at - val) : strlen(val), kinds, 7);
+    int ph = VMOD_PHASE_ANY;
+    uint32_t pct = 50;
     if (k < 0)
         return bad(err, "fault", usage, val);
-    int ph = VMOD_PHASE_ANY, pct = 50;
     if (at) {
         const char *colon = strchr(at + 1, ':');
-        size_t plen = colon ? (size_t)(colon - at - 1) : strlen(at + 1);
-        if (plen == 0 || plen >= sizeof phase)
+        ph = find_word(at + 1, colon ? (size_t)(colon - at - 1) : strlen(at + 1), phases, 5);
+        if (ph < 0 || (colon && (!parse_u32(colon + 1, &pct) || pct > 100)))
             return bad(err, "fault", usage, val);
-        memcpy(phase, at + 1, plen);
-        for (int i = 0; i < (int)(sizeof phases / sizeof phases[0]); i++)
-            if (!strcmp(phase, phases[i]))
-                ph = i;
-        uint32_t p;
-        if (ph == VMOD_PHASE_ANY || (colon && (!parse_u32(colon + 1, &p) || p > 100)))
-            return bad(err, "fault", usage, val);
-        if (colon)
-            pct = (int)p;
     }
     bool phased = k == VMOD_FAULT_UNPLUG || k == VMOD_FAULT_STATUS || k == VMOD_FAULT_SILENT;
     if (phased != (ph != VMOD_PHASE_ANY))
         return bad(err, "fault", usage, val);
     cfg->fault = (enum vmod_fault_kind)k;
     cfg->fault_phase = (enum vmod_phase)ph;
-    cfg->fault_pct = pct;
+    cfg->fault_pct = (int)pct;
     return NT_OK;
 }
 
