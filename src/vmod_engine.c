@@ -33,10 +33,6 @@ static const struct {
     { 0x20200000u, 256u * 1024 },   /* OCRAM */
 };
 
-/* The flashloader's own code, data and stack (property 0x0C). */
-#define FL_RESERVED_START 0x20000000u
-#define FL_RESERVED_END 0x2001FFFFu
-
 uint8_t *vmod__ram_ptr(struct vmod_engine *e, uint32_t addr, uint32_t len)
 {
     for (int i = 0; i < VMOD_RAM_REGIONS; i++) {
@@ -50,7 +46,7 @@ uint8_t *vmod__ram_ptr(struct vmod_engine *e, uint32_t addr, uint32_t len)
 bool vmod__in_reserved(uint32_t addr, uint32_t len)
 {
     uint64_t end = (uint64_t)addr + (len ? len : 1) - 1;
-    return addr <= FL_RESERVED_END && end >= FL_RESERVED_START;
+    return addr <= VMOD_FL_RESERVED_END && end >= VMOD_FL_RESERVED_START;
 }
 
 bool vmod__queue(struct vmod_engine *e, const uint8_t *data, size_t len, double ready_at)

@@ -53,10 +53,6 @@
 #define UID_WORD0 0x4E540000u         /* per-module unique id words ("NT" + index) */
 #define UID_WORD1 0x0D157146u
 
-static const uint32_t RAM_PROPERTY[3][2] = {
-    { 0x00000000u, 128u * 1024 }, { 0x20000000u, 128u * 1024 }, { 0x20200000u, 256u * 1024 },
-};
-
 void vmod__fl_reset(struct vmod_engine *e)
 {
     memset(&e->fl, 0, sizeof e->fl);
@@ -255,17 +251,17 @@ static bool property_values(struct vmod_engine *e, uint32_t tag, uint32_t mem, u
     case 0x07: v[0] = AVAILABLE_COMMANDS; break;
     case 0x0B: v[0] = e->cfg.max_packet; break;
     case 0x0C:
-        v[0] = 0x20000000u;   /* the flashloader's code, data and stack in DTCM */
-        v[1] = 0x2001FFFFu;
+        v[0] = VMOD_FL_RESERVED_START;
+        v[1] = VMOD_FL_RESERVED_END;
         *n = 2;
         break;
     case 0x0E:
     case 0x0F:
-        if (mem >= 3) {
+        if (mem >= VMOD_RAM_REGIONS) {
             *st = ST_INVALID_ARGUMENT;
             break;
         }
-        v[0] = RAM_PROPERTY[mem][tag == 0x0E ? 0 : 1];
+        v[0] = tag == 0x0E ? e->ram[mem].start : e->ram[mem].size;   /* index = memoryId */
         break;
     case 0x11: v[0] = e->cfg.hab_closed ? 1 : 0; break;
     case 0x12:

@@ -27,7 +27,10 @@
 #define VMOD_FCB_BYTES 512u
 
 /* RAM the ROM loads into and the flashloader fills (protocol.md §3.8 0x0E/0x0F). */
-#define VMOD_RAM_REGIONS 3
+#define VMOD_RAM_REGIONS 3   /* ITCM, DTCM, OCRAM: in memoryId order */
+/* The flashloader's own code, data and stack in DTCM (property 0x0C). */
+#define VMOD_FL_RESERVED_START 0x20000000u
+#define VMOD_FL_RESERVED_END 0x2001FFFFu
 struct vmod_ram {
     uint32_t start, size;
     uint8_t *mem;
