@@ -64,7 +64,7 @@ bool vmod__queue(struct vmod_engine *e, const uint8_t *data, size_t len, double 
         len = VMOD_REPORT_MAX;
     memcpy(r->data, data, len);
     r->len = len;
-    r->ready_at = ready_at;
+    r->ready_at = ready_at > e->busy_until ? ready_at : e->busy_until;   /* not before the work is done */
     return true;
 }
 

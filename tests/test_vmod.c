@@ -92,6 +92,7 @@ static void upload(struct vmod_engine *e, const uint8_t *img, uint32_t len)
     for (uint32_t off = 0; off < len; off += 1024) {
         uint8_t r[1025] = { 2 };
         memcpy(r + 1, img + off, len - off < 1024 ? len - off : 1024);
+        settle(e);   /* the previous report is stored */
         vmod_engine_out(e, r, sizeof r);
     }
 }
@@ -266,8 +267,12 @@ static void test_rom_upload_and_jump(void)
         CHECK_EQ_INT(in(e, b), 0);   /* nothing before the last chunk */
         uint8_t r[1025] = { 2 };
         memcpy(r + 1, img + off, IMAGE_BYTES - off < 1024 ? IMAGE_BYTES - off : 1024);
-        vmod_engine_out(e, r, sizeof r);
+        CHECK_EQ_INT(vmod_engine_out(e, r, sizeof r), NT_OK);
+        CHECK_EQ_INT(vmod_engine_out(e, r, sizeof r), NT_E_TIMEOUT);   /* still storing the last one */
     }
+    struct vmod_stats st;
+    vmod_engine_stats(e, &st);
+    CHECK(st.device_busy_s > 0.0179 && st.device_busy_s < 0.0181);   /* 9 reports x 2 ms */
     CHECK_EQ_INT(rom_word(e, 3), 0x56787856);
     CHECK_EQ_INT(rom_word(e, 4), 0x88888888);
     rom_cmd(e, 0x0101, LOAD_ADDR, 0x20, 64, 0);
@@ -379,6 +384,7 @@ static void test_rom_faults(void)
     uint8_t r[1025] = { 2 };
     CHECK_EQ_INT(vmod_engine_out(e, r, sizeof r), NT_OK);
     CHECK_EQ_INT(vmod_engine_presence(e), 0);    /* 25 %: still there */
+    settle(e);
     CHECK_EQ_INT(vmod_engine_out(e, r, sizeof r), NT_OK);
     CHECK_EQ_INT(vmod_engine_presence(e), -1);   /* 50 %: gone */
     CHECK_EQ_INT(vmod_engine_out(e, r, sizeof r), NT_E_DISCONNECT);
