@@ -996,6 +996,51 @@ static void test_bus_dump_and_stats(void)
     CHECK_CONTAINS(s, "\"reports_in\":\t3");
 }
 
+/* The bus maps modelled time to wall time: writes block while the module is
+ * busy, an answer is not there before its work is done. Margins are wide
+ * (hundreds of ms) so a loaded machine cannot fail this. */
+static void test_bus_waits_for_busy_module(void)
+{
+    struct tp_bus *b = bus("start=mboot,speed=0.1,sector_ms=45");
+    struct tp_dev *d = open_kind(b, TP_KIND_MBOOT, "sim-1");
+    struct nt_err err;
+    uint8_t r[FL_LEN] = { 1, 0, 0x10, 0, 0x05, 0, 0, 3 }, buf[FL_LEN];
+    size_t n;
+    put_le32(r + 8, 0x2000);
+    put_le32(r + 12, 4);
+    put_le32(r + 16, 0xC0000008);
+    tp_write(d, r, sizeof r, 1000, &err);
+    tp_read(d, buf, sizeof buf, &n, 1000, &err);
+    uint8_t cfg[FL_LEN] = { 1, 0, 0x0C, 0, 0x11, 0, 0, 2, 9, 0, 0, 0, 0x00, 0x20 };
+    tp_write(d, cfg, sizeof cfg, 1000, &err);
+    CHECK_EQ_INT(tp_read(d, buf, sizeof buf, &n, 1000, &err), NT_OK);
+    uint8_t er[FL_LEN] = { 1, 0, 0x10, 0, 0x02, 0, 0, 3 };
+    put_le32(er + 8, NOR + 0x100000);
+    put_le32(er + 12, 100 * 4096);   /* 100 sectors: 4.5 s modelled, 0.45 s wall */
+    CHECK_EQ_INT(tp_write(d, er, sizeof er, 1000, &err), NT_OK);
+    CHECK_EQ_INT(tp_read(d, buf, sizeof buf, &n, 0, &err), NT_E_TIMEOUT);
+    CHECK_EQ_INT(tp_read(d, buf, sizeof buf, &n, 10000, &err), NT_OK);
+    CHECK_EQ_INT(get_le32(buf + 8), 0);
+    CHECK_EQ_INT(get_le32(buf + 12), 0x02);
+    tp_close(d);
+    b->ops->destroy(b);
+
+    /* The ROM takes data reports back to back: each write waits for the last. */
+    b = bus("speed=0.001");
+    d = open_kind(b, TP_KIND_SDP, "sim-1");
+    uint8_t wf[17] = { 1, 0x04, 0x04 }, data[1025] = { 2 };
+    put_be32(wf + 3, LOAD_ADDR);
+    put_be32(wf + 8, 8 * 1024);
+    CHECK_EQ_INT(tp_write(d, wf, sizeof wf, 1000, &err), NT_OK);
+    for (int i = 0; i < 8; i++)
+        CHECK_EQ_INT(tp_write(d, data, sizeof data, 1000, &err), NT_OK);
+    CHECK_EQ_INT(tp_read(d, buf, 65, &n, 1000, &err), NT_OK);
+    CHECK_EQ_INT(tp_read(d, buf, 65, &n, 1000, &err), NT_OK);
+    CHECK_EQ_INT(get_be32(buf + 1), 0x88888888);
+    tp_close(d);
+    b->ops->destroy(b);
+}
+
 static void test_engine_save(void)
 {
     const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : ".";
@@ -1044,6 +1089,7 @@ int main(void)
     RUN(test_bus_reenumeration);
     RUN(test_bus_start_none_arrives);
     RUN(test_bus_dump_and_stats);
+    RUN(test_bus_waits_for_busy_module);
     RUN(test_engine_save);
     return check_finish();
 }
