@@ -691,6 +691,9 @@ static void test_fl_timing(void)
     CHECK(vmod_engine_next_change(e) > 0.239 && vmod_engine_next_change(e) < 0.241);   /* 2 x 100 + 40 */
     settle(e);
     in(e, b);
+    struct vmod_stats st;
+    vmod_engine_stats(e, &st);   /* configure 5 ms + 10 x 40 ms + (2 x 100 + 40) ms */
+    CHECK(st.device_busy_s > 0.6449 && st.device_busy_s < 0.6451);
     vmod_engine_free(e);
 }
 
@@ -786,6 +789,27 @@ static void test_fl_fault_erase_configure_reset(void)
     CMD(e, 0x11, 9, 0x2000);
     CHECK_EQ_INT(generic(e, 0x11), 0xDEADBEEF);   /* no answer */
     CHECK_EQ_INT(CMD(e, 0x07, 1, 0), NT_E_TIMEOUT);
+    vmod_engine_free(e);
+
+    e = engine("start=mboot,fault=unplug@configure");
+    CMD(e, 0x05, 0x2000, 4, 0xC0000008);
+    generic(e, 0x05);
+    CMD(e, 0x11, 9, 0x2000);
+    settle(e);
+    CHECK_EQ_INT(vmod_engine_presence(e), -1);
+    vmod_engine_free(e);
+
+    e = configured("start=mboot,fault=silent@erase:50");
+    CMD(e, 0x02, NOR + 0x40000, 0x8000, 0);
+    CHECK_EQ_INT(generic(e, 0x02), 0xDEADBEEF);   /* no answer, ever */
+    CHECK_EQ_INT(vmod_engine_presence(e), 1);
+    CHECK(all_ff(nor(e) + 0x40000, 0x4000));
+    CHECK(nor(e)[0x44000] != 0xFF);
+    vmod_engine_free(e);
+
+    e = engine("start=mboot,fault=silent@reset");
+    CMD(e, 0x0B, 0);
+    CHECK_EQ_INT(vmod_engine_presence(e), -1);   /* resets without answering */
     vmod_engine_free(e);
 
     e = engine("start=mboot,fault=unplug@reset");
