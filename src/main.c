@@ -109,8 +109,8 @@ static nt_status run_lines(const struct cli_opts *o, struct sess_config *sc, str
 {
     struct out_state out;
 
-    out_init(&out, stdout, stderr, o->verbose);
-    sc->sink = o->machine ? out_machine_sink : out_lines_sink;
+    out_init(&out, o->machine ? &out_machine_format : &out_lines_format, stdout, stderr, o->verbose);
+    sc->sink = out_sink;
     sc->user = &out;
     return sess_run(sc, pkg, err);
 }
