@@ -100,6 +100,11 @@ static int run_list(const struct cli_opts *o)
         st = list_print(stdout, bus, tscale, &err);
         bus->ops->destroy(bus);
     }
+    /* No USB subsystem means nothing can be attached: say why, and list nothing. */
+    if (st == NT_E_UNSUPPORTED) {
+        fprintf(stderr, "nt_flash: %s\n", err.msg);
+        return EXIT_OK;
+    }
     return st == NT_OK ? EXIT_OK : fail(err.msg, st == NT_E_USAGE ? EXIT_USAGE : EXIT_FLASH);
 }
 
