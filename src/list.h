@@ -1,8 +1,8 @@
 /* `nt_flash --list` and the choice of the module to flash: both work on any
  * transport bus (USB or the virtual one).
  *
- * --list output, one line per attached NXP boot device, fields separated by
- * blanks (fixed-width columns, no header):
+ * --list output, one line per attached NXP boot device in port order, fields
+ * separated by blanks (fixed-width columns, no header):
  *
  *     PORT           VID:PID    MODE          SPEED STATE
  *     1-1.2          1fc9:0135  sdp           480M  hab=open

@@ -513,6 +513,159 @@ out:
     teardown(&f);
 }
 
+static void count_progress(void *user, uint64_t done, uint64_t total)
+{
+    uint64_t *calls = user;
+    (void)done;
+    (void)total;
+    (*calls)++;
+}
+
+/* Wait for the next arrival of kind, skipping other events. */
+static bool wait_arrival(struct tp_bus *bus, enum tp_kind kind, struct tp_devinfo *info)
+{
+    struct tp_event ev;
+    struct nt_err e;
+
+    while (bus->ops->next_event(bus, T_MS, &ev, &e) == NT_OK) {
+        if (ev.type == TP_EV_ARRIVED && ev.dev.kind == kind) {
+            *info = ev.dev;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void upload_and_jump(struct tp_dev *dev, const uint8_t *img)
+{
+    struct sdp_host h = { dev, 1.0 };
+    uint32_t hab = 0, status = 0;
+    struct nt_err e;
+
+    CHECK_EQ_INT(sdp_drain(&h, NULL, &e), NT_OK);
+    CHECK_EQ_INT(sdp_error_status(&h, &hab, &status, &e), NT_OK);
+    CHECK_EQ_INT(hab, SDP_HAB_OPEN);
+    CHECK_EQ_INT(sdp_write_file(&h, FL_LOAD_ADDR, img, FL_IMAGE_BYTES, NULL, NULL, &e), NT_OK);
+    CHECK_EQ_INT(sdp_jump(&h, FL_LOAD_ADDR, &e), NT_OK);
+}
+
+/* The flashloader half of the flow (protocol.md §0 steps 4-11). */
+static void flash_app(struct tp_dev *dev, const uint8_t *app, uint32_t len, uint64_t *progress)
+{
+    struct mboot_host m = { dev, 1.0, 0, NULL };
+    uint32_t version = 0;
+    size_t count = 0;
+    bool answered = false;
+    struct nt_err e;
+
+    CHECK_EQ_INT(mboot_drain(&m, NULL, &e), NT_OK);
+    CHECK_EQ_INT(mboot_get_property(&m, MBOOT_PROP_CURRENT_VERSION, 0, &version, 1, &count, &e),
+                 NT_OK);
+    CHECK_EQ_INT(mboot_fill_memory(&m, CONFIG_ADDR, 4, NOR_OPTION, &e), NT_OK);
+    CHECK_EQ_INT(mboot_configure_memory(&m, MBOOT_MEM_FLEXSPI_NOR, CONFIG_ADDR, &e), NT_OK);
+    CHECK_EQ_INT(mboot_erase_region(&m, NOR_BASE, len + APP_OFFSET, MBOOT_MEM_FLEXSPI_NOR, &e),
+                 NT_OK);
+    CHECK_EQ_INT(mboot_fill_memory(&m, CONFIG_ADDR, 4, FCB_OPTION, &e), NT_OK);
+    CHECK_EQ_INT(mboot_configure_memory(&m, MBOOT_MEM_FLEXSPI_NOR, CONFIG_ADDR, &e), NT_OK);
+    CHECK_EQ_INT(mboot_write_memory(&m, NOR_BASE + APP_OFFSET, app, len, MBOOT_MEM_FLEXSPI_NOR,
+                                    count_progress, progress, &e), NT_OK);
+    CHECK_EQ_INT(mboot_reset(&m, &answered, &e), NT_OK);
+}
+
+/* Both stages through the real libusb path: the ROM takes the flashloader
+ * by SET_REPORT, the module re-enumerates, the flashloader takes 1 MiB by
+ * interrupt OUT; the NOR then holds the FCB and exactly the image. */
+static void test_full_flash_1mib(void)
+{
+    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, false } };
+    uint8_t *img = make_flashloader(), *app = malloc(FLASH_IMAGE_BYTES);
+    struct fixture f;
+    struct tp_dev *dev = NULL;
+    struct tp_devinfo fl;
+    struct usbemu_stats st;
+    struct nt_err e;
+    uint64_t progress = 0, nor_size = 0;
+    const uint8_t *nor;
+
+    for (uint32_t i = 0; i < FLASH_IMAGE_BYTES; i++)
+        app[i] = (uint8_t)((i >> 8) ^ (i * 31));
+    if (!setup(&f, s, 1) || open_port(&f, NULL, &dev, &e) != NT_OK)
+        goto out;
+    upload_and_jump(dev, img);
+    tp_close(dev);
+    dev = NULL;
+    CHECK(wait_arrival(f.bus, TP_KIND_MBOOT, &fl));
+    CHECK_EQ_STR(fl.port, "1-1.2");
+    CHECK_EQ_INT(f.bus->ops->open(f.bus, &fl, &dev, &e), NT_OK);
+    if (!dev)
+        goto out;
+    flash_app(dev, app, FLASH_IMAGE_BYTES, &progress);
+    tp_close(dev);
+    CHECK(usbemu_wait_presence(f.mod[0], -1, T_MS));   /* reset: off the bus */
+    CHECK(progress >= FLASH_IMAGE_BYTES / 1012);
+    usbemu_get_stats(f.mod[0], &st);
+    CHECK_EQ_INT(st.enumerations, 2);
+    CHECK(st.out_set_report >= FL_IMAGE_BYTES / 1024);
+    CHECK(st.out_interrupt >= FLASH_IMAGE_BYTES / 1012);
+    nor = vmod_engine_nor(f.eng[0], &nor_size);
+    CHECK(nor_size >= APP_OFFSET + FLASH_IMAGE_BYTES);
+    CHECK_EQ_INT(get_le32(nor), 0x42464346);   /* "FCFB": the FlexSPI config block */
+    CHECK_MEM(nor + APP_OFFSET, app, FLASH_IMAGE_BYTES);
+    CHECK_EQ_INT(nor[APP_OFFSET - 1], 0xFF);   /* erased, between FCB and image */
+out:
+    teardown(&f);
+    free(img);
+    free(app);
+}
+
+/* --list over USB: sorted by port, probed, the exact documented columns. */
+static void test_list_over_usb(void)
+{
+    const struct modspec s[] = { { "1-3", true, 12, NULL, false, 0, false },
+                                 { "1-1.2", false, 480, "hab=closed", false, 0, false } };
+    struct fixture f;
+    struct nt_err e;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out;
+
+    if (!setup(&f, s, 2))
+        goto out;
+    out = open_memstream(&text, &size);
+    CHECK_EQ_INT(list_print(out, f.bus, 1.0, &e), NT_OK);
+    fclose(out);
+    CHECK_EQ_STR(text, "1-1.2          1fc9:0135  sdp           480M  hab=closed\n"
+                       "1-3            15a2:0073  mboot         12M   version=M1.0.0\n");
+    free(text);
+out:
+    teardown(&f);
+}
+
+/* A module this user may not open: listed, with the fix as a comment line. */
+static void test_list_no_permission(void)
+{
+    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, true } };
+    struct fixture f;
+    struct nt_err e;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out;
+
+    if (!setup(&f, s, 1))
+        goto out;
+    out = open_memstream(&text, &size);
+    usbemu_drop_privileges(true);
+    CHECK_EQ_INT(list_print(out, f.bus, 1.0, &e), NT_OK);
+    usbemu_drop_privileges(false);
+    fclose(out);
+    CHECK_CONTAINS(text, "1-1.2          1fc9:0135  sdp           480M  no-permission\n"
+                         "# 1-1.2: no permission to open the module's USB device node ");
+    CHECK_CONTAINS(text, "udevadm trigger', then replug the module\n");
+    free(text);
+out:
+    teardown(&f);
+}
+
 /* This machine's real /dev, before any testbed, in a child process: libusb
  * remembers the usbfs path it found for the rest of the process. */
 static void test_no_usb_subsystem(void)
@@ -573,5 +726,8 @@ int main(void)
     RUN(test_reenumeration_hotplug);
     RUN(test_reenumeration_polling);
     RUN(test_permission_denied);
+    RUN(test_list_over_usb);
+    RUN(test_list_no_permission);
+    RUN(test_full_flash_1mib);
     return check_finish();
 }
