@@ -1,17 +1,39 @@
-/* nt_flash entry point: parse the command line, run the chosen job through
- * the core, render its outcome, and map the core's error value to the exit
- * codes of spec.md §3. The only place that exits. */
+/* nt_flash entry point: parse the command line, set up signals, the bus
+ * (USB or the virtual module) and a front end, run the session, and map the
+ * core's error value to the exit codes of spec.md §3. The only place that
+ * exits. */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "fetch.h"
+#include "list.h"
 #include "nt_err.h"
+#include "out.h"
+#include "pkg.h"
+#include "session.h"
+#include "summary.h"
+#include "ui.h"
+#include "usb.h"
+#include "vmod.h"
 
 /* spec.md §3 */
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_PACKAGE = 2, EXIT_DOWNLOAD = 3, EXIT_NODEVICE = 4,
        EXIT_FLASH = 5 };
+
+/* Set by SIGINT/SIGTERM; the session stops at its next safe point. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
 
 static int exit_code_for(nt_status st)
 {
@@ -26,16 +48,90 @@ static int exit_code_for(nt_status st)
     }
 }
 
+/* SIGINT/SIGTERM only set a flag (no SA_RESTART, so blocking waits wake up);
+ * SIGHUP and SIGPIPE never kill a flash in progress: an SSH session that
+ * drops must not leave half-written flash behind. */
+static void install_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static nt_status open_bus(const struct cli_opts *o, struct tp_bus **bus, double *tscale,
+                          struct nt_err *err)
+{
+    if (o->simulate) {
+        struct vmod_config vc;
+        vmod_config_defaults(&vc);
+        if (o->simulate_spec && vmod_parse_spec(o->simulate_spec, &vc, err) != NT_OK)
+            return NT_E_USAGE;
+        *tscale = vc.speed;
+        return vmod_bus_new(&vc, bus, err);
+    }
+    *tscale = 1.0;
+    return usb_bus_new(bus, err);
+}
+
+static int fail(const char *msg, int code)
+{
+    fprintf(stderr, "nt_flash: %s\n", msg);
+    if (code == EXIT_USAGE)
+        fprintf(stderr, "Try 'nt_flash --help' for more information.\n");
+    return code;
+}
+
+static int run_list(const struct cli_opts *o)
+{
+    struct tp_bus *bus = NULL;
+    double tscale = 1;
+    struct nt_err err;
+    nt_status st;
+
+    nt_err_clear(&err);
+    st = open_bus(o, &bus, &tscale, &err);
+    if (st == NT_OK) {
+        st = list_print(stdout, bus, tscale, &err);
+        bus->ops->destroy(bus);
+    }
+    return st == NT_OK ? EXIT_OK : fail(err.msg, st == NT_E_USAGE ? EXIT_USAGE : EXIT_FLASH);
+}
+
+/* Batch and --machine runs: render events as lines. */
+static nt_status run_lines(const struct cli_opts *o, struct sess_config *sc, struct pkg **pkg,
+                           struct nt_err *err)
+{
+    struct out_state out;
+
+    out_init(&out, stdout, stderr, o->verbose);
+    sc->sink = o->machine ? out_machine_sink : out_lines_sink;
+    sc->user = &out;
+    return sess_run(sc, pkg, err);
+}
+
 int main(int argc, char **argv)
 {
     struct cli_opts opts;
     struct nt_err err;
+    struct sess_config sc;
+    struct fetch_opts fo;
+    struct tp_bus *bus = NULL;
+    struct pkg *pkg = NULL;
+    FILE *trace = NULL;
+    double tscale = 1;
+    bool interactive;
+    nt_status st;
 
+    setvbuf(stdout, NULL, _IOLBF, 0);
     nt_err_clear(&err);
-    if (cli_parse(argc, argv, &opts, &err) != NT_OK) {
-        fprintf(stderr, "nt_flash: %s\nTry 'nt_flash --help' for more information.\n", err.msg);
-        return EXIT_USAGE;
-    }
+    if (cli_parse(argc, argv, &opts, &err) != NT_OK)
+        return fail(err.msg, EXIT_USAGE);
     if (opts.help) {
         cli_print_usage(stdout);
         return EXIT_OK;
@@ -44,6 +140,58 @@ int main(int argc, char **argv)
         printf("nt_flash %s\n", PACKAGE_VERSION);
         return EXIT_OK;
     }
-    fprintf(stderr, "nt_flash: nothing to do yet\n");
-    return exit_code_for(NT_E_USAGE);
+    install_signals();
+    if (opts.list)
+        return run_list(&opts);
+
+    interactive = !opts.batch && !opts.machine && ui_terminal_ok();
+    if (!opts.package && !opts.url && !interactive)
+        return fail("no package given: name a PACKAGE.zip or use --url URL (the device monitor needs a terminal)",
+                    EXIT_USAGE);
+
+    fetch_opts_init(&fo);
+    fo.cafile = opts.cafile;
+    fo.stop = (const volatile int *)&stop_requested;
+    if (fetch_opts_from_env(&fo, &err) != NT_OK)
+        return fail(err.msg, EXIT_USAGE);
+
+    memset(&sc, 0, sizeof sc);
+    sc.package_path = opts.package;
+    sc.url = opts.url;
+    sc.fetch = &fo;
+    sc.dry_run = opts.dry_run;
+    sc.port = opts.port;
+    sc.wait_timeout_s = opts.timeout_s;
+    sc.stop = (const volatile int *)&stop_requested;
+
+    if (!opts.dry_run) {
+        st = open_bus(&opts, &bus, &tscale, &err);
+        if (st != NT_OK)
+            return fail(err.msg, st == NT_E_USAGE ? EXIT_USAGE : EXIT_NODEVICE);
+        if (opts.trace && !(trace = fopen(opts.trace, "w"))) {
+            bus->ops->destroy(bus);
+            snprintf(err.msg, sizeof err.msg, "cannot write the trace file '%s': choose a writable path",
+                     opts.trace);
+            return fail(err.msg, EXIT_USAGE);
+        }
+    }
+    sc.bus = bus;
+    sc.tscale = tscale;
+    sc.trace = trace;
+
+    if (interactive) {
+        struct ui_config uc = { .bus = bus, .sess = &sc };
+        st = ui_run(&uc, &err);
+    } else {
+        st = run_lines(&opts, &sc, &pkg, &err);
+        if (st == NT_OK && opts.dry_run && pkg)
+            summary_print(stdout, pkg);
+    }
+
+    pkg_free(pkg);
+    if (bus)
+        bus->ops->destroy(bus);
+    if (trace)
+        fclose(trace);
+    return exit_code_for(st);
 }

@@ -32,6 +32,7 @@ struct pkg {
     char version[64];      /* manifest version, firmware_version, file name, or "unknown" */
     char processor[32];    /* "" when the manifest has no processor key */
     bool has_manifest;
+    char manifest[256];    /* its entry name when has_manifest */
     bool legacy_flashloader;  /* self 0x20001E00 (Expert Sleepers' older file) */
     struct pkg_image flashloader;
     struct pkg_image firmware;

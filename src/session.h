@@ -11,7 +11,8 @@
 #include "nt_err.h"
 #include "transport.h"
 
-struct pkg;  /* pkg.h */
+struct pkg;         /* pkg.h */
+struct fetch_opts;  /* fetch.h */
 
 enum sess_phase {
     SESS_PH_DOWNLOAD,    /* --url only */
@@ -28,6 +29,8 @@ enum sess_phase {
 };
 
 const char *sess_phase_name(enum sess_phase ph);
+/* What state a failure in this phase leaves the module in, and how to recover. */
+const char *sess_recovery_hint(enum sess_phase ph);
 
 enum sess_event_type {
     SESS_EV_DEVICE_ARRIVED,   /* dev */
@@ -67,7 +70,7 @@ typedef void (*sess_sink_fn)(void *user, const struct sess_event *ev);
 struct sess_config {
     const char *package_path;   /* a local package, or */
     const char *url;            /* a package to download (--url) */
-    const char *cafile;         /* extra CA file for https (may be NULL) */
+    const struct fetch_opts *fetch; /* download settings for url (fetch.h) */
     bool dry_run;               /* stop after the package is validated */
     struct tp_bus *bus;         /* USB or virtual */
     const char *port;           /* only this module (NULL: the only one) */

@@ -1,0 +1,28 @@
+/* Internals shared by the session's files (session.c, session_pkg.c). */
+#ifndef NT_SESSION_INT_H
+#define NT_SESSION_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "session.h"
+
+struct sess {
+    const struct sess_config *cfg;
+    int64_t t0_us;
+    enum sess_phase phase;
+    struct pkg *pkg;
+    struct tp_devinfo target;   /* the module being flashed */
+    bool module_found;
+};
+
+void sess_emit(struct sess *s, struct sess_event *ev);
+void sess_log(struct sess *s, enum sess_log_level level, const char *fmt, ...) NT_PRINTF(3, 4);
+void sess_phase_start(struct sess *s, enum sess_phase ph);
+void sess_phase_done(struct sess *s, enum sess_phase ph);
+void sess_progress(struct sess *s, enum sess_phase ph, uint64_t done, uint64_t total);
+
+/* Download (with --url) and open the package; emits DOWNLOAD/EXTRACT and PACKAGE. */
+nt_status sess_open_package(struct sess *s, struct nt_err *err);
+
+#endif

@@ -1,0 +1,429 @@
+/* Drawing the UI model with curses: a window per panel, repainted only when
+ * the model marked that panel dirty, then one doupdate (htop/nvtop). ASCII
+ * frames and gauges when the locale is not UTF-8; attributes instead of
+ * colours under NO_COLOR. */
+#include "config.h"
+
+#include "ui_screen.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ui_fmt.h"
+
+#define LINE_MAX_BYTES 1280
+#define GAUGE_NAME_COLS 10
+#define GAUGE_PCT_COLS 6
+#define GAUGE_TEXT_COLS 46
+#define GAUGE_MIN_COLS 10
+#define GAUGE_MAX_COLS 80
+#define HELP_MAX_COLS 64
+
+enum ui_style { ST_NORMAL, ST_TITLE, ST_WARN, ST_ERROR, ST_OK, ST_GAUGE, ST_SELECT, ST_DIM };
+
+static const char *const help_lines[] = {
+    "q          quit; during erase or write it asks first,",
+    "           then stops after the command in flight",
+    "Ctrl-C     stop at the next safe point, without asking",
+    "Up/Down    choose a module when several are attached",
+    "Enter      flash the chosen module",
+    "?          show or hide this help",
+    "",
+    "Any key closes this help.",
+};
+
+static attr_t style(const struct ui_screen *s, enum ui_style st)
+{
+    if (s->color) {
+        switch (st) {
+        case ST_TITLE: return COLOR_PAIR(ST_TITLE) | A_BOLD;
+        case ST_WARN: return COLOR_PAIR(ST_WARN) | A_BOLD;
+        case ST_ERROR: return COLOR_PAIR(ST_ERROR) | A_BOLD;
+        case ST_OK: return COLOR_PAIR(ST_OK) | A_BOLD;
+        case ST_GAUGE: return COLOR_PAIR(ST_GAUGE);
+        case ST_SELECT: return A_REVERSE;
+        case ST_DIM: return A_DIM;
+        case ST_NORMAL: break;
+        }
+        return A_NORMAL;
+    }
+    switch (st) {
+    case ST_TITLE:
+    case ST_SELECT: return A_REVERSE;
+    case ST_WARN:
+    case ST_ERROR:
+    case ST_OK: return A_BOLD;
+    default: return A_NORMAL;
+    }
+}
+
+static void init_colors(void)
+{
+    start_color();
+    use_default_colors();
+    init_pair(ST_TITLE, COLOR_BLACK, COLOR_CYAN);
+    init_pair(ST_WARN, COLOR_YELLOW, -1);
+    init_pair(ST_ERROR, COLOR_RED, -1);
+    init_pair(ST_OK, COLOR_GREEN, -1);
+    init_pair(ST_GAUGE, COLOR_CYAN, -1);
+}
+
+void ui_screen_init(struct ui_screen *s, bool utf8, bool color, bool with_package)
+{
+    memset(s, 0, sizeof *s);
+    s->utf8 = utf8;
+    s->color = color;
+    s->with_package = with_package;
+    s->mode = with_package ? UI_MODE_FLASH : UI_MODE_MONITOR;
+    if (color)
+        init_colors();
+}
+
+static void free_windows(struct ui_screen *s)
+{
+    for (int i = 0; i < UI_PANEL_COUNT; i++)
+        if (s->win[i]) {
+            delwin(s->win[i]);
+            s->win[i] = NULL;
+        }
+    if (s->help) {
+        delwin(s->help);
+        s->help = NULL;
+    }
+}
+
+void ui_screen_free(struct ui_screen *s)
+{
+    free_windows(s);
+}
+
+WINDOW *ui_screen_input(const struct ui_screen *s)
+{
+    WINDOW *w = s->win[UI_PANEL_FOOTER];
+    return w ? w : s->win[UI_PANEL_TITLE];
+}
+
+void ui_screen_layout(struct ui_screen *s, struct ui_model *m, bool force)
+{
+    struct ui_layout l;
+
+    ui_layout_compute(COLS, LINES, m->ndev, s->with_package, m->show_download, &l);
+    if (!force && s->win[UI_PANEL_TITLE] && memcmp(&l, &s->layout, sizeof l) == 0)
+        return;
+    free_windows(s);
+    s->layout = l;
+    s->cols = COLS;
+    s->rows = LINES;
+    for (int i = 0; i < UI_PANEL_COUNT; i++) {
+        const struct ui_rect *r = &l.panel[i];
+        if (r->h > 0 && r->w > 0)
+            s->win[i] = newwin(r->h, r->w, r->y, r->x);
+    }
+    WINDOW *in = ui_screen_input(s);
+    if (in) {
+        keypad(in, TRUE);
+        nodelay(in, TRUE);
+    }
+    if (force)
+        clearok(curscr, TRUE);
+    m->dirty = (1u << UI_PANEL_COUNT) - 1;
+}
+
+/* Text at (y, x), cut to `cols` columns. */
+static void put(WINDOW *w, int y, int x, int cols, attr_t a, const char *text)
+{
+    char buf[LINE_MAX_BYTES];
+
+    if (cols <= 0)
+        return;
+    ui_fmt_fit(text, cols, buf, sizeof buf);
+    wattron(w, a);
+    mvwaddstr(w, y, x, buf);
+    wattroff(w, a);
+}
+
+static void frame(const struct ui_screen *s, WINDOW *w, const char *title)
+{
+    int h, wd;
+
+    getmaxyx(w, h, wd);
+    (void)h;
+    if (s->utf8)
+        box(w, 0, 0);
+    else
+        wborder(w, '|', '|', '-', '-', '+', '+', '+', '+');
+    put(w, 0, 2, wd - 4, A_BOLD, title);
+}
+
+static const char *phase_text(enum sess_phase ph)
+{
+    switch (ph) {
+    case SESS_PH_DOWNLOAD: return "Downloading the package";
+    case SESS_PH_EXTRACT: return "Opening the package";
+    case SESS_PH_WAIT: return "Waiting for the module in bootloader mode";
+    case SESS_PH_UPLOAD: return "Uploading the flashloader";
+    case SESS_PH_ENUM: return "Waiting for the flashloader to enumerate";
+    case SESS_PH_CONFIGURE: return "Configuring FlexSPI NOR";
+    case SESS_PH_ERASE: return "Erasing";
+    case SESS_PH_FCB: return "Programming the FlexSPI configuration block";
+    case SESS_PH_WRITE: return "Writing the firmware";
+    case SESS_PH_RESET: return "Resetting the module";
+    case SESS_PH_COUNT: break;
+    }
+    return "Working";
+}
+
+static void title_state(const struct ui_screen *s, const struct ui_model *m, char *out,
+                        size_t cap)
+{
+    switch (s->mode) {
+    case UI_MODE_MONITOR:
+        snprintf(out, cap, "Device monitor: %zu NXP bootloader device%s", m->ndev,
+                 m->ndev == 1 ? "" : "s");
+        break;
+    case UI_MODE_PICK:
+        snprintf(out, cap, "Several modules attached: choose one with %s and Enter",
+                 s->utf8 ? "\u2191/\u2193" : "Up/Down");
+        break;
+    default:
+        if (m->run == UI_RS_FINISHED)
+            snprintf(out, cap, "DONE: %s", m->result);
+        else if (m->run == UI_RS_FAILED)
+            snprintf(out, cap, "FAILED: %s", m->result);
+        else if (m->run == UI_RS_IDLE)
+            snprintf(out, cap, "Starting");
+        else
+            snprintf(out, cap, "%s", phase_text(m->phase));
+        break;
+    }
+}
+
+static void draw_title(const struct ui_screen *s, const struct ui_model *m, WINDOW *w)
+{
+    char state[NT_ERR_MSG_MAX + 32], line[LINE_MAX_BYTES];
+    int wd = getmaxx(w);
+
+    title_state(s, m, state, sizeof state);
+    wbkgdset(w, ' ' | style(s, ST_TITLE));
+    werase(w);
+    snprintf(line, sizeof line, " nt_flash %s - %s", PACKAGE_VERSION,
+             s->prompt[0] ? s->prompt : state);
+    put(w, 0, 0, wd, style(s, ST_TITLE), line);
+}
+
+static void draw_image(const struct ui_screen *s, WINDOW *w, int y, const char *what,
+                       const struct ui_image_model *img)
+{
+    char size[32], line[LINE_MAX_BYTES];
+    int wd = getmaxx(w) - 4;
+
+    (void)s;
+    ui_fmt_bytes(img->size, size, sizeof size);
+    /* The hash is shown whole when it fits; else cut with "..." like any text. */
+    snprintf(line, sizeof line, "%-12s%-26s %10s  sha256 %s", what, img->name, size, img->sha256);
+    put(w, y, 2, wd, A_NORMAL, line);
+}
+
+static void draw_package(const struct ui_screen *s, const struct ui_model *m, WINDOW *w)
+{
+    char line[LINE_MAX_BYTES];
+    int wd = getmaxx(w) - 4;
+
+    werase(w);
+    frame(s, w, " Package ");
+    if (!m->have_package) {
+        put(w, 1, 2, wd, style(s, ST_DIM),
+            m->show_download ? "Downloading and checking the package..." : "Checking the package...");
+        return;
+    }
+    snprintf(line, sizeof line, "Version %s   Processor %s   Source %s", m->version,
+             m->processor[0] ? m->processor : "-", m->source);
+    put(w, 1, 2, wd, A_BOLD, line);
+    draw_image(s, w, 2, "flashloader", &m->flashloader);
+    draw_image(s, w, 3, "firmware", &m->firmware);
+}
+
+static void draw_devices(const struct ui_screen *s, const struct ui_model *m, WINDOW *w)
+{
+    int rows = s->layout.device_rows, wd = getmaxx(w) - 4;
+    size_t first = 0, shown;
+    char title[64], state[32], line[LINE_MAX_BYTES];
+
+    werase(w);
+    snprintf(title, sizeof title, " Devices (%zu) ", m->ndev);
+    frame(s, w, title);
+    if (m->ndev == 0) {
+        put(w, 1, 2, wd, style(s, ST_DIM),
+            "No NXP bootloader device attached (USB 1FC9:0135 ROM or 15A2:0073 flashloader).");
+        return;
+    }
+    /* Keep the picker's cursor on screen; one line reports what is hidden. */
+    shown = m->ndev <= (size_t)rows ? m->ndev : (size_t)rows - 1;
+    if (shown == 0)
+        shown = 1;
+    if (s->mode == UI_MODE_PICK && m->selected >= shown)
+        first = m->selected - shown + 1;
+    for (size_t i = 0; i < shown && first + i < m->ndev; i++) {
+        const struct tp_devinfo *d = &m->dev[first + i];
+        bool sel = s->mode == UI_MODE_PICK && first + i == m->selected;
+        enum ui_style st = ST_NORMAL;
+        ui_model_device_state(m, d, state, sizeof state);
+        if (!strcmp(state, "done"))
+            st = ST_OK;
+        else if (!strcmp(state, "failed"))
+            st = ST_ERROR;
+        snprintf(line, sizeof line, "%s%-14s %-6s %04x:%04x  %-14s %s", sel ? "> " : "  ",
+                 d->port, tp_kind_name(d->kind), d->vid, d->pid, state, d->desc);
+        put(w, 1 + (int)i, 2, wd, sel ? style(s, ST_SELECT) : style(s, st), line);
+    }
+    if (shown < m->ndev) {
+        snprintf(line, sizeof line, "  ... and %zu more", m->ndev - shown);
+        put(w, 1 + (int)shown, 2, wd, style(s, ST_DIM), line);
+    }
+}
+
+static void draw_gauge_line(const struct ui_screen *s, const struct ui_model *m, WINDOW *w,
+                            int y, enum ui_gauge_id g)
+{
+    const struct ui_gauge_model *gm = &m->gauge[g];
+    int iw = getmaxx(w) - 4, gw = iw - GAUGE_NAME_COLS - GAUGE_PCT_COLS - GAUGE_TEXT_COLS;
+    char bar[GAUGE_MAX_COLS * 4 + 1], text[LINE_MAX_BYTES], pct[16];
+    double frac = 0;
+    enum ui_style st = gm->state == UI_GS_FAILED ? ST_ERROR
+                     : gm->state == UI_GS_DONE   ? ST_OK : ST_NORMAL;
+
+    gw = gw < GAUGE_MIN_COLS ? GAUGE_MIN_COLS : gw > GAUGE_MAX_COLS ? GAUGE_MAX_COLS : gw;
+    if (gm->state == UI_GS_DONE)
+        frac = 1;
+    else if (gm->total)
+        frac = (double)gm->done / (double)gm->total;
+    put(w, y, 2, GAUGE_NAME_COLS, style(s, st), ui_gauge_name(g));
+    ui_gauge(frac, gw, s->utf8, bar, sizeof bar);
+    wattron(w, style(s, ST_GAUGE));
+    mvwaddstr(w, y, 2 + GAUGE_NAME_COLS, bar);
+    wattroff(w, style(s, ST_GAUGE));
+    if (gm->state == UI_GS_PENDING || (gm->state == UI_GS_RUNNING && !gm->total))
+        snprintf(pct, sizeof pct, "%5s ", "");
+    else
+        snprintf(pct, sizeof pct, "%4d%% ", (gm->state == UI_GS_DONE) ? 100
+                 : ui_percent(gm->done, gm->total));
+    put(w, y, 2 + GAUGE_NAME_COLS + gw, GAUGE_PCT_COLS, A_NORMAL, pct);
+    ui_model_gauge_text(m, g, text, sizeof text);
+    put(w, y, 2 + GAUGE_NAME_COLS + gw + GAUGE_PCT_COLS,
+        iw - GAUGE_NAME_COLS - gw - GAUGE_PCT_COLS, style(s, st), text);
+}
+
+static void draw_phases(const struct ui_screen *s, const struct ui_model *m, WINDOW *w)
+{
+    int y = 1;
+
+    werase(w);
+    frame(s, w, " Phases ");
+    for (int g = 0; g < UI_G_COUNT; g++) {
+        if (g == UI_G_DOWNLOAD && !m->show_download)
+            continue;
+        draw_gauge_line(s, m, w, y++, (enum ui_gauge_id)g);
+    }
+}
+
+static void draw_log(const struct ui_screen *s, const struct ui_model *m, WINDOW *w)
+{
+    int rows = s->layout.log_rows, wd = getmaxx(w) - 4;
+    size_t first = m->log_count > (size_t)rows ? m->log_count - (size_t)rows : 0;
+    char line[LINE_MAX_BYTES];
+
+    werase(w);
+    frame(s, w, " Log ");
+    for (size_t i = first; i < m->log_count; i++) {
+        const struct ui_log_line *l = ui_model_log_line(m, i);
+        enum ui_style st = l->level == SESS_LOG_ERROR ? ST_ERROR
+                         : l->level == SESS_LOG_WARN  ? ST_WARN : ST_NORMAL;
+        const char *tag = l->level == SESS_LOG_ERROR ? "error: "
+                        : l->level == SESS_LOG_WARN  ? "warning: " : "";
+        snprintf(line, sizeof line, "%7.1fs  %s%s", l->t, tag, l->text);
+        put(w, 1 + (int)(i - first), 2, wd, style(s, st), line);
+    }
+}
+
+static void draw_footer(const struct ui_screen *s, const struct ui_model *m, WINDOW *w)
+{
+    const char *keys;
+
+    (void)m;
+    werase(w);
+    switch (s->mode) {
+    case UI_MODE_PICK:
+        keys = s->utf8 ? " \u2191/\u2193 choose   Enter flash   q quit   ? help"
+                       : " Up/Down choose   Enter flash   q quit   ? help";
+        break;
+    case UI_MODE_RESULT: keys = " Press any key to exit."; break;
+    default: keys = " q quit   ? help"; break;
+    }
+    put(w, 0, 0, getmaxx(w), A_BOLD, keys);
+}
+
+static void draw_too_small(const struct ui_screen *s, WINDOW *w)
+{
+    char line[LINE_MAX_BYTES];
+    int wd = getmaxx(w), h = getmaxy(w);
+
+    werase(w);
+    snprintf(line, sizeof line, "Terminal is %dx%d: nt_flash needs at least %dx%d.", s->cols,
+             s->rows, UI_MIN_COLS, UI_MIN_ROWS);
+    put(w, h / 2 > 0 ? h / 2 - 1 : 0, 0, wd, A_BOLD, line);
+    put(w, h / 2, 0, wd, A_NORMAL, "Enlarge the window; the job carries on meanwhile.");
+}
+
+static void draw_help(struct ui_screen *s)
+{
+    int n = (int)(sizeof help_lines / sizeof help_lines[0]);
+    int w = s->cols - 4 < HELP_MAX_COLS ? s->cols - 4 : HELP_MAX_COLS, h = n + 2;
+
+    if (!s->help)
+        s->help = newwin(h, w, (s->rows - h) / 2, (s->cols - w) / 2);
+    if (!s->help)
+        return;
+    werase(s->help);
+    frame(s, s->help, " Help ");
+    for (int i = 0; i < n; i++)
+        put(s->help, 1 + i, 2, w - 4, A_NORMAL, help_lines[i]);
+    touchwin(s->help);
+    wnoutrefresh(s->help);
+}
+
+typedef void (*panel_draw_fn)(const struct ui_screen *, const struct ui_model *, WINDOW *);
+
+void ui_screen_draw(struct ui_screen *s, struct ui_model *m)
+{
+    static const panel_draw_fn draw[UI_PANEL_COUNT] = {
+        [UI_PANEL_TITLE] = draw_title,   [UI_PANEL_PACKAGE] = draw_package,
+        [UI_PANEL_DEVICES] = draw_devices, [UI_PANEL_PHASES] = draw_phases,
+        [UI_PANEL_LOG] = draw_log,       [UI_PANEL_FOOTER] = draw_footer,
+    };
+    bool drew = false;
+
+    if (s->layout.too_small) {
+        if (m->dirty && s->win[UI_PANEL_TITLE]) {
+            draw_too_small(s, s->win[UI_PANEL_TITLE]);
+            wnoutrefresh(s->win[UI_PANEL_TITLE]);
+            drew = true;
+        }
+    } else {
+        for (int i = 0; i < UI_PANEL_COUNT; i++)
+            if ((m->dirty & (1u << i)) && s->win[i]) {
+                draw[i](s, m, s->win[i]);
+                wnoutrefresh(s->win[i]);
+                drew = true;
+            }
+        if (s->show_help && (drew || !s->help)) {
+            draw_help(s);
+            drew = true;
+        } else if (!s->show_help && s->help) {
+            delwin(s->help);
+            s->help = NULL;
+        }
+    }
+    m->dirty = 0;
+    if (drew)
+        doupdate();
+}

@@ -1,0 +1,46 @@
+/* Screen geometry of the full-screen UI as a pure function of the terminal
+ * size and what there is to show (nvtop's interface_layout_selection idea):
+ * no curses here, so the tests check every size without a terminal. */
+#ifndef NT_UI_LAYOUT_H
+#define NT_UI_LAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define UI_MIN_COLS 80
+#define UI_MIN_ROWS 24
+
+struct ui_rect {
+    int y, x, h, w;
+};
+
+enum ui_panel {
+    UI_PANEL_TITLE,    /* one line: program, state, what the keys do now */
+    UI_PANEL_PACKAGE,  /* version, processor, source, both images */
+    UI_PANEL_DEVICES,  /* attached bootloader devices */
+    UI_PANEL_PHASES,   /* one gauge per phase */
+    UI_PANEL_LOG,      /* scrolling log */
+    UI_PANEL_FOOTER,   /* key help */
+    UI_PANEL_COUNT
+};
+
+struct ui_layout {
+    bool too_small;             /* below UI_MIN_COLS x UI_MIN_ROWS: show only a notice */
+    struct ui_rect panel[UI_PANEL_COUNT];
+    int device_rows;            /* device lines that fit inside the devices box */
+    int phase_rows;             /* gauge lines inside the phases box */
+    int log_rows;               /* log lines inside the log box */
+};
+
+/* Package box inner lines: summary, flashloader, firmware. */
+#define UI_PACKAGE_LINES 3
+/* Phase gauges: upload, configure, erase, write, reset (+ download with --url). */
+#define UI_PHASE_LINES 5
+
+/* Lay out a cols x rows screen for ndevices attached devices (the monitor
+ * and the picker have no package: with_package false drops its box), with a
+ * download gauge when show_download. */
+void ui_layout_compute(int cols, int rows, size_t ndevices, bool with_package,
+                       bool show_download, struct ui_layout *out);
+
+#endif

@@ -1,0 +1,362 @@
+/* The full-screen UI's state, updated from session and bus events. Pure data
+ * and text: no curses, no clock (times come from the events), so the tests
+ * replay event streams and check what each panel would say. */
+#include "config.h"
+
+#include "ui_model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pkg.h"
+#include "ui_fmt.h"
+
+/* A rate needs this much elapsed time before it means anything. */
+#define RATE_MIN_ELAPSED_S 0.2
+
+/* Share of a typical flash each gauge takes (sums to 100), so the device
+ * list's "flashing n%" moves roughly with time rather than jumping. */
+static const int gauge_weight[UI_G_COUNT] = {
+    [UI_G_DOWNLOAD] = 0, [UI_G_UPLOAD] = 10, [UI_G_CONFIGURE] = 2,
+    [UI_G_ERASE] = 25,   [UI_G_WRITE] = 60,  [UI_G_RESET] = 3,
+};
+
+static void mark(struct ui_model *m, enum ui_panel p)
+{
+    m->dirty |= 1u << p;
+}
+
+void ui_model_init(struct ui_model *m, bool show_download)
+{
+    memset(m, 0, sizeof *m);
+    m->show_download = show_download;
+    m->dirty = (1u << UI_PANEL_COUNT) - 1;
+}
+
+const char *ui_gauge_name(enum ui_gauge_id g)
+{
+    static const char *const names[UI_G_COUNT] = {
+        "download", "upload", "configure", "erase", "write", "reset"
+    };
+    return (unsigned)g < UI_G_COUNT ? names[g] : "?";
+}
+
+/* The gauge a session phase drives; -1 for phases shown only in the log
+ * (extract, wait, enumeration, FCB are short steps with nothing to measure). */
+static int gauge_of_phase(enum sess_phase ph)
+{
+    switch (ph) {
+    case SESS_PH_DOWNLOAD: return UI_G_DOWNLOAD;
+    case SESS_PH_UPLOAD: return UI_G_UPLOAD;
+    case SESS_PH_CONFIGURE: return UI_G_CONFIGURE;
+    case SESS_PH_ERASE: return UI_G_ERASE;
+    case SESS_PH_WRITE: return UI_G_WRITE;
+    case SESS_PH_RESET: return UI_G_RESET;
+    default: return -1;
+    }
+}
+
+static bool same_dev(const struct tp_devinfo *a, const struct tp_devinfo *b)
+{
+    return a->kind == b->kind && strcmp(a->port, b->port) == 0;
+}
+
+void ui_model_device_add(struct ui_model *m, const struct tp_devinfo *d)
+{
+    /* By port only: one port holds one device, so the flashloader arriving
+     * where the ROM was replaces it even if the ROM's removal comes later. */
+    for (size_t i = 0; i < m->ndev; i++)
+        if (strcmp(m->dev[i].port, d->port) == 0) {
+            m->dev[i] = *d;
+            mark(m, UI_PANEL_DEVICES);
+            return;
+        }
+    if (m->ndev < UI_MAX_DEVICES)
+        m->dev[m->ndev++] = *d;
+    mark(m, UI_PANEL_DEVICES);
+}
+
+void ui_model_device_remove(struct ui_model *m, const struct tp_devinfo *d)
+{
+    for (size_t i = 0; i < m->ndev; i++)
+        if (same_dev(&m->dev[i], d)) {
+            memmove(&m->dev[i], &m->dev[i + 1], (m->ndev - i - 1) * sizeof m->dev[0]);
+            m->ndev--;
+            if (m->selected >= m->ndev && m->selected > 0)
+                m->selected = m->ndev ? m->ndev - 1 : 0;
+            mark(m, UI_PANEL_DEVICES);
+            return;
+        }
+}
+
+void ui_model_log(struct ui_model *m, enum sess_log_level level, double t, const char *fmt, ...)
+{
+    struct ui_log_line *line;
+    va_list ap;
+
+    if (m->log_count < UI_LOG_LINES) {
+        line = &m->log[(m->log_head + m->log_count) % UI_LOG_LINES];
+        m->log_count++;
+    } else {
+        line = &m->log[m->log_head];
+        m->log_head = (m->log_head + 1) % UI_LOG_LINES;
+    }
+    line->level = level;
+    line->t = t;
+    va_start(ap, fmt);
+    vsnprintf(line->text, sizeof line->text, fmt, ap);
+    va_end(ap);
+    /* One log line per screen line: control characters would break the frame. */
+    for (char *p = line->text; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = ' ';
+    mark(m, UI_PANEL_LOG);
+}
+
+const struct ui_log_line *ui_model_log_line(const struct ui_model *m, size_t i)
+{
+    if (i >= m->log_count)
+        return NULL;
+    return &m->log[(m->log_head + i) % UI_LOG_LINES];
+}
+
+static void copy_image(struct ui_image_model *dst, const struct pkg_image *src)
+{
+    const char *base = strrchr(src->name, '/');
+
+    snprintf(dst->name, sizeof dst->name, "%s", base ? base + 1 : src->name);
+    dst->size = src->size;
+    ui_fmt_sha256(src->sha256, dst->sha256);
+}
+
+static void apply_package(struct ui_model *m, const struct pkg *p)
+{
+    char size[32];
+
+    m->have_package = true;
+    snprintf(m->source, sizeof m->source, "%s", p->source);
+    snprintf(m->version, sizeof m->version, "%s", p->version);
+    snprintf(m->processor, sizeof m->processor, "%s", p->processor);
+    copy_image(&m->flashloader, &p->flashloader);
+    copy_image(&m->firmware, &p->firmware);
+    mark(m, UI_PANEL_PACKAGE);
+    ui_fmt_bytes(m->firmware.size, size, sizeof size);
+    ui_model_log(m, SESS_LOG_INFO, m->now, "Package %s: firmware %s (%s)", m->version,
+                 m->firmware.name, size);
+}
+
+static void device_event(struct ui_model *m, const struct sess_event *ev)
+{
+    const struct tp_devinfo *d = ev->dev;
+    const char *mode = tp_kind_name(d->kind);
+
+    switch (ev->type) {
+    case SESS_EV_DEVICE_ARRIVED:
+        ui_model_device_add(m, d);
+        ui_model_log(m, SESS_LOG_INFO, ev->t, "Device arrived: %s %s %04x:%04x", d->port, mode,
+                     d->vid, d->pid);
+        break;
+    case SESS_EV_DEVICE_LEFT:
+        ui_model_device_remove(m, d);
+        ui_model_log(m, SESS_LOG_INFO, ev->t, "Device left: %s %s", d->port, mode);
+        break;
+    default: /* SESS_EV_DEVICE_DETECTED */
+        ui_model_device_add(m, d);
+        snprintf(m->target_port, sizeof m->target_port, "%s", d->port);
+        ui_model_log(m, SESS_LOG_INFO, ev->t, "Flashing the module at %s (%s)", d->port, mode);
+        break;
+    }
+}
+
+static void phase_event(struct ui_model *m, const struct sess_event *ev)
+{
+    int g = gauge_of_phase(ev->phase);
+    struct ui_gauge_model *gm = g >= 0 ? &m->gauge[g] : NULL;
+
+    if (ev->type == SESS_EV_PHASE_START) {
+        m->phase = ev->phase;
+        m->phase_active = true;
+        mark(m, UI_PANEL_TITLE);
+        if (gm) {
+            gm->state = UI_GS_RUNNING;
+            gm->done = 0;
+            gm->total = 0;
+            gm->t_start = ev->t;
+        }
+    } else if (ev->type == SESS_EV_PROGRESS) {
+        if (gm) {
+            if (gm->state == UI_GS_PENDING) {
+                gm->state = UI_GS_RUNNING;
+                gm->t_start = ev->t;
+            }
+            gm->done = ev->done;
+            gm->total = ev->total;
+        }
+    } else { /* SESS_EV_PHASE_DONE */
+        m->phase_active = false;
+        if (gm) {
+            gm->state = UI_GS_DONE;
+            if (gm->total)
+                gm->done = gm->total;
+            gm->t_end = ev->t;
+        }
+    }
+    if (gm || ev->type != SESS_EV_PROGRESS)
+        mark(m, UI_PANEL_PHASES);
+    mark(m, UI_PANEL_DEVICES);
+}
+
+static void finish_event(struct ui_model *m, const struct sess_event *ev)
+{
+    if (ev->type == SESS_EV_FINISHED) {
+        m->run = UI_RS_FINISHED;
+        snprintf(m->result, sizeof m->result, "Flashing complete in %.1f s.", ev->t);
+        ui_model_log(m, SESS_LOG_INFO, ev->t, "%s", m->result);
+    } else {
+        m->run = UI_RS_FAILED;
+        snprintf(m->result, sizeof m->result, "%s",
+                 ev->err && ev->err->msg[0] ? ev->err->msg : "the session failed");
+        ui_model_log(m, SESS_LOG_ERROR, ev->t, "Error: %s", m->result);
+        for (int g = 0; g < UI_G_COUNT; g++)
+            if (m->gauge[g].state == UI_GS_RUNNING) {
+                m->gauge[g].state = UI_GS_FAILED;
+                m->gauge[g].t_end = ev->t;
+            }
+    }
+    m->phase_active = false;
+    mark(m, UI_PANEL_TITLE);
+    mark(m, UI_PANEL_PHASES);
+    mark(m, UI_PANEL_DEVICES);
+    mark(m, UI_PANEL_FOOTER);
+}
+
+void ui_model_apply(struct ui_model *m, const struct sess_event *ev)
+{
+    if (ev->t > m->now) {
+        m->now = ev->t;
+        if (m->phase_active)
+            mark(m, UI_PANEL_PHASES);  /* rates and time left move with the clock */
+    }
+    if (m->run == UI_RS_IDLE && ev->type != SESS_EV_IDLE) {
+        m->run = UI_RS_RUNNING;
+        mark(m, UI_PANEL_TITLE);
+    }
+    switch (ev->type) {
+    case SESS_EV_DEVICE_ARRIVED:
+    case SESS_EV_DEVICE_LEFT:
+    case SESS_EV_DEVICE_DETECTED:
+        if (ev->dev)
+            device_event(m, ev);
+        break;
+    case SESS_EV_PACKAGE:
+        if (ev->pkg)
+            apply_package(m, ev->pkg);
+        break;
+    case SESS_EV_PHASE_START:
+    case SESS_EV_PROGRESS:
+    case SESS_EV_PHASE_DONE:
+        phase_event(m, ev);
+        break;
+    case SESS_EV_LOG:
+        ui_model_log(m, ev->level, ev->t, "%s", ev->text ? ev->text : "");
+        break;
+    case SESS_EV_FINISHED:
+    case SESS_EV_FAILED:
+        finish_event(m, ev);
+        break;
+    case SESS_EV_IDLE:
+        break;
+    }
+}
+
+int ui_model_overall_percent(const struct ui_model *m)
+{
+    double sum = 0;
+
+    for (int g = 0; g < UI_G_COUNT; g++) {
+        const struct ui_gauge_model *gm = &m->gauge[g];
+        double frac = 0;
+        if (gm->state == UI_GS_DONE)
+            frac = 1;
+        else if (gm->total)
+            frac = (double)gm->done / (double)gm->total;
+        if (frac > 1)
+            frac = 1;
+        sum += frac * gauge_weight[g];
+    }
+    /* A flash that skipped the upload (flashloader already running) still ends at 100. */
+    if (m->run == UI_RS_FINISHED)
+        return 100;
+    return sum >= 99.0 ? 99 : (int)sum;
+}
+
+void ui_model_device_state(const struct ui_model *m, const struct tp_devinfo *d, char *out,
+                           size_t cap)
+{
+    if (!m->target_port[0] || strcmp(m->target_port, d->port) != 0) {
+        snprintf(out, cap, "idle");
+        return;
+    }
+    switch (m->run) {
+    case UI_RS_FINISHED: snprintf(out, cap, "done"); break;
+    case UI_RS_FAILED: snprintf(out, cap, "failed"); break;
+    default: snprintf(out, cap, "flashing %d%%", ui_model_overall_percent(m)); break;
+    }
+}
+
+double ui_model_gauge_rate(const struct ui_model *m, enum ui_gauge_id g)
+{
+    const struct ui_gauge_model *gm = &m->gauge[g];
+    double end = gm->state == UI_GS_RUNNING ? m->now : gm->t_end;
+    double elapsed = end - gm->t_start;
+
+    if (gm->done == 0 || elapsed < RATE_MIN_ELAPSED_S)
+        return 0;
+    return (double)gm->done / elapsed;
+}
+
+void ui_model_gauge_text(const struct ui_model *m, enum ui_gauge_id g, char *out, size_t cap)
+{
+    const struct ui_gauge_model *gm = &m->gauge[g];
+    char a[32], b[32], r[32], t[32];
+    double rate = ui_model_gauge_rate(m, g);
+
+    switch (gm->state) {
+    case UI_GS_PENDING:
+        snprintf(out, cap, "%s", "");
+        break;
+    case UI_GS_DONE:
+        ui_fmt_duration(gm->t_end - gm->t_start, t, sizeof t);
+        if (gm->total) {
+            ui_fmt_bytes(gm->total, a, sizeof a);
+            ui_fmt_rate(rate, r, sizeof r);
+            snprintf(out, cap, "%s  %s  done in %s", a, r, t);
+        } else {
+            snprintf(out, cap, "done in %s", t);
+        }
+        break;
+    case UI_GS_FAILED:
+        ui_fmt_bytes(gm->done, a, sizeof a);
+        snprintf(out, cap, "failed after %s", a);
+        break;
+    case UI_GS_RUNNING:
+        if (!gm->total) {
+            ui_fmt_duration(m->now - gm->t_start, t, sizeof t);
+            snprintf(out, cap, "working %s", t);
+            break;
+        }
+        ui_fmt_bytes(gm->done, a, sizeof a);
+        ui_fmt_bytes(gm->total, b, sizeof b);
+        ui_fmt_rate(rate, r, sizeof r);
+        ui_fmt_eta(gm->done, gm->total, rate, t, sizeof t);
+        snprintf(out, cap, "%s / %s  %s  %s left", a, b, r, t);
+        break;
+    }
+}
+
+bool ui_model_in_destructive_phase(const struct ui_model *m)
+{
+    return m->run == UI_RS_RUNNING && m->phase_active &&
+           (m->phase == SESS_PH_ERASE || m->phase == SESS_PH_FCB || m->phase == SESS_PH_WRITE);
+}

@@ -1,0 +1,106 @@
+/* What the full-screen UI shows, as plain data updated from session and bus
+ * events: the curses code only draws this, and the tests drive it directly.
+ * Each change marks the panels it touches dirty, so a redraw repaints only
+ * what changed. */
+#ifndef NT_UI_MODEL_H
+#define NT_UI_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nt_err.h"
+#include "session.h"
+#include "transport.h"
+#include "ui_layout.h"
+
+#define UI_MAX_DEVICES 64
+#define UI_LOG_LINES 256
+#define UI_LOG_TEXT_MAX 240
+#define UI_NAME_MAX 256  /* = pkg_image.name */
+
+/* The gauges, in screen order. */
+enum ui_gauge_id {
+    UI_G_DOWNLOAD,
+    UI_G_UPLOAD,
+    UI_G_CONFIGURE,
+    UI_G_ERASE,
+    UI_G_WRITE,
+    UI_G_RESET,
+    UI_G_COUNT
+};
+
+enum ui_gauge_state { UI_GS_PENDING, UI_GS_RUNNING, UI_GS_DONE, UI_GS_FAILED };
+
+struct ui_gauge_model {
+    enum ui_gauge_state state;
+    uint64_t done, total;
+    double t_start, t_end;   /* session seconds */
+};
+
+struct ui_image_model {
+    char name[UI_NAME_MAX];
+    uint64_t size;
+    char sha256[65];
+};
+
+enum ui_run_state { UI_RS_IDLE, UI_RS_RUNNING, UI_RS_FINISHED, UI_RS_FAILED };
+
+struct ui_log_line {
+    enum sess_log_level level;
+    double t;
+    char text[UI_LOG_TEXT_MAX];
+};
+
+struct ui_model {
+    unsigned dirty;                          /* bit (1u << enum ui_panel) */
+    /* devices */
+    struct tp_devinfo dev[UI_MAX_DEVICES];
+    size_t ndev;
+    size_t selected;                         /* picker cursor */
+    char target_port[TP_PORT_MAX];           /* the module being flashed, "" none yet */
+    /* package */
+    bool have_package;
+    char source[1024], version[64], processor[32];   /* sizes as in struct pkg */
+    struct ui_image_model flashloader, firmware;
+    /* phases */
+    bool show_download;
+    struct ui_gauge_model gauge[UI_G_COUNT];
+    enum sess_phase phase;                   /* latest phase started */
+    bool phase_active;
+    double now;                              /* latest session time seen */
+    enum ui_run_state run;
+    char result[NT_ERR_MSG_MAX];             /* final message */
+    /* log ring */
+    struct ui_log_line log[UI_LOG_LINES];
+    size_t log_count, log_head;              /* head = index of the oldest line */
+};
+
+void ui_model_init(struct ui_model *m, bool show_download);
+/* Apply one session event (the session's time base is ev->t). */
+void ui_model_apply(struct ui_model *m, const struct sess_event *ev);
+/* A device came or went (bus events, or the session's). Keyed by port and kind. */
+void ui_model_device_add(struct ui_model *m, const struct tp_devinfo *d);
+void ui_model_device_remove(struct ui_model *m, const struct tp_devinfo *d);
+/* Append a log line (printf style). */
+void ui_model_log(struct ui_model *m, enum sess_log_level level, double t, const char *fmt, ...)
+    NT_PRINTF(4, 5);
+/* The i-th newest-last log line among the last `n` (0 = oldest shown). */
+const struct ui_log_line *ui_model_log_line(const struct ui_model *m, size_t i);
+
+/* A device's state column: "idle", "flashing 42%", "done", "failed". */
+void ui_model_device_state(const struct ui_model *m, const struct tp_devinfo *d, char *out,
+                           size_t cap);
+/* Whole-job progress 0..100 for the device list (weighted by typical phase time). */
+int ui_model_overall_percent(const struct ui_model *m);
+/* Bytes (or units) per second of a gauge, 0 when not yet measurable. */
+double ui_model_gauge_rate(const struct ui_model *m, enum ui_gauge_id g);
+/* Label of a gauge: "download", "upload", "configure", "erase", "write", "reset". */
+const char *ui_gauge_name(enum ui_gauge_id g);
+/* One gauge line's text right of the bar: "1.25 MiB / 4.00 MiB  512 KiB/s  3.2s left"
+ * while running, "done in 2.1s" after, "" while pending. */
+void ui_model_gauge_text(const struct ui_model *m, enum ui_gauge_id g, char *out, size_t cap);
+/* Is the session in a phase where stopping must wait for the command in flight? */
+bool ui_model_in_destructive_phase(const struct ui_model *m);
+
+#endif

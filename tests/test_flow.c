@@ -1,0 +1,244 @@
+/* The protocol hosts and the session against the virtual module at speed 0:
+ * a whole flash of a 4 MiB image with the flash contents checked byte for
+ * byte, the event stream's shape, and every fault kind ending in the right
+ * error without hanging. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "mboot.h"
+#include "pkg.h"
+#include "session.h"
+#include "synthpkg.h"
+#include "vmod.h"
+
+#define FW_4M (4u * 1024 * 1024)
+#define FW_SMALL (128u * 1024)
+
+static char tmpdir[512];
+
+struct seen {
+    int phase_started[SESS_PH_COUNT];
+    int progress[SESS_PH_COUNT];
+    uint64_t last_done[SESS_PH_COUNT];
+    int backwards;
+    int detected_sdp, detected_mboot, finished, failed;
+    enum sess_phase failed_phase;
+};
+
+static void sink(void *user, const struct sess_event *ev)
+{
+    struct seen *s = user;
+    switch (ev->type) {
+    case SESS_EV_PHASE_START: s->phase_started[ev->phase]++; break;
+    case SESS_EV_PROGRESS:
+        if (ev->done < s->last_done[ev->phase])
+            s->backwards++;
+        s->last_done[ev->phase] = ev->done;
+        s->progress[ev->phase]++;
+        break;
+    case SESS_EV_DEVICE_DETECTED:
+        if (ev->dev->kind == TP_KIND_SDP)
+            s->detected_sdp++;
+        else
+            s->detected_mboot++;
+        break;
+    case SESS_EV_FINISHED: s->finished++; break;
+    case SESS_EV_FAILED: s->failed++; s->failed_phase = ev->phase; break;
+    default: break;
+    }
+}
+
+static void make_pkg(char *path, size_t cap, size_t fw_size)
+{
+    char why[256];
+    snprintf(path, cap, "%s/distingNT_%zu.zip", tmpdir, fw_size);
+    if (access(path, R_OK) == 0)
+        return;
+    if (synth_write(path, "plain", fw_size, "1.2.3", why, sizeof why) != 0) {
+        fprintf(stderr, "cannot make package: %s\n", why);
+        exit(99);
+    }
+}
+
+/* Flash pkg_path on a virtual module configured by spec; returns the status. */
+static nt_status flash(const char *pkg_path, const char *spec, struct seen *seen, struct nt_err *err)
+{
+    struct vmod_config vc;
+    struct tp_bus *bus;
+    struct sess_config sc;
+    nt_status st;
+
+    vmod_config_defaults(&vc);
+    vc.speed = 0;
+    if (vmod_parse_spec(spec, &vc, err) != NT_OK)
+        return NT_E_USAGE;
+    if (vmod_bus_new(&vc, &bus, err) != NT_OK)
+        return NT_E_INTERNAL;
+    memset(&sc, 0, sizeof sc);
+    memset(seen, 0, sizeof *seen);
+    sc.package_path = pkg_path;
+    sc.bus = bus;
+    sc.wait_timeout_s = 2;
+    sc.tscale = 0;
+    sc.sink = sink;
+    sc.user = seen;
+    st = sess_run(&sc, NULL, err);
+    bus->ops->destroy(bus);
+    return st;
+}
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *buf;
+    long n;
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc(n > 0 ? (size_t)n : 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static void check_flash_contents(const char *dump_path, size_t fw_size)
+{
+    size_t len = 0, i, erase_end = (0x1000 + fw_size + 0xFFF) & ~(size_t)0xFFF;
+    uint8_t *nor = read_file(dump_path, &len);
+    uint8_t *fw = malloc(fw_size);
+    int non_ff = 0;
+
+    CHECK(nor != NULL);
+    if (!nor || !fw) {
+        free(fw);
+        return;
+    }
+    synth_firmware(fw, fw_size);
+    CHECK_EQ_INT(len, erase_end);
+    CHECK(memcmp(nor, "FCFB", 4) == 0);
+    for (i = 0x200; i < 0x1000; i++)
+        non_ff += nor[i] != 0xFF;
+    CHECK_EQ_INT(non_ff, 0);
+    if (len >= 0x1000 + fw_size)
+        CHECK_MEM(nor + 0x1000, fw, fw_size);
+    non_ff = 0;
+    for (i = 0x1000 + fw_size; i < len; i++)
+        non_ff += nor[i] != 0xFF;
+    CHECK_EQ_INT(non_ff, 0);
+    free(nor);
+    free(fw);
+}
+
+static void test_whole_flash_4mib(void)
+{
+    char pkg[600], spec[1200], dump[600];
+    struct seen seen;
+    struct nt_err err;
+
+    make_pkg(pkg, sizeof pkg, FW_4M);
+    snprintf(dump, sizeof dump, "%s/flow_4m.bin", tmpdir);
+    snprintf(spec, sizeof spec, "speed=0,dump=%s", dump);
+    CHECK_EQ_INT(flash(pkg, spec, &seen, &err), NT_OK);
+    CHECK_EQ_INT(seen.finished, 1);
+    CHECK_EQ_INT(seen.failed, 0);
+    CHECK_EQ_INT(seen.detected_sdp, 1);
+    CHECK_EQ_INT(seen.detected_mboot, 1);
+    CHECK_EQ_INT(seen.backwards, 0);
+    CHECK(seen.progress[SESS_PH_UPLOAD] > 80);
+    /* erase in 64 KiB pieces: 65 answers for 4 MiB + 4 KiB, plus the 0% event */
+    CHECK_EQ_INT(seen.progress[SESS_PH_ERASE], 66);
+    CHECK_EQ_INT(seen.last_done[SESS_PH_WRITE], FW_4M);
+    check_flash_contents(dump, FW_4M);
+}
+
+static void test_flashloader_already_running(void)
+{
+    char pkg[600], spec[1200], dump[600];
+    struct seen seen;
+    struct nt_err err;
+
+    make_pkg(pkg, sizeof pkg, FW_SMALL);
+    snprintf(dump, sizeof dump, "%s/flow_mboot.bin", tmpdir);
+    snprintf(spec, sizeof spec, "start=mboot,dump=%s", dump);
+    CHECK_EQ_INT(flash(pkg, spec, &seen, &err), NT_OK);
+    CHECK_EQ_INT(seen.detected_sdp, 0);
+    CHECK_EQ_INT(seen.phase_started[SESS_PH_UPLOAD], 0);
+    check_flash_contents(dump, FW_SMALL);
+}
+
+struct fault_case {
+    const char *spec;
+    nt_status want;
+    enum sess_phase phase;   /* where the failure is reported */
+};
+
+static void test_every_fault(void)
+{
+    static const struct fault_case cases[] = {
+        { "fault=unplug@upload", NT_E_DISCONNECT, SESS_PH_UPLOAD },
+        { "fault=unplug@configure", NT_E_DISCONNECT, SESS_PH_CONFIGURE },
+        { "fault=unplug@erase", NT_E_DISCONNECT, SESS_PH_ERASE },
+        { "fault=unplug@write", NT_E_DISCONNECT, SESS_PH_WRITE },
+        { "fault=status@configure", NT_E_STATUS, SESS_PH_CONFIGURE },
+        { "fault=status@erase", NT_E_STATUS, SESS_PH_ERASE },
+        { "fault=status@write", NT_E_STATUS, SESS_PH_WRITE },
+        { "fault=status@reset", NT_E_STATUS, SESS_PH_RESET },
+        { "fault=silent@upload", NT_E_TIMEOUT, SESS_PH_UPLOAD },
+        { "fault=silent@configure", NT_E_TIMEOUT, SESS_PH_CONFIGURE },
+        { "fault=silent@erase", NT_E_TIMEOUT, SESS_PH_ERASE },
+        { "fault=silent@write", NT_E_TIMEOUT, SESS_PH_WRITE },
+        { "fault=badjump", NT_E_STATUS, SESS_PH_UPLOAD },
+        { "fault=noenum", NT_E_TIMEOUT, SESS_PH_ENUM },
+        { "fault=stale", NT_OK, SESS_PH_RESET },
+        { "fault=unplug@reset", NT_OK, SESS_PH_RESET },
+        { "fault=silent@reset", NT_OK, SESS_PH_RESET },
+    };
+    char pkg[600];
+    size_t i;
+
+    make_pkg(pkg, sizeof pkg, FW_SMALL);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct seen seen;
+        struct nt_err err;
+        nt_status st;
+
+        nt_err_clear(&err);
+        st = flash(pkg, cases[i].spec, &seen, &err);
+        if (st != cases[i].want)
+            fprintf(stderr, "  %s: got %s (%s)\n", cases[i].spec, nt_status_name(st), err.msg);
+        CHECK_EQ_INT(st, cases[i].want);
+        if (cases[i].want != NT_OK) {
+            CHECK_EQ_INT(seen.failed, 1);
+            CHECK_EQ_INT(seen.finished, 0);
+            if (seen.failed_phase != cases[i].phase)
+                fprintf(stderr, "  %s: failed in %s\n", cases[i].spec, sess_phase_name(seen.failed_phase));
+            CHECK_EQ_INT(seen.failed_phase, cases[i].phase);
+            CHECK(err.msg[0] != '\0');
+        } else {
+            CHECK_EQ_INT(seen.finished, 1);
+        }
+    }
+}
+
+int main(void)
+{
+    const char *t = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/test_flow.XXXXXX", t ? t : ".");
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 99;
+    }
+    RUN(test_whole_flash_4mib);
+    RUN(test_flashloader_already_running);
+    RUN(test_every_fault);
+    return check_finish();
+}
