@@ -46,8 +46,8 @@ const char *list_mode_name(const struct tp_devinfo *dev);
 nt_status list_select(const struct tp_devinfo *devs, size_t n, const char *port, size_t *index,
                       struct nt_err *err);
 
-/* "1-1.2 (sdp), 1-1.3 (mboot)": the candidates, for messages. Returns the
- * number of candidates. */
+/* "1-1.2 (sdp), 1-1.3 (mboot)": the candidates in port order, for
+ * messages. Returns the number of candidates. */
 size_t list_format_candidates(char *buf, size_t cap, const struct tp_devinfo *devs, size_t n);
 
 #endif

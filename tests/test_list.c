@@ -103,6 +103,11 @@ static void test_candidates(void)
     CHECK_EQ_STR(buf, "1-1 (sdp), 1-3 (mboot)");
     CHECK_EQ_INT(list_format_candidates(buf, 8, d, 3), 2);   /* truncated, still counted */
     CHECK_EQ_INT(strlen(buf), 7);
+    {
+        struct tp_devinfo r[3] = { d[2], d[1], d[0] };      /* any scan order */
+        list_format_candidates(buf, sizeof buf, r, 3);
+        CHECK_EQ_STR(buf, "1-1 (sdp), 1-3 (mboot)");
+    }
 }
 
 static void test_access_message(void)
