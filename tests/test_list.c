@@ -4,6 +4,7 @@
 #include "check.h"
 #include "list.h"
 #include "usb.h"
+#include "vmod.h"
 
 static struct tp_devinfo dev(enum tp_kind kind, const char *port, uint16_t vid, uint16_t pid,
                              int mbps)
@@ -122,6 +123,45 @@ static void test_access_message(void)
     CHECK_CONTAINS(e.msg, "/dev/bus/usb/002/003 (owner and mode unknown)");
 }
 
+/* list_print on the virtual bus: --list works on any transport bus. */
+static char *list_sim(const char *spec)
+{
+    struct vmod_config vc;
+    struct tp_bus *bus = NULL;
+    struct nt_err e;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+
+    vmod_config_defaults(&vc);
+    vc.speed = 0;
+    CHECK_EQ_INT(vmod_parse_spec(spec, &vc, &e), NT_OK);
+    CHECK_EQ_INT(vmod_bus_new(&vc, &bus, &e), NT_OK);
+    if (bus) {
+        CHECK_EQ_INT(list_print(out, bus, 0, &e), NT_OK);
+        bus->ops->destroy(bus);
+    }
+    fclose(out);
+    return text;
+}
+
+static void test_list_virtual_bus(void)
+{
+    char *t = list_sim("modules=2");
+    CHECK_EQ_STR(t, "sim-1          1fc9:0135  sdp           480M  hab=open\n"
+                    "sim-2          1fc9:0135  sdp           480M  hab=open\n");
+    free(t);
+    t = list_sim("start=mboot,hab=closed");
+    CHECK_EQ_STR(t, "sim-1          15a2:0073  mboot         480M  version=M1.0.0\n");
+    free(t);
+    t = list_sim("hab=closed");
+    CHECK_EQ_STR(t, "sim-1          1fc9:0135  sdp           480M  hab=closed\n");
+    free(t);
+    t = list_sim("start=none");
+    CHECK_EQ_STR(t, "# no NXP bootloader devices found\n");
+    free(t);
+}
+
 int main(void)
 {
     RUN(test_port_paths);
@@ -132,5 +172,6 @@ int main(void)
     RUN(test_select_none);
     RUN(test_candidates);
     RUN(test_access_message);
+    RUN(test_list_virtual_bus);
     return check_finish();
 }
