@@ -1,6 +1,7 @@
 /* Unit tests for the USB-independent parts of the usb area: port paths, the
  * NXP ID table, the --list line format, the permission message and the
- * choice of the module to flash (refusing to guess between several). */
+ * choice of the module to flash (refusing to guess between several), and
+ * list_print on the virtual bus. */
 #include "check.h"
 #include "list.h"
 #include "usb.h"
