@@ -735,14 +735,6 @@ struct usbemu_module *usbemu_add_module(struct usbemu *emu, const struct usbemu_
     return m;
 }
 
-void usbemu_unplug(struct usbemu_module *m)
-{
-    pthread_mutex_lock(&m->emu->lock);
-    m->force_unplug = true;
-    pthread_mutex_unlock(&m->emu->lock);
-    usbemu_wait_presence(m, -1, 2000);
-}
-
 void usbemu_inject_in(struct usbemu_module *m, const uint8_t *report, size_t len)
 {
     pthread_mutex_lock(&m->emu->lock);

@@ -58,8 +58,6 @@ struct usbemu_module;
 int usbemu_new(struct usbemu **out);
 /* Add a module; it appears on the bus as its model's presence says. */
 struct usbemu_module *usbemu_add_module(struct usbemu *emu, const struct usbemu_module_cfg *cfg);
-/* Unplug now (pending transfers fail, the device leaves the bus). */
-void usbemu_unplug(struct usbemu_module *m);
 /* Queue an IN report that the host has not asked for (a stale answer). */
 void usbemu_inject_in(struct usbemu_module *m, const uint8_t *report, size_t len);
 /* As root the node's mode is ignored: run this thread's file accesses as
