@@ -44,21 +44,35 @@ static bool is_candidate(const struct tp_devinfo *d)
     return d->kind == TP_KIND_SDP || d->kind == TP_KIND_MBOOT;
 }
 
+/* The candidate with the smallest port after `after` (NULL: the first), or n. */
+static size_t next_by_port(const struct tp_devinfo *devs, size_t n, const char *after)
+{
+    size_t best = n;
+
+    for (size_t i = 0; i < n; i++) {
+        if (!is_candidate(&devs[i]) || (after && strcmp(devs[i].port, after) <= 0))
+            continue;
+        if (best == n || strcmp(devs[i].port, devs[best].port) < 0)
+            best = i;
+    }
+    return best;
+}
+
 size_t list_format_candidates(char *buf, size_t cap, const struct tp_devinfo *devs, size_t n)
 {
     size_t count = 0, used = 0;
+    const char *after = NULL;
 
     if (cap > 0)
         buf[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        int w;
-        if (!is_candidate(&devs[i]))
-            continue;
+    /* in port order, like --list, whatever order the bus found them in */
+    for (size_t i = next_by_port(devs, n, NULL); i < n; i = next_by_port(devs, n, after)) {
         if (used < cap) {
-            w = snprintf(buf + used, cap - used, "%s%s (%s)", count ? ", " : "", devs[i].port,
-                         tp_kind_name(devs[i].kind));
+            int w = snprintf(buf + used, cap - used, "%s%s (%s)", count ? ", " : "",
+                             devs[i].port, tp_kind_name(devs[i].kind));
             used += w > 0 ? (size_t)w : 0;
         }
+        after = devs[i].port;
         count++;
     }
     return count;

@@ -1,8 +1,8 @@
 /* `nt_flash --list` and the choice of the module to flash: both work on any
  * transport bus (USB or the virtual one).
  *
- * --list output, one line per attached NXP boot device, fields separated by
- * blanks (fixed-width columns, no header):
+ * --list output, one line per attached NXP boot device in port order, fields
+ * separated by blanks (fixed-width columns, no header):
  *
  *     PORT           VID:PID    MODE          SPEED STATE
  *     1-1.2          1fc9:0135  sdp           480M  hab=open
@@ -46,8 +46,8 @@ const char *list_mode_name(const struct tp_devinfo *dev);
 nt_status list_select(const struct tp_devinfo *devs, size_t n, const char *port, size_t *index,
                       struct nt_err *err);
 
-/* "1-1.2 (sdp), 1-1.3 (mboot)": the candidates, for messages. Returns the
- * number of candidates. */
+/* "1-1.2 (sdp), 1-1.3 (mboot)": the candidates in port order, for
+ * messages. Returns the number of candidates. */
 size_t list_format_candidates(char *buf, size_t cap, const struct tp_devinfo *devs, size_t n);
 
 #endif

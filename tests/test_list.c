@@ -1,9 +1,11 @@
 /* Unit tests for the USB-independent parts of the usb area: port paths, the
  * NXP ID table, the --list line format, the permission message and the
- * choice of the module to flash (refusing to guess between several). */
+ * choice of the module to flash (refusing to guess between several), and
+ * list_print on the virtual bus. */
 #include "check.h"
 #include "list.h"
 #include "usb.h"
+#include "vmod.h"
 
 static struct tp_devinfo dev(enum tp_kind kind, const char *port, uint16_t vid, uint16_t pid,
                              int mbps)
@@ -103,6 +105,11 @@ static void test_candidates(void)
     CHECK_EQ_STR(buf, "1-1 (sdp), 1-3 (mboot)");
     CHECK_EQ_INT(list_format_candidates(buf, 8, d, 3), 2);   /* truncated, still counted */
     CHECK_EQ_INT(strlen(buf), 7);
+    {
+        struct tp_devinfo r[3] = { d[2], d[1], d[0] };      /* any scan order */
+        list_format_candidates(buf, sizeof buf, r, 3);
+        CHECK_EQ_STR(buf, "1-1 (sdp), 1-3 (mboot)");
+    }
 }
 
 static void test_access_message(void)
@@ -117,6 +124,45 @@ static void test_access_message(void)
     CHECK_CONTAINS(e.msg, "/dev/bus/usb/002/003 (owner and mode unknown)");
 }
 
+/* list_print on the virtual bus: --list works on any transport bus. */
+static char *list_sim(const char *spec)
+{
+    struct vmod_config vc;
+    struct tp_bus *bus = NULL;
+    struct nt_err e;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+
+    vmod_config_defaults(&vc);
+    vc.speed = 0;
+    CHECK_EQ_INT(vmod_parse_spec(spec, &vc, &e), NT_OK);
+    CHECK_EQ_INT(vmod_bus_new(&vc, &bus, &e), NT_OK);
+    if (bus) {
+        CHECK_EQ_INT(list_print(out, bus, 0, &e), NT_OK);
+        bus->ops->destroy(bus);
+    }
+    fclose(out);
+    return text;
+}
+
+static void test_list_virtual_bus(void)
+{
+    char *t = list_sim("modules=2");
+    CHECK_EQ_STR(t, "sim-1          1fc9:0135  sdp           480M  hab=open\n"
+                    "sim-2          1fc9:0135  sdp           480M  hab=open\n");
+    free(t);
+    t = list_sim("start=mboot,hab=closed");
+    CHECK_EQ_STR(t, "sim-1          15a2:0073  mboot         480M  version=M1.0.0\n");
+    free(t);
+    t = list_sim("hab=closed");
+    CHECK_EQ_STR(t, "sim-1          1fc9:0135  sdp           480M  hab=closed\n");
+    free(t);
+    t = list_sim("start=none");
+    CHECK_EQ_STR(t, "# no NXP bootloader devices found\n");
+    free(t);
+}
+
 int main(void)
 {
     RUN(test_port_paths);
@@ -127,5 +173,6 @@ int main(void)
     RUN(test_select_none);
     RUN(test_candidates);
     RUN(test_access_message);
+    RUN(test_list_virtual_bus);
     return check_finish();
 }
