@@ -4,6 +4,7 @@
  * list_print on the virtual bus. */
 #include "check.h"
 #include "list.h"
+#include "select.h"
 #include "usb.h"
 #include "vmod.h"
 
@@ -66,7 +67,7 @@ static void test_select_one(void)
                                dev(TP_KIND_SDP, "1-1.2", 0x1FC9, 0x0135, 480) };
     struct nt_err e;
     size_t idx = 99;
-    CHECK_EQ_INT(list_select(d, 2, NULL, &idx, &e), NT_OK);
+    CHECK_EQ_INT(select_module(d, 2, NULL, &idx, &e), NT_OK);
     CHECK_EQ_INT(idx, 1);   /* the other ROM is no candidate */
 }
 
@@ -76,13 +77,13 @@ static void test_select_refuses_to_guess(void)
                                dev(TP_KIND_MBOOT, "1-1.3", 0x15A2, 0x0073, 480) };
     struct nt_err e;
     size_t idx = 99;
-    CHECK_EQ_INT(list_select(d, 2, NULL, &idx, &e), NT_E_AMBIGUOUS);
+    CHECK_EQ_INT(select_module(d, 2, NULL, &idx, &e), NT_E_AMBIGUOUS);
     CHECK_EQ_STR(e.msg, "2 modules are in bootloader mode (1-1.2 (sdp), 1-1.3 (mboot)): "
                         "choose one with --port PATH");
     CHECK_EQ_INT(idx, 99);
-    CHECK_EQ_INT(list_select(d, 2, "1-1.3", &idx, &e), NT_OK);
+    CHECK_EQ_INT(select_module(d, 2, "1-1.3", &idx, &e), NT_OK);
     CHECK_EQ_INT(idx, 1);
-    CHECK_EQ_INT(list_select(d, 2, "1-9", &idx, &e), NT_E_NODEVICE);
+    CHECK_EQ_INT(select_module(d, 2, "1-9", &idx, &e), NT_E_NODEVICE);
     CHECK_EQ_STR(e.msg, "no module in bootloader mode at port 1-9 (attached: 1-1.2 (sdp), "
                         "1-1.3 (mboot)); check the port path with --list");
 }
@@ -91,7 +92,7 @@ static void test_select_none(void)
 {
     struct nt_err e;
     size_t idx;
-    CHECK_EQ_INT(list_select(NULL, 0, NULL, &idx, &e), NT_E_NODEVICE);
+    CHECK_EQ_INT(select_module(NULL, 0, NULL, &idx, &e), NT_E_NODEVICE);
     CHECK_CONTAINS(e.msg, "no module in bootloader mode is attached");
 }
 
@@ -101,13 +102,13 @@ static void test_candidates(void)
                                dev(TP_KIND_OTHER, "1-2", 0x1FC9, 0x0130, 480),
                                dev(TP_KIND_MBOOT, "1-3", 0x15A2, 0x0073, 480) };
     char buf[64];
-    CHECK_EQ_INT(list_format_candidates(buf, sizeof buf, d, 3), 2);
+    CHECK_EQ_INT(select_format_candidates(buf, sizeof buf, d, 3), 2);
     CHECK_EQ_STR(buf, "1-1 (sdp), 1-3 (mboot)");
-    CHECK_EQ_INT(list_format_candidates(buf, 8, d, 3), 2);   /* truncated, still counted */
+    CHECK_EQ_INT(select_format_candidates(buf, 8, d, 3), 2);   /* truncated, still counted */
     CHECK_EQ_INT(strlen(buf), 7);
     {
         struct tp_devinfo r[3] = { d[2], d[1], d[0] };      /* any scan order */
-        list_format_candidates(buf, sizeof buf, r, 3);
+        select_format_candidates(buf, sizeof buf, r, 3);
         CHECK_EQ_STR(buf, "1-1 (sdp), 1-3 (mboot)");
     }
 }

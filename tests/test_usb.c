@@ -11,6 +11,7 @@
 #include "bytes.h"
 #include "check.h"
 #include "list.h"
+#include "select.h"
 #include "mboot.h"
 #include "sdp.h"
 #include "usb.h"
@@ -101,7 +102,7 @@ static nt_status open_port(struct fixture *f, const char *port, struct tp_dev **
     size_t n = 0, idx = 0;
     nt_status st = f->bus->ops->scan(f->bus, devs, 8, &n, e);
     if (st == NT_OK)
-        st = list_select(devs, n, port, &idx, e);
+        st = select_module(devs, n, port, &idx, e);
     if (st == NT_OK)
         st = f->bus->ops->open(f->bus, &devs[idx], dev, e);
     return st;
