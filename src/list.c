@@ -1,8 +1,5 @@
-/* The --list line format and the choice of the module a session flashes
- * (never guessing between several); the probing --list is in list_probe.c. */
+/* The --list line format; the probing --list does is in list_probe.c. */
 #include "list.h"
-
-#include <string.h>
 
 #include "usb.h"
 
@@ -37,57 +34,4 @@ void list_format_line(char *buf, size_t cap, const struct tp_devinfo *dev, const
     format_speed(speed, sizeof speed, dev->speed_mbps);
     snprintf(buf, cap, "%-*s %04x:%04x  %-*s %-*s %s", LIST_PORT_WIDTH, dev->port, dev->vid,
              dev->pid, LIST_MODE_WIDTH, list_mode_name(dev), LIST_SPEED_WIDTH, speed, state);
-}
-
-static bool is_candidate(const struct tp_devinfo *d)
-{
-    return d->kind == TP_KIND_SDP || d->kind == TP_KIND_MBOOT;
-}
-
-size_t list_format_candidates(char *buf, size_t cap, const struct tp_devinfo *devs, size_t n)
-{
-    size_t count = 0, used = 0;
-
-    if (cap > 0)
-        buf[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        int w;
-        if (!is_candidate(&devs[i]))
-            continue;
-        if (used < cap) {
-            w = snprintf(buf + used, cap - used, "%s%s (%s)", count ? ", " : "", devs[i].port,
-                         tp_kind_name(devs[i].kind));
-            used += w > 0 ? (size_t)w : 0;
-        }
-        count++;
-    }
-    return count;
-}
-
-nt_status list_select(const struct tp_devinfo *devs, size_t n, const char *port, size_t *index,
-                      struct nt_err *err)
-{
-    char names[NT_ERR_MSG_MAX / 2];
-    size_t count = list_format_candidates(names, sizeof names, devs, n);
-    size_t found = n;
-
-    for (size_t i = 0; i < n; i++) {
-        if (!is_candidate(&devs[i]) || (port && strcmp(devs[i].port, port) != 0))
-            continue;
-        if (found != n && !port)
-            return nt_err_set(err, NT_E_AMBIGUOUS,
-                              "%zu modules are in bootloader mode (%s): choose one with "
-                              "--port PATH", count, names);
-        found = i;
-    }
-    if (found == n) {
-        if (port)
-            return nt_err_set(err, NT_E_NODEVICE, "no module in bootloader mode at port %s "
-                              "(attached: %s); check the port path with --list", port,
-                              count ? names : "none");
-        return nt_err_set(err, NT_E_NODEVICE, "no module in bootloader mode is attached; put "
-                          "the Disting NT in bootloader mode (Menu > Misc > Enter bootloader mode)");
-    }
-    *index = found;
-    return NT_OK;
 }

@@ -1,8 +1,7 @@
-/* `nt_flash --list` and the choice of the module to flash: both work on any
- * transport bus (USB or the virtual one).
+/* `nt_flash --list`: works on any transport bus (USB or the virtual one).
  *
- * --list output, one line per attached NXP boot device, fields separated by
- * blanks (fixed-width columns, no header):
+ * --list output, one line per attached NXP boot device in port order, fields
+ * separated by blanks (fixed-width columns, no header):
  *
  *     PORT           VID:PID    MODE          SPEED STATE
  *     1-1.2          1fc9:0135  sdp           480M  hab=open
@@ -37,17 +36,5 @@ void list_format_line(char *buf, size_t cap, const struct tp_devinfo *dev, const
 
 /* Mode column text of a device: "sdp", "mboot", or another ROM's short name. */
 const char *list_mode_name(const struct tp_devinfo *dev);
-
-/* Choose the module to flash among the scanned devices (only sdp and mboot
- * devices are candidates). With port: the candidate at that port, or
- * NT_E_NODEVICE. Without: the only candidate; NT_E_NODEVICE when there is
- * none, NT_E_AMBIGUOUS (naming every candidate and --port) when there are
- * several, since guessing could flash the wrong module. */
-nt_status list_select(const struct tp_devinfo *devs, size_t n, const char *port, size_t *index,
-                      struct nt_err *err);
-
-/* "1-1.2 (sdp), 1-1.3 (mboot)": the candidates, for messages. Returns the
- * number of candidates. */
-size_t list_format_candidates(char *buf, size_t cap, const struct tp_devinfo *devs, size_t n);
 
 #endif

@@ -3,6 +3,7 @@
 #include "list.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mboot.h"
@@ -84,6 +85,11 @@ static nt_status probe(struct tp_bus *bus, const struct tp_devinfo *info, double
     return st;
 }
 
+static int by_port(const void *a, const void *b)
+{
+    return strcmp(((const struct tp_devinfo *)a)->port, ((const struct tp_devinfo *)b)->port);
+}
+
 nt_status list_print(FILE *out, struct tp_bus *bus, double tscale, struct nt_err *err)
 {
     struct tp_devinfo devs[LIST_MAX_DEVICES];
@@ -97,8 +103,10 @@ nt_status list_print(FILE *out, struct tp_bus *bus, double tscale, struct nt_err
         n = LIST_MAX_DEVICES;
     if (n == 0) {
         fprintf(out, "# no NXP bootloader devices found\n");
+        fflush(out);
         return NT_OK;
     }
+    qsort(devs, n, sizeof devs[0], by_port);   /* a stable order for eyes and scripts */
     for (size_t i = 0; i < n; i++) {
         char state[48], line[LIST_LINE_MAX];
         nt_err_clear(&problems[i]);

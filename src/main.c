@@ -100,6 +100,11 @@ static int run_list(const struct cli_opts *o)
         st = list_print(stdout, bus, tscale, &err);
         bus->ops->destroy(bus);
     }
+    /* No USB subsystem means nothing can be attached: say why, and list nothing. */
+    if (st == NT_E_UNSUPPORTED) {
+        fprintf(stderr, "nt_flash: %s\n", err.msg);
+        return EXIT_OK;
+    }
     return st == NT_OK ? EXIT_OK : fail(err.msg, st == NT_E_USAGE ? EXIT_USAGE : EXIT_FLASH);
 }
 
@@ -109,8 +114,8 @@ static nt_status run_lines(const struct cli_opts *o, struct sess_config *sc, str
 {
     struct out_state out;
 
-    out_init(&out, stdout, stderr, o->verbose);
-    sc->sink = o->machine ? out_machine_sink : out_lines_sink;
+    out_init(&out, o->machine ? &out_machine_format : &out_lines_format, stdout, stderr, o->verbose);
+    sc->sink = out_sink;
     sc->user = &out;
     return sess_run(sc, pkg, err);
 }

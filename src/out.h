@@ -1,34 +1,55 @@
 /* The two line-oriented front ends: progress lines (spec.md §4) and the
- * --machine format of thorinside/nt-flash (MACHINE.md). Both only render
- * session events; human messages go to the error stream. */
+ * --machine format of thorinside/nt-flash (MACHINE.md). One generic sink
+ * (out_common.c) turns session events into calls on a format table; each
+ * format only decides what its lines look like. Human messages go to the
+ * error stream. */
 #ifndef NT_OUT_H
 #define NT_OUT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "session.h"
 
+struct out_state;
+struct pkg;
+
+struct out_format {
+    /* The progress label of a percentage phase, NULL for other phases. */
+    const char *(*percent_label)(enum sess_phase ph);
+    void (*phase_start)(struct out_state *o, enum sess_phase ph);
+    /* A percentage phase's integer value changed (0 first, 100 last). */
+    void (*percent)(struct out_state *o, enum sess_phase ph, int pct, uint64_t done, uint64_t total);
+    void (*package)(struct out_state *o, const struct pkg *p);
+    void (*detected)(struct out_state *o, const struct tp_devinfo *dev);
+    void (*finished)(struct out_state *o);
+    void (*failed)(struct out_state *o, const char *msg);
+};
+
+extern const struct out_format out_lines_format;    /* spec.md §4 */
+extern const struct out_format out_machine_format;  /* --machine */
+
 struct out_state {
+    const struct out_format *fmt;
     FILE *out;                     /* progress lines */
     FILE *err;                     /* human messages */
     int verbose;
     int last_pct[SESS_PH_COUNT];   /* -1: nothing printed yet in this phase */
+    uint64_t last_done[SESS_PH_COUNT];
     double phase_t0[SESS_PH_COUNT];
     bool sdp_seen;                 /* --machine: the ROM was found (else BL_FOUND) */
     bool bl_connect_sent;
 };
 
-void out_init(struct out_state *o, FILE *out, FILE *err, int verbose);
-/* sess_sink_fn for progress lines. */
-void out_lines_sink(void *user, const struct sess_event *ev);
-/* sess_sink_fn for --machine lines. */
-void out_machine_sink(void *user, const struct sess_event *ev);
-
-/* The human side of an event (stderr), shared by both front ends. */
-void out_human(struct out_state *o, const struct sess_event *ev);
+void out_init(struct out_state *o, const struct out_format *fmt, FILE *out, FILE *err, int verbose);
+/* The sess_sink_fn for both formats (user = struct out_state *). */
+void out_sink(void *user, const struct sess_event *ev);
 
 /* Integer percentage of done/total, 0 when total is 0. */
 int out_percent(uint64_t done, uint64_t total);
+
+/* Print one line on o->out and flush it (scripts read the stream live). */
+void out_line(struct out_state *o, const char *fmt, ...) NT_PRINTF(2, 3);
 
 #endif

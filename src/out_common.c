@@ -1,13 +1,17 @@
-/* What both line front ends share: state, percentages, and the human
- * messages on the error stream (warnings, -v detail, failure and recovery). */
+/* The generic line sink: keeps the per-phase percentage state (0% first,
+ * 100% last, one line per integer change) and the human messages on the
+ * error stream (warnings, -v detail, failure and recovery), and hands the
+ * format-specific lines to the format table. */
 #include "out.h"
 
+#include <stdarg.h>
 #include <string.h>
 
-void out_init(struct out_state *o, FILE *out, FILE *err, int verbose)
+void out_init(struct out_state *o, const struct out_format *fmt, FILE *out, FILE *err, int verbose)
 {
     int i;
     memset(o, 0, sizeof *o);
+    o->fmt = fmt;
     o->out = out;
     o->err = err;
     o->verbose = verbose;
@@ -24,7 +28,26 @@ int out_percent(uint64_t done, uint64_t total)
     return (int)(done * 100 / total);
 }
 
-void out_human(struct out_state *o, const struct sess_event *ev)
+void out_line(struct out_state *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(o->out, fmt, ap);
+    va_end(ap);
+    fputc('\n', o->out);
+    fflush(o->out);
+}
+
+static void percent(struct out_state *o, enum sess_phase ph, uint64_t done, uint64_t total, int pct)
+{
+    if (!o->fmt->percent_label(ph) || pct == o->last_pct[ph])
+        return;
+    o->last_pct[ph] = pct;
+    o->last_done[ph] = done;
+    o->fmt->percent(o, ph, pct, done, total);
+}
+
+static void human(struct out_state *o, const struct sess_event *ev)
 {
     switch (ev->type) {
     case SESS_EV_LOG:
@@ -64,4 +87,38 @@ void out_human(struct out_state *o, const struct sess_event *ev)
         break;
     }
     fflush(o->err);
+}
+
+void out_sink(void *user, const struct sess_event *ev)
+{
+    struct out_state *o = user;
+
+    switch (ev->type) {
+    case SESS_EV_PHASE_START:
+        o->fmt->phase_start(o, ev->phase);
+        break;
+    case SESS_EV_PROGRESS:
+        percent(o, ev->phase, ev->done, ev->total, out_percent(ev->done, ev->total));
+        break;
+    case SESS_EV_PHASE_DONE:
+        /* A download of unknown length shows 0% until it is complete. */
+        if (o->last_pct[ev->phase] >= 0)
+            percent(o, ev->phase, o->last_done[ev->phase], o->last_done[ev->phase], 100);
+        break;
+    case SESS_EV_PACKAGE:
+        o->fmt->package(o, ev->pkg);
+        break;
+    case SESS_EV_DEVICE_DETECTED:
+        o->fmt->detected(o, ev->dev);
+        break;
+    case SESS_EV_FINISHED:
+        o->fmt->finished(o);
+        break;
+    case SESS_EV_FAILED:
+        o->fmt->failed(o, ev->err ? ev->err->msg : "failed");
+        break;
+    default:
+        break;
+    }
+    human(o, ev);
 }

@@ -1,20 +1,12 @@
-/* The --machine front end: the STATUS:/PROGRESS:/ERROR: lines that the
- * nt_helper app parses (thorinside/nt-flash MACHINE.md), with its stage
- * names. STATUS carries the stage's overall percentage from that table;
- * PROGRESS carries progress within the stage, as nt-flash does. */
+/* The --machine format: the STATUS:/PROGRESS:/ERROR: lines that the nt_helper
+ * app parses (thorinside/nt-flash MACHINE.md), with its stage names. STATUS
+ * carries the stage's overall percentage from that table; PROGRESS carries
+ * progress within the stage, as nt-flash does. */
 #include <inttypes.h>
-#include <stdio.h>
 
 #include "out.h"
 
-
-static void status(struct out_state *o, const char *stage, int pct, const char *msg)
-{
-    fprintf(o->out, "STATUS:%s:%d:%s\n", stage, pct, msg);
-    fflush(o->out);
-}
-
-static const char *progress_stage(enum sess_phase ph)
+static const char *stage(enum sess_phase ph)
 {
     switch (ph) {
     case SESS_PH_DOWNLOAD: return "DOWNLOAD";
@@ -25,19 +17,9 @@ static const char *progress_stage(enum sess_phase ph)
     }
 }
 
-static void progress(struct out_state *o, enum sess_phase ph, uint64_t done, uint64_t total, int pct)
+static void status(struct out_state *o, const char *name, int pct, const char *msg)
 {
-    const char *stage = progress_stage(ph);
-    if (!stage || pct == o->last_pct[ph])
-        return;
-    o->last_pct[ph] = pct;
-    if (total)
-        fprintf(o->out, "PROGRESS:%s:%d:%" PRIu64 "/%" PRIu64 " bytes\n", stage, pct, done, total);
-    else
-        fprintf(o->out, "PROGRESS:%s:%d:%" PRIu64 " bytes\n", stage, pct, done);
-    if (ph == SESS_PH_UPLOAD && pct == 100)
-        fprintf(o->out, "STATUS:SDP_JUMP:25:Starting flashloader\n");
-    fflush(o->out);
+    out_line(o, "STATUS:%s:%d:%s", name, pct, msg);
 }
 
 static void bl_connect(struct out_state *o)
@@ -47,7 +29,7 @@ static void bl_connect(struct out_state *o)
     o->bl_connect_sent = true;
 }
 
-static void on_phase_start(struct out_state *o, enum sess_phase ph)
+static void phase_start(struct out_state *o, enum sess_phase ph)
 {
     switch (ph) {
     case SESS_PH_DOWNLOAD: status(o, "DOWNLOAD", 0, "Downloading firmware"); break;
@@ -67,7 +49,18 @@ static void on_phase_start(struct out_state *o, enum sess_phase ph)
     }
 }
 
-static void on_detected(struct out_state *o, const struct tp_devinfo *dev)
+static void percent(struct out_state *o, enum sess_phase ph, int pct, uint64_t done, uint64_t total)
+{
+    if (total)
+        out_line(o, "PROGRESS:%s:%d:%" PRIu64 "/%" PRIu64 " bytes", stage(ph), pct, done, total);
+    else
+        out_line(o, "PROGRESS:%s:%d:%" PRIu64 " bytes", stage(ph), pct, done);
+    /* The jump follows the last data report at once. */
+    if (ph == SESS_PH_UPLOAD && pct == 100)
+        status(o, "SDP_JUMP", 25, "Starting flashloader");
+}
+
+static void detected(struct out_state *o, const struct tp_devinfo *dev)
 {
     if (dev->kind == TP_KIND_SDP) {
         o->sdp_seen = true;
@@ -80,33 +73,21 @@ static void on_detected(struct out_state *o, const struct tp_devinfo *dev)
     }
 }
 
-void out_machine_sink(void *user, const struct sess_event *ev)
+static void package(struct out_state *o, const struct pkg *p)
 {
-    struct out_state *o = user;
-
-    switch (ev->type) {
-    case SESS_EV_PHASE_START:
-        on_phase_start(o, ev->phase);
-        break;
-    case SESS_EV_PROGRESS:
-        progress(o, ev->phase, ev->done, ev->total, out_percent(ev->done, ev->total));
-        break;
-    case SESS_EV_PHASE_DONE:
-        if (progress_stage(ev->phase) && o->last_pct[ev->phase] >= 0)
-            progress(o, ev->phase, ev->total, ev->total, 100);
-        break;
-    case SESS_EV_DEVICE_DETECTED:
-        on_detected(o, ev->dev);
-        break;
-    case SESS_EV_FINISHED:
-        status(o, "COMPLETE", 100, "Flash complete");
-        break;
-    case SESS_EV_FAILED:
-        fprintf(o->out, "ERROR:%s\n", ev->err ? ev->err->msg : "failed");
-        fflush(o->out);
-        break;
-    default:
-        break;
-    }
-    out_human(o, ev);
+    (void)o;
+    (void)p;
 }
+
+static void finished(struct out_state *o) { status(o, "COMPLETE", 100, "Flash complete"); }
+static void failed(struct out_state *o, const char *msg) { out_line(o, "ERROR:%s", msg); }
+
+const struct out_format out_machine_format = {
+    .percent_label = stage,
+    .phase_start = phase_start,
+    .percent = percent,
+    .package = package,
+    .detected = detected,
+    .finished = finished,
+    .failed = failed,
+};

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "clock.h"
-#include "list.h"
+#include "select.h"
 #include "mboot.h"
 #include "pkg.h"
 #include "sdp.h"
@@ -131,17 +131,17 @@ static int host_ms(const struct sess *s, int ms)
  * several are and no --port names one. */
 static nt_status pick_attached(struct sess *s, bool *found, struct nt_err *err)
 {
-    struct tp_devinfo devs[LIST_MAX_DEVICES];
+    struct tp_devinfo devs[SELECT_MAX_DEVICES];
     size_t n = 0, idx = 0;
     nt_status st;
 
     *found = false;
-    st = s->cfg->bus->ops->scan(s->cfg->bus, devs, LIST_MAX_DEVICES, &n, err);
+    st = s->cfg->bus->ops->scan(s->cfg->bus, devs, SELECT_MAX_DEVICES, &n, err);
     if (st != NT_OK)
         return st;
-    if (n > LIST_MAX_DEVICES)
-        n = LIST_MAX_DEVICES;
-    st = list_select(devs, n, s->cfg->port, &idx, err);
+    if (n > SELECT_MAX_DEVICES)
+        n = SELECT_MAX_DEVICES;
+    st = select_module(devs, n, s->cfg->port, &idx, err);
     if (st == NT_E_NODEVICE) {
         nt_err_clear(err);
         return NT_OK;

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "clock.h"
 
@@ -272,10 +271,10 @@ static nt_status poll_diff(struct usb_bus *bus, struct nt_err *err)
     return NT_OK;
 }
 
-static void pump_events(struct usb_bus *bus, int ms)
+void usb_pump_events(libusb_context *ctx, int ms)
 {
     struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-    libusb_handle_events_timeout_completed(bus->ctx, &tv, NULL);
+    libusb_handle_events_timeout_completed(ctx, &tv, NULL);
 }
 
 static nt_status usb_next_event(struct tp_bus *base, int timeout_ms, struct tp_event *ev,
@@ -305,7 +304,7 @@ static nt_status usb_next_event(struct tp_bus *base, int timeout_ms, struct tp_e
                               timeout_ms);
         if (!bus->hotplug && left > USB_POLL_INTERVAL_MS)
             left = USB_POLL_INTERVAL_MS;
-        pump_events(bus, (int)left);
+        usb_pump_events(bus->ctx, (int)left);
     }
 }
 

@@ -17,7 +17,10 @@
 
 /* A bus over its own libusb context. NT_E_UNSUPPORTED (with a plain
  * sentence) when this machine has no usable USB subsystem. Close every
- * device opened from the bus before destroying it. */
+ * device opened from the bus before destroying it. Arrivals and removals
+ * come from libusb hotplug where libusb has it; the environment variable
+ * NT_FLASH_USB_NO_HOTPLUG (any value) forces the polling fallback, for
+ * tests and for hosts whose hotplug misbehaves. */
 nt_status usb_bus_new(struct tp_bus **out, struct nt_err *err);
 
 /* What we know about a USB ID: the kind, a short mode name for --list

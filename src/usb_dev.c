@@ -26,6 +26,7 @@
 #define USB_HID_INTERFACE 0
 /* How long close() waits for the cancelled IN transfer to come back. */
 #define USB_CANCEL_WAIT_MS 1000
+#define USB_CANCEL_POLL_MS 10
 
 struct usb_dev {
     struct tp_dev base;
@@ -93,12 +94,6 @@ static void LIBUSB_CALL in_done(struct libusb_transfer *t)
     }
 }
 
-static void pump(struct usb_dev *d, int ms)
-{
-    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-    libusb_handle_events_timeout_completed(d->ctx, &tv, NULL);
-}
-
 static nt_status usb_dev_read(struct tp_dev *base, uint8_t *buf, size_t cap, size_t *len,
                               int timeout_ms, struct nt_err *err)
 {
@@ -132,7 +127,7 @@ static nt_status usb_dev_read(struct tp_dev *base, uint8_t *buf, size_t cap, siz
             return nt_err_set(err, NT_E_TIMEOUT,
                               "no report from the module at port %s within %d ms",
                               d->base.info.port, timeout_ms);
-        pump(d, left > 0 ? (int)left : 0);
+        usb_pump_events(d->ctx, left > 0 ? (int)left : 0);
         pumped = true;
     }
 }
@@ -185,7 +180,7 @@ static void usb_dev_close(struct tp_dev *base)
     if (d->xfer_active)
         libusb_cancel_transfer(d->xfer);
     while (d->xfer_active && clock_now_ms() < deadline)
-        pump(d, 10);
+        usb_pump_events(d->ctx, USB_CANCEL_POLL_MS);
     if (!d->xfer_active)
         libusb_free_transfer(d->xfer);
     /* else: leak it; freeing a transfer libusb still owns would be worse */

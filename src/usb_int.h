@@ -31,6 +31,10 @@ bool usb_devinfo_from(libusb_device *dev, struct tp_devinfo *info);
  * operation ("sending a report"), port the device. */
 nt_status usb_map_error(int rc, struct nt_err *err, const char *what, const char *port);
 
+/* Let libusb deliver transfer completions and hotplug events for up to ms
+ * (every callback of the backend runs inside this, on the caller's thread). */
+void usb_pump_events(libusb_context *ctx, int ms);
+
 /* Open dev as the device described by info (usb_dev.c). */
 nt_status usb_dev_open(struct usb_bus *bus, libusb_device *dev, const struct tp_devinfo *info,
                        struct tp_dev **out, struct nt_err *err);

@@ -86,9 +86,13 @@ void vmod_engine_free(struct vmod_engine *e);
 int vmod_engine_presence(const struct vmod_engine *e);
 /* A host OUT report (SET_REPORT for the ROM, interrupt OUT for the
  * flashloader). NT_OK when taken; NT_E_TIMEOUT when the device would NAK it
- * now (still busy, or an unread IN report blocks it: protocol.md §1.2). */
+ * now (still busy, hung by fault=silent, or - flashloader only - an unread IN
+ * report blocks it: protocol.md §1.2); NT_E_DISCONNECT while off the bus. */
 nt_status vmod_engine_out(struct vmod_engine *e, const uint8_t *report, size_t len);
-/* Pop the next IN report the device has ready; false when none is ready. */
+/* Pop the next IN report the device has ready; false when none is ready.
+ * With fault=stale each device (ROM, flashloader) arrives with one old report
+ * already queued. Reading the answer to a jump or reset makes the module
+ * leave the bus (protocol.md §2.4, §3.12). */
 bool vmod_engine_in(struct vmod_engine *e, uint8_t *buf, size_t cap, size_t *len);
 /* Let dt seconds of modelled time pass (busy periods end, the flashloader
  * arrives after its enumeration delay). */
@@ -98,4 +102,14 @@ void vmod_engine_advance(struct vmod_engine *e, double dt);
 double vmod_engine_next_change(const struct vmod_engine *e);
 /* The NOR contents (flash_size bytes) for checks in tests. */
 const uint8_t *vmod_engine_nor(const struct vmod_engine *e, uint64_t *size);
+
+/* Counters behind stats= (spec.md §7). */
+struct vmod_stats {
+    double device_busy_s;       /* modelled seconds the module spent working */
+    uint64_t bytes_out, bytes_in, reports_out, reports_in;
+};
+void vmod_engine_stats(const struct vmod_engine *e, struct vmod_stats *out);
+/* Write the config's dump= and stats= files for this one engine, as
+ * destroying a bus does for its modules. */
+nt_status vmod_engine_save(const struct vmod_engine *e, struct nt_err *err);
 #endif

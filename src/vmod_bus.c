@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cJSON.h>
-
 #include "clock.h"
 #include "vmod_int.h"
 
@@ -248,47 +246,6 @@ static void dev_close(struct tp_dev *dev)
 
 static const struct tp_dev_ops VDEV_OPS = { dev_write, dev_read, dev_close };
 
-static void write_dump(const struct vbus *b)
-{
-    FILE *f = fopen(b->cfg.dump_path, "wb");
-    if (!f)
-        return;
-    const struct vmod_nor *n = &b->eng[0]->nor;
-    fwrite(n->mem, 1, (size_t)n->high_water, f);
-    fclose(f);
-}
-
-static void write_stats(const struct vbus *b)
-{
-    double busy = 0, out = 0, in = 0, rout = 0, rin = 0;
-    for (unsigned i = 0; i < b->n; i++) {
-        const struct vmod_engine *e = b->eng[i];
-        busy += e->busy_total;
-        out += (double)e->bytes_out;
-        in += (double)e->bytes_in;
-        rout += (double)e->reports_out;
-        rin += (double)e->reports_in;
-    }
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return;
-    cJSON_AddNumberToObject(o, "device_busy_s", busy);
-    cJSON_AddNumberToObject(o, "bytes_out", out);
-    cJSON_AddNumberToObject(o, "bytes_in", in);
-    cJSON_AddNumberToObject(o, "reports_out", rout);
-    cJSON_AddNumberToObject(o, "reports_in", rin);
-    cJSON_AddNumberToObject(o, "modules", b->n);
-    cJSON_AddNumberToObject(o, "flash_high_water", (double)b->eng[0]->nor.high_water);
-    char *text = cJSON_Print(o);
-    FILE *f = text ? fopen(b->cfg.stats_path, "w") : NULL;
-    if (f) {
-        fprintf(f, "%s\n", text);
-        fclose(f);
-    }
-    cJSON_free(text);
-    cJSON_Delete(o);
-}
-
 static void bus_destroy(struct tp_bus *bus)
 {
     struct vbus *b = (struct vbus *)bus;
@@ -296,10 +253,8 @@ static void bus_destroy(struct tp_bus *bus)
         return;
     /* Errors here have no caller to go to (destroy returns nothing); a missing
      * dump or stats file is what the user then sees. */
-    if (b->cfg.dump_path[0] && b->n)
-        write_dump(b);
-    if (b->cfg.stats_path[0] && b->n)
-        write_stats(b);
+    if (b->n)
+        vmod__save((const struct vmod_engine *const *)b->eng, b->n, NULL);
     for (unsigned i = 0; i < b->n; i++)
         vmod_engine_free(b->eng[i]);
     free(b);

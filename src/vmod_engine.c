@@ -1,6 +1,21 @@
 /* The device-level engine of the virtual Disting NT: one module's presence on
  * USB (ROM, flashloader, or off the bus), its IN report queue, modelled time
- * and counters. The ROM and flashloader protocol parts plug in below. */
+ * and counters. The ROM and flashloader protocol parts plug in below.
+ *
+ * Model choices where protocol.md leaves room (all deliberate):
+ * - Time is modelled, never slept: work sets busy_until; answers become
+ *   readable when it ends; arrivals/departures are timed events.
+ * - The NOR starts with "old firmware" (no page all 0xFF), so skipping the
+ *   erase fails with 10203 as on a used module.
+ * - RAM is ITCM/DTCM/OCRAM per §3.8; the flashloader reserves DTCM (its
+ *   code, data and stack: property 0x0C), the ROM the first 64 KiB of OCRAM.
+ * - The ROM leaves when the host has read the rpt 3 of a good jump (or
+ *   closes the handle); the flashloader leaves once its Reset answer is read.
+ * - fault=stale queues one old report whenever a device arrives (so it is
+ *   there when the host opens it); hab=closed changes the rpt 3 word and
+ *   property 0x11 only.
+ * - Commands the RT1060 flashloader lists but the flow never uses (Execute,
+ *   Call, ReceiveSbFile, eFuse, key blobs) answer 10000 here. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,10 +33,6 @@ static const struct {
     { 0x20200000u, 256u * 1024 },   /* OCRAM */
 };
 
-/* The flashloader's own code, data and stack (property 0x0C). */
-#define FL_RESERVED_START 0x20000000u
-#define FL_RESERVED_END 0x2001FFFFu
-
 uint8_t *vmod__ram_ptr(struct vmod_engine *e, uint32_t addr, uint32_t len)
 {
     for (int i = 0; i < VMOD_RAM_REGIONS; i++) {
@@ -35,7 +46,7 @@ uint8_t *vmod__ram_ptr(struct vmod_engine *e, uint32_t addr, uint32_t len)
 bool vmod__in_reserved(uint32_t addr, uint32_t len)
 {
     uint64_t end = (uint64_t)addr + (len ? len : 1) - 1;
-    return addr <= FL_RESERVED_END && end >= FL_RESERVED_START;
+    return addr <= VMOD_FL_RESERVED_END && end >= VMOD_FL_RESERVED_START;
 }
 
 bool vmod__queue(struct vmod_engine *e, const uint8_t *data, size_t len, double ready_at)
@@ -53,7 +64,7 @@ bool vmod__queue(struct vmod_engine *e, const uint8_t *data, size_t len, double 
         len = VMOD_REPORT_MAX;
     memcpy(r->data, data, len);
     r->len = len;
-    r->ready_at = ready_at;
+    r->ready_at = ready_at > e->busy_until ? ready_at : e->busy_until;   /* not before the work is done */
     return true;
 }
 

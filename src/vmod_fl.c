@@ -53,10 +53,6 @@
 #define UID_WORD0 0x4E540000u         /* per-module unique id words ("NT" + index) */
 #define UID_WORD1 0x0D157146u
 
-static const uint32_t RAM_PROPERTY[3][2] = {
-    { 0x00000000u, 128u * 1024 }, { 0x20000000u, 128u * 1024 }, { 0x20200000u, 256u * 1024 },
-};
-
 void vmod__fl_reset(struct vmod_engine *e)
 {
     memset(&e->fl, 0, sizeof e->fl);
@@ -139,6 +135,8 @@ static void erase(struct vmod_engine *e, uint32_t addr, uint32_t len, uint8_t ta
     uint64_t hi = (off + len + VMOD_NOR_SECTOR_BYTES - 1) / VMOD_NOR_SECTOR_BYTES * VMOD_NOR_SECTOR_BYTES;
     bool first = !e->fl.erase_seen, hit = false;
     e->fl.erase_seen = true;
+    if (tag == TAG_FLASH_ERASE_REGION && hi > e->fl.erase_hi)
+        e->fl.erase_hi = hi;
     if (first && vmod__fault_hits(e, VMOD_PHASE_ERASE, 1, 1)) {
         hit = true;
         stop = lo + (hi - lo) * (uint64_t)e->cfg.fault_pct / 100;
@@ -253,17 +251,17 @@ static bool property_values(struct vmod_engine *e, uint32_t tag, uint32_t mem, u
     case 0x07: v[0] = AVAILABLE_COMMANDS; break;
     case 0x0B: v[0] = e->cfg.max_packet; break;
     case 0x0C:
-        v[0] = 0x20000000u;   /* the flashloader's code, data and stack in DTCM */
-        v[1] = 0x2001FFFFu;
+        v[0] = VMOD_FL_RESERVED_START;
+        v[1] = VMOD_FL_RESERVED_END;
         *n = 2;
         break;
     case 0x0E:
     case 0x0F:
-        if (mem >= 3) {
+        if (mem >= VMOD_RAM_REGIONS) {
             *st = ST_INVALID_ARGUMENT;
             break;
         }
-        v[0] = RAM_PROPERTY[mem][tag == 0x0E ? 0 : 1];
+        v[0] = tag == 0x0E ? e->ram[mem].start : e->ram[mem].size;   /* index = memoryId */
         break;
     case 0x11: v[0] = e->cfg.hab_closed ? 1 : 0; break;
     case 0x12:
@@ -396,6 +394,18 @@ static void end_write(struct vmod_engine *e, uint32_t st, bool marker)
     generic(e, st, TAG_WRITE_MEMORY);
 }
 
+/* What fault=...@write:PCT measures against. The host erases its whole image
+ * range before writing it in pieces, so the erased extent beyond the first
+ * flash write tells the image size to within a sector: the smallest image
+ * that needs that extent (so PCT 100 still fires at the last byte). Without
+ * such an erase, the byte count of the first flash WriteMemory. */
+static uint64_t write_fault_total(const struct vmod_fl *f, uint64_t off)
+{
+    if (f->erase_hi >= off + VMOD_NOR_SECTOR_BYTES)
+        return f->erase_hi - off - (VMOD_NOR_SECTOR_BYTES - 1);
+    return f->data_remaining;
+}
+
 static uint32_t first_packet_checks(struct vmod_engine *e)
 {
     struct vmod_fl *f = &e->fl;
@@ -409,7 +419,7 @@ static uint32_t first_packet_checks(struct vmod_engine *e)
     f->page_addr = (uint32_t)off;
     f->page_fill = 0;
     if (!f->write_total)
-        f->write_total = f->data_remaining;
+        f->write_total = write_fault_total(f, off);
     if (e->cfg.fault == VMOD_FAULT_STATUS && vmod__fault_hits(e, VMOD_PHASE_WRITE, 1, 1))
         return ST_CUMULATIVE_WRITE;
     return ST_OK;

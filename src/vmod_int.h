@@ -27,7 +27,10 @@
 #define VMOD_FCB_BYTES 512u
 
 /* RAM the ROM loads into and the flashloader fills (protocol.md §3.8 0x0E/0x0F). */
-#define VMOD_RAM_REGIONS 3
+#define VMOD_RAM_REGIONS 3   /* ITCM, DTCM, OCRAM: in memoryId order */
+/* The flashloader's own code, data and stack in DTCM (property 0x0C). */
+#define VMOD_FL_RESERVED_START 0x20000000u
+#define VMOD_FL_RESERVED_END 0x2001FFFFu
 struct vmod_ram {
     uint32_t start, size;
     uint8_t *mem;
@@ -68,6 +71,7 @@ struct vmod_fl {
     uint32_t page_addr, page_fill;
     /* Fault bookkeeping. */
     bool erase_seen;
+    uint64_t erase_hi;           /* end of the highest FlashEraseRegion (rounded out) */
     uint64_t write_total, write_done;
 };
 
@@ -104,6 +108,10 @@ void vmod__leave_at(struct vmod_engine *e, double t, int kind_after);
 bool vmod__fault_hits(struct vmod_engine *e, enum vmod_phase phase, uint64_t done, uint64_t total);
 uint8_t *vmod__ram_ptr(struct vmod_engine *e, uint32_t addr, uint32_t len);
 bool vmod__in_reserved(uint32_t addr, uint32_t len);
+
+/* Write cfg's dump= (first module's NOR) and stats= (summed over the
+ * modules) files (vmod_save.c). */
+nt_status vmod__save(const struct vmod_engine *const *e, unsigned n, struct nt_err *err);
 
 /* ROM (vmod_rom.c). */
 void vmod__rom_reset(struct vmod_engine *e);

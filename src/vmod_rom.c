@@ -22,6 +22,9 @@
 #define ROM_HAB_SUCCESS 0xF0F0F0F0u
 #define ROM_WRITE_FILE_BAD 0x89232389u   /* observed for a wrong WRITE_FILE (§2.3) */
 #define ROM_READ_CHUNK_BYTES 64u
+/* Taking one 1024-byte data report: about 500 KB/s, "several hundred KB/s"
+ * (protocol.md §5, unconfirmed). The SET_REPORT completes when it is stored. */
+#define ROM_DATA_REPORT_S 0.002
 
 /* IVT header (protocol.md §2.4): tag 0xD1, BE length 0x0020, version 0x4x. */
 #define IVT_TAG 0xD1
@@ -123,6 +126,7 @@ static void rx_data(struct vmod_engine *e, const uint8_t *rep, size_t len)
     struct vmod_rom *r = &e->rom;
     uint32_t n = (uint32_t)(len - 1);
     uint32_t left = r->count - r->received;
+    vmod__busy(e, ROM_DATA_REPORT_S);
     store_chunk(e, rep + 1, n, n < left ? n : left);
     if (upload_fault(e))
         return;

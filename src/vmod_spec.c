@@ -16,22 +16,27 @@
  *
  * Where the faults fire (the device cannot know the host's plan, so each
  * phase is measured over something the device sees; all deterministic):
- *   upload     PCT of the byte count of each SDP WRITE_FILE
+ *   upload     the first SDP WRITE_FILE whose received bytes reach PCT of
+ *              its byte count; status answers its rpt 4 with 0x89232389
  *   configure  the ConfigureMemory command with an option block (0xC...);
  *              status answers 20107 (SFDP not found); PCT is not used
  *   erase      the first FlashEraseRegion/FlashEraseAll: PCT of its range
  *              (rounded out to sectors) is erased, then the fault acts;
  *              status answers 20101 (erase sector fail)
- *   write      PCT of the byte count of the first WriteMemory to flash,
- *              counted cumulatively over all flash WriteMemory data (so a
- *              host that writes in several commands is hit mid-way too);
- *              status answers 10203 after the first data packet
+ *   write      bytes written to flash by WriteMemory, counted over all its
+ *              commands, against the image size the device can infer: the
+ *              erased extent (FlashEraseRegion) from the first flash write
+ *              on, less one sector; without such an erase, the byte count
+ *              of the first flash WriteMemory. So a host that erases its
+ *              image range and writes it in pieces is hit at PCT of the
+ *              image. status answers 10203 after the first data packet
  *   reset      the Reset command: unplug and silent reset without
  *              answering, status answers 1 (kStatus_Fail) and stays
  */
 #include "vmod.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,10 +48,6 @@
 #define VMOD_MAX_MODULES 8u
 #define VMOD_MAX_PACKET_BYTES 1012u
 #define VMOD_KEY_MAX 32
-
-static const char VALID_KEYS[] =
-    "speed, start, flash, hab, fault, dump, stats, enum_delay, arrive, modules, "
-    "rom_padding, wrap, max_packet, version, jump_error, sector_ms, block_ms, page_ms";
 
 void vmod_config_defaults(struct vmod_config *cfg)
 {
@@ -136,51 +137,47 @@ static bool parse_yesno(const char *s, bool *out)
     return false;
 }
 
+/* Index of the len-byte word s in names, or -1. */
+static int find_word(const char *s, size_t len, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strlen(names[i]) == len && !strncmp(s, names[i], len))
+            return i;
+    return -1;
+}
+
 static nt_status parse_fault(const char *val, struct vmod_config *cfg, struct nt_err *err)
 {
+    /* In enum vmod_fault_kind and enum vmod_phase order. */
     static const char *const kinds[] = { "none", "unplug", "status", "silent", "stale", "badjump", "noenum" };
     static const char *const phases[] = { "upload", "configure", "erase", "write", "reset" };
     const char *usage = "'%s' is not KIND[@PHASE[:PCT]] with KIND unplug, status, silent "
-                        "(these need @PHASE), stale, badjump or noenum, PHASE upload, configure, "
+                        "(these need @PHASE), stale, badjump, noenum or none, PHASE upload, configure, "
                         "erase, write or reset and PCT 0..100";
-    char kind[16] = "", phase[16] = "";
     const char *at = strchr(val, '@');
-    size_t klen = at ? (size_t)(at - val) : strlen(val);
-    if (klen == 0 || klen >= sizeof kind)
-        return bad(err, "fault", usage, val);
-    memcpy(kind, val, klen);
-    int k = -1;
-    for (int i = 0; i < (int)(sizeof kinds / sizeof kinds[0]); i++)
-        if (!strcmp(kind, kinds[i]))
-            k = i;
+    int k = find_word(val, at ? (size_t)(at - val) : strlen(val), kinds, 7);
+    int ph = VMOD_PHASE_ANY;
+    uint32_t pct = 50;
     if (k < 0)
         return bad(err, "fault", usage, val);
-    int ph = VMOD_PHASE_ANY, pct = 50;
     if (at) {
         const char *colon = strchr(at + 1, ':');
-        size_t plen = colon ? (size_t)(colon - at - 1) : strlen(at + 1);
-        if (plen == 0 || plen >= sizeof phase)
+        ph = find_word(at + 1, colon ? (size_t)(colon - at - 1) : strlen(at + 1), phases, 5);
+        if (ph < 0 || (colon && (!parse_u32(colon + 1, &pct) || pct > 100)))
             return bad(err, "fault", usage, val);
-        memcpy(phase, at + 1, plen);
-        for (int i = 0; i < (int)(sizeof phases / sizeof phases[0]); i++)
-            if (!strcmp(phase, phases[i]))
-                ph = i;
-        uint32_t p;
-        if (ph == VMOD_PHASE_ANY || (colon && (!parse_u32(colon + 1, &p) || p > 100)))
-            return bad(err, "fault", usage, val);
-        if (colon)
-            pct = (int)p;
     }
     bool phased = k == VMOD_FAULT_UNPLUG || k == VMOD_FAULT_STATUS || k == VMOD_FAULT_SILENT;
     if (phased != (ph != VMOD_PHASE_ANY))
         return bad(err, "fault", usage, val);
     cfg->fault = (enum vmod_fault_kind)k;
     cfg->fault_phase = (enum vmod_phase)ph;
-    cfg->fault_pct = pct;
+    cfg->fault_pct = (int)pct;
     return NT_OK;
 }
 
-static nt_status parse_path(const char *key, const char *val, char *dst, struct nt_err *err)
+/* Handlers for the simple keys, by the type of the field they set (the field
+ * is located with offsetof, so one handler serves every key of a type). */
+static nt_status set_path(const char *key, const char *val, void *dst, struct nt_err *err)
 {
     if (!*val || strlen(val) >= VMOD_PATH_MAX)
         return bad(err, key, "'%s' is not a file name (non-empty, shorter than 1024 bytes)", val);
@@ -188,106 +185,154 @@ static nt_status parse_path(const char *key, const char *val, char *dst, struct 
     return NT_OK;
 }
 
-static nt_status parse_ms(const char *key, const char *val, double *dst, struct nt_err *err)
+static nt_status set_ms(const char *key, const char *val, void *dst, struct nt_err *err)
 {
     if (!parse_double(val, dst))
         return bad(err, key, "'%s' is not a time in milliseconds >= 0", val);
     return NT_OK;
 }
 
-static nt_status parse_word(const char *key, const char *val, uint32_t *dst, struct nt_err *err)
+static nt_status set_seconds(const char *key, const char *val, void *dst, struct nt_err *err)
+{
+    if (!parse_double(val, dst))
+        return bad(err, key, "'%s' is not a number of seconds >= 0", val);
+    return NT_OK;
+}
+
+static nt_status set_word(const char *key, const char *val, void *dst, struct nt_err *err)
 {
     if (!parse_u32(val, dst))
         return bad(err, key, "'%s' is not a 32-bit number (e.g. 0x4D010000)", val);
     return NT_OK;
 }
 
-static nt_status parse_flag(const char *key, const char *val, bool *dst, struct nt_err *err)
+static nt_status set_flag(const char *key, const char *val, void *dst, struct nt_err *err)
 {
     if (!parse_yesno(val, dst))
         return bad(err, key, "'%s' is not yes or no", val);
     return NT_OK;
 }
 
-static nt_status parse_start(const char *val, struct vmod_config *cfg, struct nt_err *err)
+static nt_status set_speed(const char *key, const char *val, void *dst, struct nt_err *err)
 {
-    if (!strcmp(val, "sdp"))
-        cfg->start = VMOD_START_SDP;
-    else if (!strcmp(val, "mboot"))
-        cfg->start = VMOD_START_MBOOT;
-    else if (!strcmp(val, "none"))
-        cfg->start = VMOD_START_NONE;
-    else
-        return bad(err, "start", "'%s' is not sdp, mboot or none", val);
+    if (!parse_double(val, dst))
+        return bad(err, key, "'%s' is not a number >= 0 (1 realistic, 0 no delays, 0.1 ten times faster)", val);
     return NT_OK;
 }
 
-static nt_status parse_flash(const char *val, struct vmod_config *cfg, struct nt_err *err)
+static nt_status set_start(const char *key, const char *val, void *dst, struct nt_err *err)
+{
+    enum vmod_start *start = dst;
+    if (!strcmp(val, "sdp"))
+        *start = VMOD_START_SDP;
+    else if (!strcmp(val, "mboot"))
+        *start = VMOD_START_MBOOT;
+    else if (!strcmp(val, "none"))
+        *start = VMOD_START_NONE;
+    else
+        return bad(err, key, "'%s' is not sdp, mboot or none", val);
+    return NT_OK;
+}
+
+static nt_status set_flash(const char *key, const char *val, void *dst, struct nt_err *err)
 {
     uint64_t v;
     if (!parse_size(val, &v) || v == 0 || v > VMOD_MAX_FLASH_BYTES || v % VMOD_FLASH_GRAIN_BYTES)
-        return bad(err, "flash", "'%s' is not a size of 64K..256M in 64K steps (e.g. 8M, 4096K, 16777216)",
-                   val);
-    cfg->flash_size = v;
+        return bad(err, key, "'%s' is not a size of 64K..256M in 64K steps (e.g. 8M, 4096K, 16777216)", val);
+    *(uint64_t *)dst = v;
     return NT_OK;
+}
+
+static nt_status set_hab(const char *key, const char *val, void *dst, struct nt_err *err)
+{
+    if (strcmp(val, "open") && strcmp(val, "closed"))
+        return bad(err, key, "'%s' is not open or closed", val);
+    *(bool *)dst = !strcmp(val, "closed");
+    return NT_OK;
+}
+
+static nt_status set_arrive(const char *key, const char *val, void *dst, struct nt_err *err)
+{
+    if (!strcmp(val, "never")) {
+        *(double *)dst = -1.0;
+        return NT_OK;
+    }
+    if (!parse_double(val, dst))
+        return bad(err, key, "'%s' is not a number of seconds >= 0 or never", val);
+    return NT_OK;
+}
+
+static nt_status set_modules(const char *key, const char *val, void *dst, struct nt_err *err)
+{
+    uint32_t u;
+    if (!parse_u32(val, &u) || u < 1 || u > VMOD_MAX_MODULES)
+        return bad(err, key, "'%s' is not a module count of 1..8", val);
+    *(unsigned *)dst = u;
+    return NT_OK;
+}
+
+static nt_status set_max_packet(const char *key, const char *val, void *dst, struct nt_err *err)
+{
+    uint32_t u;
+    if (!parse_u32(val, &u) || u < 1 || u > VMOD_MAX_PACKET_BYTES)
+        return bad(err, key, "'%s' is not a packet size of 1..1012 bytes", val);
+    *(uint32_t *)dst = u;
+    return NT_OK;
+}
+
+static nt_status set_fault(const char *key, const char *val, void *dst, struct nt_err *err)
+{
+    (void)key;
+    return parse_fault(val, dst, err);
+}
+
+#define FIELD(f) offsetof(struct vmod_config, f)
+
+static const struct spec_key {
+    const char *name;
+    nt_status (*set)(const char *key, const char *val, void *dst, struct nt_err *err);
+    size_t offset;
+} KEYS[] = {
+    { "speed", set_speed, FIELD(speed) },
+    { "start", set_start, FIELD(start) },
+    { "flash", set_flash, FIELD(flash_size) },
+    { "hab", set_hab, FIELD(hab_closed) },
+    { "fault", set_fault, 0 },   /* sets several fields: gets the whole config */
+    { "dump", set_path, FIELD(dump_path) },
+    { "stats", set_path, FIELD(stats_path) },
+    { "enum_delay", set_seconds, FIELD(enum_delay_s) },
+    { "arrive", set_arrive, FIELD(arrive_s) },
+    { "modules", set_modules, FIELD(modules) },
+    { "rom_padding", set_flag, FIELD(rom_store_padding) },
+    { "wrap", set_flag, FIELD(wrap_beyond_flash) },
+    { "max_packet", set_max_packet, FIELD(max_packet) },
+    { "version", set_word, FIELD(version) },
+    { "jump_error", set_word, FIELD(jump_error) },
+    { "sector_ms", set_ms, FIELD(sector_erase_ms) },
+    { "block_ms", set_ms, FIELD(block_erase_ms) },
+    { "page_ms", set_ms, FIELD(page_program_ms) },
+};
+
+#define KEY_NAMES_MAX 256
+
+static const char *key_names(char names[KEY_NAMES_MAX])
+{
+    names[0] = '\0';
+    for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++) {
+        size_t used = strlen(names);
+        snprintf(names + used, KEY_NAMES_MAX - used, "%s%s", i ? ", " : "", KEYS[i].name);
+    }
+    return names;
 }
 
 static nt_status parse_one(const char *key, const char *val, struct vmod_config *cfg, struct nt_err *err)
 {
-    uint32_t u;
-    if (!strcmp(key, "speed")) {
-        if (!parse_double(val, &cfg->speed))
-            return bad(err, key, "'%s' is not a number >= 0 (1 realistic, 0 no delays, 0.1 ten times faster)",
-                       val);
-    } else if (!strcmp(key, "start")) {
-        return parse_start(val, cfg, err);
-    } else if (!strcmp(key, "flash")) {
-        return parse_flash(val, cfg, err);
-    } else if (!strcmp(key, "hab")) {
-        if (strcmp(val, "open") && strcmp(val, "closed"))
-            return bad(err, key, "'%s' is not open or closed", val);
-        cfg->hab_closed = !strcmp(val, "closed");
-    } else if (!strcmp(key, "fault")) {
-        return parse_fault(val, cfg, err);
-    } else if (!strcmp(key, "dump")) {
-        return parse_path(key, val, cfg->dump_path, err);
-    } else if (!strcmp(key, "stats")) {
-        return parse_path(key, val, cfg->stats_path, err);
-    } else if (!strcmp(key, "enum_delay")) {
-        if (!parse_double(val, &cfg->enum_delay_s))
-            return bad(err, key, "'%s' is not a number of seconds >= 0", val);
-    } else if (!strcmp(key, "arrive")) {
-        if (!strcmp(val, "never"))
-            cfg->arrive_s = -1.0;
-        else if (!parse_double(val, &cfg->arrive_s))
-            return bad(err, key, "'%s' is not a number of seconds >= 0 or never", val);
-    } else if (!strcmp(key, "modules")) {
-        if (!parse_u32(val, &u) || u < 1 || u > VMOD_MAX_MODULES)
-            return bad(err, key, "'%s' is not a module count of 1..8", val);
-        cfg->modules = u;
-    } else if (!strcmp(key, "rom_padding")) {
-        return parse_flag(key, val, &cfg->rom_store_padding, err);
-    } else if (!strcmp(key, "wrap")) {
-        return parse_flag(key, val, &cfg->wrap_beyond_flash, err);
-    } else if (!strcmp(key, "max_packet")) {
-        if (!parse_u32(val, &u) || u < 1 || u > VMOD_MAX_PACKET_BYTES)
-            return bad(err, key, "'%s' is not a packet size of 1..1012 bytes", val);
-        cfg->max_packet = u;
-    } else if (!strcmp(key, "version")) {
-        return parse_word(key, val, &cfg->version, err);
-    } else if (!strcmp(key, "jump_error")) {
-        return parse_word(key, val, &cfg->jump_error, err);
-    } else if (!strcmp(key, "sector_ms")) {
-        return parse_ms(key, val, &cfg->sector_erase_ms, err);
-    } else if (!strcmp(key, "block_ms")) {
-        return parse_ms(key, val, &cfg->block_erase_ms, err);
-    } else if (!strcmp(key, "page_ms")) {
-        return parse_ms(key, val, &cfg->page_program_ms, err);
-    } else {
-        return nt_err_set(err, NT_E_USAGE, "invalid --simulate key '%s': unknown key; valid keys are %s",
-                          key, VALID_KEYS);
-    }
-    return NT_OK;
+    for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++)
+        if (!strcmp(key, KEYS[i].name))
+            return KEYS[i].set(key, val, (char *)cfg + KEYS[i].offset, err);
+    char names[KEY_NAMES_MAX];
+    return nt_err_set(err, NT_E_USAGE, "invalid --simulate key '%s': unknown key; valid keys are %s", key,
+                      key_names(names));
 }
 
 nt_status vmod_parse_spec(const char *spec, struct vmod_config *cfg, struct nt_err *err)
@@ -305,10 +350,11 @@ nt_status vmod_parse_spec(const char *spec, struct vmod_config *cfg, struct nt_e
         memcpy(item, p, n);
         item[n] = '\0';
         char *eq = strchr(item, '=');
+        char names[KEY_NAMES_MAX];
         if (!eq || eq == item)
             return nt_err_set(err, NT_E_USAGE,
                               "invalid --simulate key '%s': expected key=value; valid keys are %s", item,
-                              VALID_KEYS);
+                              key_names(names));
         *eq = '\0';
         nt_status st = parse_one(item, eq + 1, cfg, err);
         if (st != NT_OK)

@@ -85,6 +85,22 @@ expect_err 'erase done in'
 expect_err '0x20001c00'
 end
 
+begin list_virtual_modules
+run --list --simulate=modules=2,start=mboot
+expect_rc 0
+printf 'sim-1          15a2:0073  mboot         480M  version=M1.0.0\nsim-2          15a2:0073  mboot         480M  version=M1.0.0\n' |
+    diff - "$T/out" >/dev/null || tl_fail "--list output: $(cat "$T/out")"
+end
+
+if [ ! -d /sys/bus/usb ]; then
+    begin list_on_a_machine_without_usb
+    run --list
+    expect_rc 0
+    [ -s "$T/out" ] && tl_fail "stdout not empty: $(cat "$T/out")"
+    expect_err 'no USB subsystem'
+    end
+fi
+
 begin exit_1_bad_arguments
 run --batch -t abc "$PKG"
 expect_rc 1

@@ -1,9 +1,12 @@
 /* Unit tests for the USB-independent parts of the usb area: port paths, the
  * NXP ID table, the --list line format, the permission message and the
- * choice of the module to flash (refusing to guess between several). */
+ * choice of the module to flash (refusing to guess between several), and
+ * list_print on the virtual bus. */
 #include "check.h"
 #include "list.h"
+#include "select.h"
 #include "usb.h"
+#include "vmod.h"
 
 static struct tp_devinfo dev(enum tp_kind kind, const char *port, uint16_t vid, uint16_t pid,
                              int mbps)
@@ -64,7 +67,7 @@ static void test_select_one(void)
                                dev(TP_KIND_SDP, "1-1.2", 0x1FC9, 0x0135, 480) };
     struct nt_err e;
     size_t idx = 99;
-    CHECK_EQ_INT(list_select(d, 2, NULL, &idx, &e), NT_OK);
+    CHECK_EQ_INT(select_module(d, 2, NULL, &idx, &e), NT_OK);
     CHECK_EQ_INT(idx, 1);   /* the other ROM is no candidate */
 }
 
@@ -74,13 +77,13 @@ static void test_select_refuses_to_guess(void)
                                dev(TP_KIND_MBOOT, "1-1.3", 0x15A2, 0x0073, 480) };
     struct nt_err e;
     size_t idx = 99;
-    CHECK_EQ_INT(list_select(d, 2, NULL, &idx, &e), NT_E_AMBIGUOUS);
+    CHECK_EQ_INT(select_module(d, 2, NULL, &idx, &e), NT_E_AMBIGUOUS);
     CHECK_EQ_STR(e.msg, "2 modules are in bootloader mode (1-1.2 (sdp), 1-1.3 (mboot)): "
                         "choose one with --port PATH");
     CHECK_EQ_INT(idx, 99);
-    CHECK_EQ_INT(list_select(d, 2, "1-1.3", &idx, &e), NT_OK);
+    CHECK_EQ_INT(select_module(d, 2, "1-1.3", &idx, &e), NT_OK);
     CHECK_EQ_INT(idx, 1);
-    CHECK_EQ_INT(list_select(d, 2, "1-9", &idx, &e), NT_E_NODEVICE);
+    CHECK_EQ_INT(select_module(d, 2, "1-9", &idx, &e), NT_E_NODEVICE);
     CHECK_EQ_STR(e.msg, "no module in bootloader mode at port 1-9 (attached: 1-1.2 (sdp), "
                         "1-1.3 (mboot)); check the port path with --list");
 }
@@ -89,7 +92,7 @@ static void test_select_none(void)
 {
     struct nt_err e;
     size_t idx;
-    CHECK_EQ_INT(list_select(NULL, 0, NULL, &idx, &e), NT_E_NODEVICE);
+    CHECK_EQ_INT(select_module(NULL, 0, NULL, &idx, &e), NT_E_NODEVICE);
     CHECK_CONTAINS(e.msg, "no module in bootloader mode is attached");
 }
 
@@ -99,10 +102,15 @@ static void test_candidates(void)
                                dev(TP_KIND_OTHER, "1-2", 0x1FC9, 0x0130, 480),
                                dev(TP_KIND_MBOOT, "1-3", 0x15A2, 0x0073, 480) };
     char buf[64];
-    CHECK_EQ_INT(list_format_candidates(buf, sizeof buf, d, 3), 2);
+    CHECK_EQ_INT(select_format_candidates(buf, sizeof buf, d, 3), 2);
     CHECK_EQ_STR(buf, "1-1 (sdp), 1-3 (mboot)");
-    CHECK_EQ_INT(list_format_candidates(buf, 8, d, 3), 2);   /* truncated, still counted */
+    CHECK_EQ_INT(select_format_candidates(buf, 8, d, 3), 2);   /* truncated, still counted */
     CHECK_EQ_INT(strlen(buf), 7);
+    {
+        struct tp_devinfo r[3] = { d[2], d[1], d[0] };      /* any scan order */
+        select_format_candidates(buf, sizeof buf, r, 3);
+        CHECK_EQ_STR(buf, "1-1 (sdp), 1-3 (mboot)");
+    }
 }
 
 static void test_access_message(void)
@@ -117,6 +125,45 @@ static void test_access_message(void)
     CHECK_CONTAINS(e.msg, "/dev/bus/usb/002/003 (owner and mode unknown)");
 }
 
+/* list_print on the virtual bus: --list works on any transport bus. */
+static char *list_sim(const char *spec)
+{
+    struct vmod_config vc;
+    struct tp_bus *bus = NULL;
+    struct nt_err e;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+
+    vmod_config_defaults(&vc);
+    vc.speed = 0;
+    CHECK_EQ_INT(vmod_parse_spec(spec, &vc, &e), NT_OK);
+    CHECK_EQ_INT(vmod_bus_new(&vc, &bus, &e), NT_OK);
+    if (bus) {
+        CHECK_EQ_INT(list_print(out, bus, 0, &e), NT_OK);
+        bus->ops->destroy(bus);
+    }
+    fclose(out);
+    return text;
+}
+
+static void test_list_virtual_bus(void)
+{
+    char *t = list_sim("modules=2");
+    CHECK_EQ_STR(t, "sim-1          1fc9:0135  sdp           480M  hab=open\n"
+                    "sim-2          1fc9:0135  sdp           480M  hab=open\n");
+    free(t);
+    t = list_sim("start=mboot,hab=closed");
+    CHECK_EQ_STR(t, "sim-1          15a2:0073  mboot         480M  version=M1.0.0\n");
+    free(t);
+    t = list_sim("hab=closed");
+    CHECK_EQ_STR(t, "sim-1          1fc9:0135  sdp           480M  hab=closed\n");
+    free(t);
+    t = list_sim("start=none");
+    CHECK_EQ_STR(t, "# no NXP bootloader devices found\n");
+    free(t);
+}
+
 int main(void)
 {
     RUN(test_port_paths);
@@ -127,5 +174,6 @@ int main(void)
     RUN(test_select_none);
     RUN(test_candidates);
     RUN(test_access_message);
+    RUN(test_list_virtual_bus);
     return check_finish();
 }

@@ -8,18 +8,31 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "check.h"
 #include "list.h"
+#include "select.h"
+#include "mboot.h"
+#include "sdp.h"
 #include "usb.h"
 #include "usbemu.h"
+#include "vmod.h"
 
 #define T_MS 2000   /* generous: emulated transfers share 2 busy CPUs */
 #define MAX_MODULES 3
+#define FL_LOAD_ADDR 0x20001C00u     /* where nt-flash loads the flashloader (anchors.md §1) */
+#define FL_IMAGE_BYTES (16u * 1024)
+#define NOR_BASE 0x60000000u
+#define APP_OFFSET 0x1000u
+#define CONFIG_ADDR 0x2000u
+#define NOR_OPTION 0xC0000008u       /* QSPI NOR, as nt-flash configures it */
+#define FCB_OPTION 0xF000000Fu       /* program the FlexSPI config block */
+#define FLASH_IMAGE_BYTES (1024u * 1024)
 
 struct fixture {
     struct usbemu *emu;
     struct usbemu_module *mod[MAX_MODULES];
-    struct usbemu_echo *echo[MAX_MODULES];
+    struct vmod_engine *eng[MAX_MODULES];
     size_t n;
     struct tp_bus *bus;
 };
@@ -30,7 +43,7 @@ struct modspec {
     const char *port;
     bool mboot;
     int speed;
-    double gap_s;
+    const char *vmod_spec;   /* extra key=value settings of the virtual module, or NULL */
     bool rom_stalls;
     unsigned unplug_after;
     bool deny;
@@ -51,13 +64,20 @@ static bool setup(struct fixture *f, const struct modspec *specs, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         struct usbemu_module_cfg cfg = { 0 };
-        f->echo[i] = usbemu_echo_new(specs[i].mboot, specs[i].gap_s);
+        struct vmod_config vc;
+        vmod_config_defaults(&vc);
+        vc.speed = 0;
+        vc.flash_size = 2u * 1024 * 1024;
+        vc.start = specs[i].mboot ? VMOD_START_MBOOT : VMOD_START_SDP;
+        if (specs[i].vmod_spec)
+            CHECK_EQ_INT(vmod_parse_spec(specs[i].vmod_spec, &vc, &e), NT_OK);
+        CHECK_EQ_INT(vmod_engine_new(&vc, (unsigned)i, &f->eng[i], &e), NT_OK);
         cfg.port = specs[i].port;
         cfg.speed_mbps = specs[i].speed;
         cfg.rom_stalls_set_report = specs[i].rom_stalls;
         cfg.unplug_after_out = specs[i].unplug_after;
         cfg.deny_access = specs[i].deny;
-        cfg.model = usbemu_echo_model(f->echo[i]);
+        cfg.model = usbemu_vmod_model(f->eng[i]);
         f->mod[i] = usbemu_add_module(f->emu, &cfg);
         CHECK(usbemu_wait_presence(f->mod[i], specs[i].mboot ? TP_KIND_MBOOT : TP_KIND_SDP, T_MS));
     }
@@ -72,7 +92,7 @@ static void teardown(struct fixture *f)
         f->bus->ops->destroy(f->bus);
     usbemu_free(f->emu);
     for (size_t i = 0; i < f->n; i++)
-        usbemu_echo_free(f->echo[i]);
+        vmod_engine_free(f->eng[i]);
 }
 
 static nt_status open_port(struct fixture *f, const char *port, struct tp_dev **dev,
@@ -82,16 +102,29 @@ static nt_status open_port(struct fixture *f, const char *port, struct tp_dev **
     size_t n = 0, idx = 0;
     nt_status st = f->bus->ops->scan(f->bus, devs, 8, &n, e);
     if (st == NT_OK)
-        st = list_select(devs, n, port, &idx, e);
+        st = select_module(devs, n, port, &idx, e);
     if (st == NT_OK)
         st = f->bus->ops->open(f->bus, &devs[idx], dev, e);
     return st;
 }
 
+static size_t error_status_cmd(uint8_t cmd[SDP_CMD_REPORT_LEN])
+{
+    sdp_encode_command(cmd, SDP_ERROR_STATUS, 0, 0, 0, 0);
+    return SDP_CMD_REPORT_LEN;
+}
+
+static size_t get_property_cmd(uint8_t *rep, size_t cap)
+{
+    struct mboot_packet p = { .tag = MBOOT_CMD_GET_PROPERTY, .nparams = 2,
+                              .params = { MBOOT_PROP_CURRENT_VERSION, 0 } };
+    return mboot_encode_command(rep, cap, &p);
+}
+
 static void test_enumeration_and_identity(void)
 {
-    const struct modspec s[] = { { "1-1.2", false, 480, 0, false, 0, false },
-                                 { "1-3", true, 12, 0, false, 0, false } };
+    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, false },
+                                 { "1-3", true, 12, NULL, false, 0, false } };
     struct fixture f;
     struct tp_devinfo devs[8];
     struct nt_err e;
@@ -121,9 +154,9 @@ out:
 
 static void test_two_modules_and_port_selection(void)
 {
-    const struct modspec s[] = { { "1-1.2", false, 480, 0, false, 0, false },
-                                 { "1-1.3", false, 480, 0, false, 0, false } };
-    const uint8_t cmd[17] = { 1, 0x05, 0x05 };
+    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, false },
+                                 { "1-1.3", false, 480, NULL, false, 0, false } };
+    uint8_t cmd[SDP_CMD_REPORT_LEN];
     struct fixture f;
     struct tp_dev *dev = NULL;
     struct usbemu_stats a, b;
@@ -138,7 +171,7 @@ static void test_two_modules_and_port_selection(void)
     CHECK_EQ_INT(open_port(&f, "1-1.3", &dev, &e), NT_OK);
     if (dev) {
         CHECK_EQ_STR(dev->info.port, "1-1.3");
-        CHECK_EQ_INT(tp_write(dev, cmd, sizeof cmd, T_MS, &e), NT_OK);
+        CHECK_EQ_INT(tp_write(dev, cmd, error_status_cmd(cmd), T_MS, &e), NT_OK);
         tp_close(dev);
     }
     usbemu_get_stats(f.mod[0], &a);
@@ -151,7 +184,7 @@ out:
 
 static void test_detach_claim_and_reattach(void)
 {
-    const struct modspec s[] = { { "1-1.2", false, 480, 0, false, 0, false } };
+    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, false } };
     struct fixture f;
     struct tp_dev *dev = NULL;
     struct usbemu_stats st;
@@ -176,9 +209,8 @@ out:
 
 static void test_rom_set_report_and_in(void)
 {
-    const struct modspec s[] = { { "1-1.2", false, 480, 0, false, 0, false } };
-    const uint8_t cmd[17] = { 1, 0x05, 0x05, 0xAA, 0xBB };
-    uint8_t buf[1100];
+    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, false } };
+    uint8_t cmd[SDP_CMD_REPORT_LEN], buf[1100];
     struct fixture f;
     struct tp_dev *dev = NULL;
     struct usbemu_stats st;
@@ -189,10 +221,13 @@ static void test_rom_set_report_and_in(void)
         goto out;
     CHECK_EQ_INT(dev->in_report_max, 65);
     CHECK_EQ_INT(dev->out_report_max, 1025);
-    CHECK_EQ_INT(tp_write(dev, cmd, sizeof cmd, T_MS, &e), NT_OK);
+    CHECK_EQ_INT(tp_write(dev, cmd, error_status_cmd(cmd), T_MS, &e), NT_OK);
     CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
     CHECK_EQ_INT(len, 5);
-    CHECK_MEM(buf, ((const uint8_t[]){ 3, 0x05, 0x05, 0xAA, 0xBB }), 5);
+    CHECK_MEM(buf, ((const uint8_t[]){ 3, 0x56, 0x78, 0x78, 0x56 }), 5);   /* HAB open */
+    CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
+    CHECK_EQ_INT(len, 65);
+    CHECK_EQ_INT(buf[0], 4);
     usbemu_get_stats(f.mod[0], &st);
     CHECK_EQ_INT(st.out_set_report, 1);
     CHECK_EQ_INT(st.out_interrupt, 0);
@@ -205,23 +240,28 @@ out:
 
 static void test_flashloader_interrupt_out_padded(void)
 {
-    const struct modspec s[] = { { "1-1.2", true, 480, 0, false, 0, false } };
-    const uint8_t cmd[12] = { 1, 0, 8, 0, 0x07, 0, 0, 2, 1, 0, 0, 0 };
-    uint8_t buf[1100];
+    const struct modspec s[] = { { "1-1.2", true, 480, NULL, false, 0, false } };
+    uint8_t cmd[MBOOT_REPORT_LEN], buf[1100];
+    struct mboot_packet rsp;
     struct fixture f;
     struct tp_dev *dev = NULL;
     struct usbemu_stats st;
     struct nt_err e;
-    size_t len = 0;
+    size_t len = 0, n;
+    bool is_abort = true;
 
     if (!setup(&f, s, 1) || open_port(&f, NULL, &dev, &e) != NT_OK)
         goto out;
     CHECK_EQ_INT(dev->in_report_max, 1016);
-    CHECK_EQ_INT(tp_write(dev, cmd, sizeof cmd, T_MS, &e), NT_OK);
+    n = get_property_cmd(cmd, sizeof cmd);
+    CHECK(n > 4 && n < 64);
+    CHECK_EQ_INT(tp_write(dev, cmd, n, T_MS, &e), NT_OK);   /* the short framed length */
     CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
     CHECK_EQ_INT(len, 1016);
-    CHECK_MEM(buf + 1, cmd + 1, sizeof cmd - 1);
-    CHECK_EQ_INT(buf[20], 0);   /* the padding the host sent, echoed */
+    CHECK_EQ_INT(mboot_decode_response(buf, len, &rsp, &is_abort, &e), NT_OK);
+    CHECK_EQ_INT(rsp.tag, MBOOT_RSP_GET_PROPERTY);
+    CHECK_EQ_INT(rsp.params[0], 0);
+    CHECK_EQ_INT(rsp.params[1], 0x4D010000);   /* "M1.0.0" */
     usbemu_get_stats(f.mod[0], &st);
     CHECK_EQ_INT(st.out_interrupt, 1);
     CHECK_EQ_INT(st.out_set_report, 0);
@@ -234,10 +274,9 @@ out:
 
 static void test_stale_reports_are_left_to_the_protocol(void)
 {
-    const struct modspec s[] = { { "1-1.2", false, 480, 0, false, 0, false } };
-    const uint8_t stale[5] = { 4, 0x12, 0x34, 0x34, 0x12 };
-    const uint8_t cmd[17] = { 1, 0x0B, 0x0B };
-    uint8_t buf[100];
+    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, false } };
+    const uint8_t stale[65] = { 4, 0x12, 0x34, 0x34, 0x12 };
+    uint8_t cmd[SDP_CMD_REPORT_LEN], buf[100];
     struct fixture f;
     struct tp_dev *dev = NULL;
     struct nt_err e;
@@ -248,13 +287,13 @@ static void test_stale_reports_are_left_to_the_protocol(void)
     usbemu_inject_in(f.mod[0], stale, sizeof stale);
     if (open_port(&f, NULL, &dev, &e) != NT_OK)
         goto out;
-    CHECK_EQ_INT(tp_write(dev, cmd, sizeof cmd, T_MS, &e), NT_OK);
+    CHECK_EQ_INT(tp_write(dev, cmd, error_status_cmd(cmd), T_MS, &e), NT_OK);
+    CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
+    CHECK_EQ_INT(len, 65);
+    CHECK_MEM(buf, stale, 65);           /* not drained by the transport */
     CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
     CHECK_EQ_INT(len, 5);
-    CHECK_MEM(buf, stale, 5);            /* not drained by the transport */
-    CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
     CHECK_EQ_INT(buf[0], 3);
-    CHECK_EQ_INT(buf[1], 0x0B);
     tp_close(dev);
 out:
     teardown(&f);
@@ -262,13 +301,12 @@ out:
 
 static void test_timeouts_and_nak(void)
 {
-    const struct modspec s[] = { { "1-1.2", true, 480, 0, false, 0, false } };
-    const uint8_t cmd[8] = { 1, 0, 4, 0, 0x0B };
-    uint8_t buf[1100];
+    const struct modspec s[] = { { "1-1.2", true, 480, NULL, false, 0, false } };
+    uint8_t cmd[MBOOT_REPORT_LEN], buf[1100];
     struct fixture f;
     struct tp_dev *dev = NULL;
     struct nt_err e;
-    size_t len = 0;
+    size_t len = 0, n;
     nt_status st = NT_OK;
     int sent = 0;
 
@@ -276,16 +314,20 @@ static void test_timeouts_and_nak(void)
         goto out;
     CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, 0, &e), NT_E_TIMEOUT);   /* a poll */
     CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, 50, &e), NT_E_TIMEOUT);
-    CHECK_CONTAINS(e.msg, "no report from the module at port 1-1.2 within 50 ms");
-    /* Never reading: the host queue and the device fill up, then the device
-     * NAKs OUT reports and the write times out (protocol.md §3.5). */
-    while (sent < 40 && (st = tp_write(dev, cmd, sizeof cmd, 100, &e)) == NT_OK)
+    CHECK_EQ_STR(e.msg, "no report from the module at port 1-1.2 within 50 ms");
+    /* Never reading: the host queue fills, the flashloader blocks in its IN
+     * send and NAKs OUT reports, so the write times out (protocol.md §3.5). */
+    n = get_property_cmd(cmd, sizeof cmd);
+    while (sent < 40 && (st = tp_write(dev, cmd, n, 100, &e)) == NT_OK)
         sent++;
     CHECK_EQ_INT(st, NT_E_TIMEOUT);
-    CHECK(sent >= 4 && sent < 40);
-    /* Reading frees the queue: the reports come in order, all of them. */
-    for (int i = 0; i < sent; i++)
+    CHECK_CONTAINS(e.msg, "sending a report: the module at port 1-1.2 did not respond in time");
+    CHECK(sent >= 2 && sent < 40);
+    /* Reading frees the way: every answer comes, in order. */
+    for (int i = 0; i < sent; i++) {
         CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
+        CHECK_EQ_INT(buf[4], MBOOT_RSP_GET_PROPERTY);
+    }
     tp_close(dev);
 out:
     teardown(&f);
@@ -293,8 +335,8 @@ out:
 
 static void test_stall(void)
 {
-    const struct modspec s[] = { { "1-1.2", false, 480, 0, true, 0, false } };
-    const uint8_t cmd[17] = { 1, 0x05, 0x05 };
+    const struct modspec s[] = { { "1-1.2", false, 480, NULL, true, 0, false } };
+    uint8_t cmd[SDP_CMD_REPORT_LEN];
     struct fixture f;
     struct tp_dev *dev = NULL;
     struct usbemu_stats st;
@@ -302,7 +344,7 @@ static void test_stall(void)
 
     if (!setup(&f, s, 1) || open_port(&f, NULL, &dev, &e) != NT_OK)
         goto out;
-    CHECK_EQ_INT(tp_write(dev, cmd, sizeof cmd, T_MS, &e), NT_E_IO);
+    CHECK_EQ_INT(tp_write(dev, cmd, error_status_cmd(cmd), T_MS, &e), NT_E_IO);
     CHECK_CONTAINS(e.msg, "sending a report: the module at port 1-1.2 stalled the request");
     usbemu_get_stats(f.mod[0], &st);
     CHECK_EQ_INT(st.set_report_stalled, 1);
@@ -315,7 +357,7 @@ out:
  * the backend never sends it one (emulator fidelity, protocol.md §1.2). */
 static void test_flashloader_stalls_set_report(void)
 {
-    const struct modspec s[] = { { "1-1.2", true, 480, 0, false, 0, false } };
+    const struct modspec s[] = { { "1-1.2", true, 480, NULL, false, 0, false } };
     struct fixture f;
     libusb_context *ctx = NULL;
     libusb_device_handle *h;
@@ -338,30 +380,31 @@ out:
 
 static void test_unplug_during_write(void)
 {
-    const struct modspec s[] = { { "1-1.2", true, 480, 0, false, 3, false } };
-    const uint8_t data[1016] = { 2, 0, 0xF4, 0x03 };
-    uint8_t buf[1100];
+    const struct modspec s[] = { { "1-1.2", true, 480, NULL, false, 3, false } };
+    uint8_t cmd[MBOOT_REPORT_LEN], buf[1100];
     struct fixture f;
     struct tp_dev *dev = NULL;
     struct tp_event ev;
     struct nt_err e;
-    size_t len;
+    size_t len, n;
+    nt_status st;
+    int answers = 0;
 
     if (!setup(&f, s, 1) || open_port(&f, NULL, &dev, &e) != NT_OK)
         goto out;
-    CHECK_EQ_INT(tp_write(dev, data, sizeof data, T_MS, &e), NT_OK);
-    CHECK_EQ_INT(tp_write(dev, data, sizeof data, T_MS, &e), NT_OK);
-    CHECK_EQ_INT(tp_write(dev, data, sizeof data, T_MS, &e), NT_E_DISCONNECT);
-    CHECK_CONTAINS(e.msg, "the module at port 1-1.2 left the bus");
-    {   /* answers that arrived before may still be read, then the loss shows */
-        nt_status st;
-        int ok = 0;
-        while ((st = tp_read(dev, buf, sizeof buf, &len, T_MS, &e)) == NT_OK && ok < 5)
-            ok++;
-        CHECK(ok <= 2);
-        CHECK_EQ_INT(st, NT_E_DISCONNECT);
-    }
-    CHECK_EQ_INT(tp_write(dev, data, 4, T_MS, &e), NT_E_DISCONNECT);
+    n = get_property_cmd(cmd, sizeof cmd);
+    CHECK_EQ_INT(tp_write(dev, cmd, n, T_MS, &e), NT_OK);
+    CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
+    CHECK_EQ_INT(tp_write(dev, cmd, n, T_MS, &e), NT_OK);
+    CHECK_EQ_INT(tp_write(dev, cmd, n, T_MS, &e), NT_E_DISCONNECT);   /* the 3rd: plug pulled */
+    CHECK_EQ_STR(e.msg, "sending a report: the module at port 1-1.2 left the bus (unplugged or "
+                        "reset); check the cable and put the module back in bootloader mode");
+    /* the answer that arrived before may still be read, then the loss shows */
+    while ((st = tp_read(dev, buf, sizeof buf, &len, T_MS, &e)) == NT_OK && answers < 5)
+        answers++;
+    CHECK(answers <= 1);
+    CHECK_EQ_INT(st, NT_E_DISCONNECT);
+    CHECK_EQ_INT(tp_write(dev, cmd, n, T_MS, &e), NT_E_DISCONNECT);
     tp_close(dev);
     CHECK_EQ_INT(f.bus->ops->next_event(f.bus, T_MS, &ev, &e), NT_OK);
     CHECK_EQ_INT(ev.type, TP_EV_LEFT);
@@ -370,47 +413,66 @@ out:
     teardown(&f);
 }
 
+/* A flashloader image the ROM model accepts: an IVT at its load address
+ * (tag D1, length 0x20, version 0x41, entry inside the image, self pointer). */
+static uint8_t *make_flashloader(void)
+{
+    static const uint8_t ivt_header[4] = { 0xD1, 0x00, 0x20, 0x41 };
+    uint8_t *img = calloc(1, FL_IMAGE_BYTES);
+
+    for (uint32_t i = 32; i < FL_IMAGE_BYTES; i++)
+        img[i] = (uint8_t)(i * 7 + 3);
+    memcpy(img, ivt_header, sizeof ivt_header);
+    put_le32(img + 4, FL_LOAD_ADDR + 0x400 + 1);   /* entry (thumb) */
+    put_le32(img + 20, FL_LOAD_ADDR);              /* self */
+    return img;
+}
+
 /* The ROM jumps to the flashloader: LEFT (sdp) then ARRIVED (mboot) at the
  * same port path, through hotplug or (polling) device-list diffs. */
 static void reenumerate(bool polling)
 {
-    const struct modspec s[] = { { "1-1.2", false, 480, 0.05, false, 0, false } };
-    const uint8_t jump[17] = { 1, 0xEE };
-    const uint8_t cmd[8] = { 1, 0, 4, 0, 0x07 };
-    uint8_t buf[1100];
+    const struct modspec s[] = { { "1-1.2", false, 480, "enum_delay=0.05", false, 0, false } };
+    uint8_t *img = make_flashloader();
     struct fixture f;
     struct tp_dev *dev = NULL;
     struct tp_event ev;
     struct nt_err e;
-    size_t len;
+    uint32_t version = 0;
+    size_t count = 0;
 
     if (polling)
         setenv("NT_FLASH_USB_NO_HOTPLUG", "1", 1);
     if (!setup(&f, s, 1) || open_port(&f, NULL, &dev, &e) != NT_OK)
         goto out;
-    CHECK_EQ_INT(tp_write(dev, jump, sizeof jump, T_MS, &e), NT_OK);
+    {
+        struct sdp_host h = { dev, 1.0 };
+        CHECK_EQ_INT(sdp_write_file(&h, FL_LOAD_ADDR, img, FL_IMAGE_BYTES, NULL, NULL, &e), NT_OK);
+        CHECK_EQ_INT(sdp_jump(&h, FL_LOAD_ADDR, &e), NT_OK);
+    }
     CHECK_EQ_INT(f.bus->ops->next_event(f.bus, T_MS, &ev, &e), NT_OK);
     CHECK_EQ_INT(ev.type, TP_EV_LEFT);
     CHECK_EQ_INT(ev.dev.kind, TP_KIND_SDP);
     CHECK_EQ_STR(ev.dev.port, "1-1.2");
-    CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, 100, &e), NT_E_DISCONNECT);
     tp_close(dev);
     dev = NULL;
     CHECK_EQ_INT(f.bus->ops->next_event(f.bus, T_MS, &ev, &e), NT_OK);
     CHECK_EQ_INT(ev.type, TP_EV_ARRIVED);
     CHECK_EQ_INT(ev.dev.kind, TP_KIND_MBOOT);
-    CHECK_EQ_STR(ev.dev.port, "1-1.2");
+    CHECK_EQ_STR(ev.dev.port, "1-1.2");   /* the same port path: the same module */
     CHECK_EQ_INT(f.bus->ops->next_event(f.bus, 50, &ev, &e), NT_E_TIMEOUT);
     CHECK_EQ_INT(f.bus->ops->open(f.bus, &ev.dev, &dev, &e), NT_OK);
     if (dev) {
-        CHECK_EQ_INT(tp_write(dev, cmd, sizeof cmd, T_MS, &e), NT_OK);
-        CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
-        CHECK_EQ_INT(len, 1016);
+        struct mboot_host m = { dev, 1.0, 0, NULL };
+        CHECK_EQ_INT(mboot_get_property(&m, MBOOT_PROP_CURRENT_VERSION, 0, &version, 1, &count,
+                                        &e), NT_OK);
+        CHECK_EQ_INT(version, 0x4D010000);
         tp_close(dev);
     }
 out:
     unsetenv("NT_FLASH_USB_NO_HOTPLUG");
     teardown(&f);
+    free(img);
 }
 
 static void test_reenumeration_hotplug(void)
@@ -425,7 +487,7 @@ static void test_reenumeration_polling(void)
 
 static void test_permission_denied(void)
 {
-    const struct modspec s[] = { { "1-1.2", false, 480, 0, false, 0, true } };
+    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, true } };
     struct fixture f;
     struct tp_dev *dev = NULL;
     struct nt_err e;
@@ -448,6 +510,159 @@ static void test_permission_denied(void)
     CHECK_CONTAINS(e.msg, "sudo cp doc/60-nt-flash.rules /etc/udev/rules.d/");
     if (st == NT_OK)
         tp_close(dev);
+out:
+    teardown(&f);
+}
+
+static void count_progress(void *user, uint64_t done, uint64_t total)
+{
+    uint64_t *calls = user;
+    (void)done;
+    (void)total;
+    (*calls)++;
+}
+
+/* Wait for the next arrival of kind, skipping other events. */
+static bool wait_arrival(struct tp_bus *bus, enum tp_kind kind, struct tp_devinfo *info)
+{
+    struct tp_event ev;
+    struct nt_err e;
+
+    while (bus->ops->next_event(bus, T_MS, &ev, &e) == NT_OK) {
+        if (ev.type == TP_EV_ARRIVED && ev.dev.kind == kind) {
+            *info = ev.dev;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void upload_and_jump(struct tp_dev *dev, const uint8_t *img)
+{
+    struct sdp_host h = { dev, 1.0 };
+    uint32_t hab = 0, status = 0;
+    struct nt_err e;
+
+    CHECK_EQ_INT(sdp_drain(&h, NULL, &e), NT_OK);
+    CHECK_EQ_INT(sdp_error_status(&h, &hab, &status, &e), NT_OK);
+    CHECK_EQ_INT(hab, SDP_HAB_OPEN);
+    CHECK_EQ_INT(sdp_write_file(&h, FL_LOAD_ADDR, img, FL_IMAGE_BYTES, NULL, NULL, &e), NT_OK);
+    CHECK_EQ_INT(sdp_jump(&h, FL_LOAD_ADDR, &e), NT_OK);
+}
+
+/* The flashloader half of the flow (protocol.md §0 steps 4-11). */
+static void flash_app(struct tp_dev *dev, const uint8_t *app, uint32_t len, uint64_t *progress)
+{
+    struct mboot_host m = { dev, 1.0, 0, NULL };
+    uint32_t version = 0;
+    size_t count = 0;
+    bool answered = false;
+    struct nt_err e;
+
+    CHECK_EQ_INT(mboot_drain(&m, NULL, &e), NT_OK);
+    CHECK_EQ_INT(mboot_get_property(&m, MBOOT_PROP_CURRENT_VERSION, 0, &version, 1, &count, &e),
+                 NT_OK);
+    CHECK_EQ_INT(mboot_fill_memory(&m, CONFIG_ADDR, 4, NOR_OPTION, &e), NT_OK);
+    CHECK_EQ_INT(mboot_configure_memory(&m, MBOOT_MEM_FLEXSPI_NOR, CONFIG_ADDR, &e), NT_OK);
+    CHECK_EQ_INT(mboot_erase_region(&m, NOR_BASE, len + APP_OFFSET, MBOOT_MEM_FLEXSPI_NOR, &e),
+                 NT_OK);
+    CHECK_EQ_INT(mboot_fill_memory(&m, CONFIG_ADDR, 4, FCB_OPTION, &e), NT_OK);
+    CHECK_EQ_INT(mboot_configure_memory(&m, MBOOT_MEM_FLEXSPI_NOR, CONFIG_ADDR, &e), NT_OK);
+    CHECK_EQ_INT(mboot_write_memory(&m, NOR_BASE + APP_OFFSET, app, len, MBOOT_MEM_FLEXSPI_NOR,
+                                    count_progress, progress, &e), NT_OK);
+    CHECK_EQ_INT(mboot_reset(&m, &answered, &e), NT_OK);
+}
+
+/* Both stages through the real libusb path: the ROM takes the flashloader
+ * by SET_REPORT, the module re-enumerates, the flashloader takes 1 MiB by
+ * interrupt OUT; the NOR then holds the FCB and exactly the image. */
+static void test_full_flash_1mib(void)
+{
+    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, false } };
+    uint8_t *img = make_flashloader(), *app = malloc(FLASH_IMAGE_BYTES);
+    struct fixture f;
+    struct tp_dev *dev = NULL;
+    struct tp_devinfo fl;
+    struct usbemu_stats st;
+    struct nt_err e;
+    uint64_t progress = 0, nor_size = 0;
+    const uint8_t *nor;
+
+    for (uint32_t i = 0; i < FLASH_IMAGE_BYTES; i++)
+        app[i] = (uint8_t)((i >> 8) ^ (i * 31));
+    if (!setup(&f, s, 1) || open_port(&f, NULL, &dev, &e) != NT_OK)
+        goto out;
+    upload_and_jump(dev, img);
+    tp_close(dev);
+    dev = NULL;
+    CHECK(wait_arrival(f.bus, TP_KIND_MBOOT, &fl));
+    CHECK_EQ_STR(fl.port, "1-1.2");
+    CHECK_EQ_INT(f.bus->ops->open(f.bus, &fl, &dev, &e), NT_OK);
+    if (!dev)
+        goto out;
+    flash_app(dev, app, FLASH_IMAGE_BYTES, &progress);
+    tp_close(dev);
+    CHECK(usbemu_wait_presence(f.mod[0], -1, T_MS));   /* reset: off the bus */
+    CHECK(progress >= FLASH_IMAGE_BYTES / 1012);
+    usbemu_get_stats(f.mod[0], &st);
+    CHECK_EQ_INT(st.enumerations, 2);
+    CHECK(st.out_set_report >= FL_IMAGE_BYTES / 1024);
+    CHECK(st.out_interrupt >= FLASH_IMAGE_BYTES / 1012);
+    nor = vmod_engine_nor(f.eng[0], &nor_size);
+    CHECK(nor_size >= APP_OFFSET + FLASH_IMAGE_BYTES);
+    CHECK_EQ_INT(get_le32(nor), 0x42464346);   /* "FCFB": the FlexSPI config block */
+    CHECK_MEM(nor + APP_OFFSET, app, FLASH_IMAGE_BYTES);
+    CHECK_EQ_INT(nor[APP_OFFSET - 1], 0xFF);   /* erased, between FCB and image */
+out:
+    teardown(&f);
+    free(img);
+    free(app);
+}
+
+/* --list over USB: sorted by port, probed, the exact documented columns. */
+static void test_list_over_usb(void)
+{
+    const struct modspec s[] = { { "1-3", true, 12, NULL, false, 0, false },
+                                 { "1-1.2", false, 480, "hab=closed", false, 0, false } };
+    struct fixture f;
+    struct nt_err e;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out;
+
+    if (!setup(&f, s, 2))
+        goto out;
+    out = open_memstream(&text, &size);
+    CHECK_EQ_INT(list_print(out, f.bus, 1.0, &e), NT_OK);
+    fclose(out);
+    CHECK_EQ_STR(text, "1-1.2          1fc9:0135  sdp           480M  hab=closed\n"
+                       "1-3            15a2:0073  mboot         12M   version=M1.0.0\n");
+    free(text);
+out:
+    teardown(&f);
+}
+
+/* A module this user may not open: listed, with the fix as a comment line. */
+static void test_list_no_permission(void)
+{
+    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, true } };
+    struct fixture f;
+    struct nt_err e;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out;
+
+    if (!setup(&f, s, 1))
+        goto out;
+    out = open_memstream(&text, &size);
+    usbemu_drop_privileges(true);
+    CHECK_EQ_INT(list_print(out, f.bus, 1.0, &e), NT_OK);
+    usbemu_drop_privileges(false);
+    fclose(out);
+    CHECK_CONTAINS(text, "1-1.2          1fc9:0135  sdp           480M  no-permission\n"
+                         "# 1-1.2: no permission to open the module's USB device node ");
+    CHECK_CONTAINS(text, "udevadm trigger', then replug the module\n");
+    free(text);
 out:
     teardown(&f);
 }
@@ -512,5 +727,8 @@ int main(void)
     RUN(test_reenumeration_hotplug);
     RUN(test_reenumeration_polling);
     RUN(test_permission_denied);
+    RUN(test_list_over_usb);
+    RUN(test_list_no_permission);
+    RUN(test_full_flash_1mib);
     return check_finish();
 }

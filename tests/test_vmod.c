@@ -92,6 +92,7 @@ static void upload(struct vmod_engine *e, const uint8_t *img, uint32_t len)
     for (uint32_t off = 0; off < len; off += 1024) {
         uint8_t r[1025] = { 2 };
         memcpy(r + 1, img + off, len - off < 1024 ? len - off : 1024);
+        settle(e);   /* the previous report is stored */
         vmod_engine_out(e, r, sizeof r);
     }
 }
@@ -266,8 +267,12 @@ static void test_rom_upload_and_jump(void)
         CHECK_EQ_INT(in(e, b), 0);   /* nothing before the last chunk */
         uint8_t r[1025] = { 2 };
         memcpy(r + 1, img + off, IMAGE_BYTES - off < 1024 ? IMAGE_BYTES - off : 1024);
-        vmod_engine_out(e, r, sizeof r);
+        CHECK_EQ_INT(vmod_engine_out(e, r, sizeof r), NT_OK);
+        CHECK_EQ_INT(vmod_engine_out(e, r, sizeof r), NT_E_TIMEOUT);   /* still storing the last one */
     }
+    struct vmod_stats st;
+    vmod_engine_stats(e, &st);
+    CHECK(st.device_busy_s > 0.0179 && st.device_busy_s < 0.0181);   /* 9 reports x 2 ms */
     CHECK_EQ_INT(rom_word(e, 3), 0x56787856);
     CHECK_EQ_INT(rom_word(e, 4), 0x88888888);
     rom_cmd(e, 0x0101, LOAD_ADDR, 0x20, 64, 0);
@@ -379,6 +384,7 @@ static void test_rom_faults(void)
     uint8_t r[1025] = { 2 };
     CHECK_EQ_INT(vmod_engine_out(e, r, sizeof r), NT_OK);
     CHECK_EQ_INT(vmod_engine_presence(e), 0);    /* 25 %: still there */
+    settle(e);
     CHECK_EQ_INT(vmod_engine_out(e, r, sizeof r), NT_OK);
     CHECK_EQ_INT(vmod_engine_presence(e), -1);   /* 50 %: gone */
     CHECK_EQ_INT(vmod_engine_out(e, r, sizeof r), NT_E_DISCONNECT);
@@ -685,7 +691,50 @@ static void test_fl_timing(void)
     CHECK(vmod_engine_next_change(e) > 0.239 && vmod_engine_next_change(e) < 0.241);   /* 2 x 100 + 40 */
     settle(e);
     in(e, b);
+    struct vmod_stats st;
+    vmod_engine_stats(e, &st);   /* configure 5 ms + 10 x 40 ms + (2 x 100 + 40) ms */
+    CHECK(st.device_busy_s > 0.6449 && st.device_busy_s < 0.6451);
     vmod_engine_free(e);
+}
+
+/* Write 20 packets of 1012 bytes from 0x60001000 in `cmds` WriteMemory
+ * commands (each starting on a page, 0x2800 apart) after erasing
+ * [0, erase_end); returns how many packets went in
+ * before the module left (unplug) or hung (silent). */
+static int packets_until_fault(const char *spec, uint32_t erase_end, int cmds)
+{
+    static uint8_t data[1012];
+    struct vmod_engine *e = configured(spec);
+    uint8_t b[1100];
+    if (erase_end > 0x1000)
+        erase(e, NOR, erase_end, 0);
+    else {
+        CMD(e, 0x01, 0);   /* erase all: no extent beyond the write */
+        generic(e, 0x01);
+    }
+    int sent = 0, per = 20 / cmds;
+    for (int c = 0; c < cmds; c++) {
+        fl_cmd(e, 0x04, 1, (const uint32_t[]){ NOR + 0x1000 + (uint32_t)c * 0x2800, per * 1012u, 0 }, 3);
+        if (generic(e, 0x04) != 0)
+            break;
+        int k = 0;
+        for (; k < per && fl_data(e, data, 1012) == NT_OK; k++) {
+            sent++;
+            settle(e);
+        }
+        if (k < per || vmod_engine_presence(e) < 0)
+            break;
+        if (c + 1 < cmds && generic(e, 0x04) != 0)
+            break;
+    }
+    if (strstr(spec, "silent")) {
+        CHECK_EQ_INT(vmod_engine_presence(e), 1);
+        CHECK_EQ_INT(in(e, b), 0);
+    } else {
+        CHECK_EQ_INT(vmod_engine_presence(e), -1);
+    }
+    vmod_engine_free(e);
+    return sent;
 }
 
 static void test_fl_fault_write(void)
@@ -698,33 +747,17 @@ static void test_fl_fault_write(void)
     CHECK(marker);
     vmod_engine_free(e);
 
-    e = configured("start=mboot,fault=unplug@write");
-    erase(e, NOR, 0x10000 * 4, 0);
-    fl_cmd(e, 0x04, 1, (const uint32_t[]){ NOR + 0x1000, sizeof data, 0 }, 3);
-    generic(e, 0x04);
-    int sent = 0;
-    while (sent < 20 && fl_data(e, data, 1012) == NT_OK) {
-        sent++;
-        settle(e);
-    }
-    CHECK_EQ_INT(sent, 10);   /* gone at 50 % */
-    CHECK_EQ_INT(vmod_engine_presence(e), -1);
-    vmod_engine_free(e);
-
-    e = configured("start=mboot,fault=silent@write:30");
-    erase(e, NOR, 0x10000 * 4, 0);
-    fl_cmd(e, 0x04, 1, (const uint32_t[]){ NOR + 0x1000, sizeof data, 0 }, 3);
-    generic(e, 0x04);
-    sent = 0;
-    while (sent < 20 && fl_data(e, data, 1012) == NT_OK) {
-        sent++;
-        settle(e);
-    }
-    CHECK_EQ_INT(sent, 6);    /* hung from 30 % on */
-    CHECK_EQ_INT(vmod_engine_presence(e), 1);
-    uint8_t b[1100];
-    CHECK_EQ_INT(in(e, b), 0);
-    vmod_engine_free(e);
+    /* Erased extent 0x1000..0x6000 after the first write: the image is taken
+     * as 0x5000 - 4095 = 16385 bytes. 50 % = 8192.5 bytes: the 9th packet. */
+    CHECK_EQ_INT(packets_until_fault("start=mboot,fault=unplug@write", 0x6000, 1), 9);
+    /* 30 % = 4915.5 bytes: the 5th packet; the module hangs but stays. */
+    CHECK_EQ_INT(packets_until_fault("start=mboot,fault=silent@write:30", 0x6000, 1), 5);
+    /* Several WriteMemory commands: counted across them. 90 % of 16385. */
+    CHECK_EQ_INT(packets_until_fault("start=mboot,fault=unplug@write:90", 0x6000, 2), 15);
+    /* PCT 100: once the smallest image needing that extent (16385 bytes) is in. */
+    CHECK_EQ_INT(packets_until_fault("start=mboot,fault=unplug@write:100", 0x6000, 1), 17);
+    /* No erase beyond the write (erased earlier by a block): the first WriteMemory's count. */
+    CHECK_EQ_INT(packets_until_fault("start=mboot,fault=unplug@write:25", 0x1000, 1), 5);
 }
 
 static void test_fl_fault_erase_configure_reset(void)
@@ -756,6 +789,27 @@ static void test_fl_fault_erase_configure_reset(void)
     CMD(e, 0x11, 9, 0x2000);
     CHECK_EQ_INT(generic(e, 0x11), 0xDEADBEEF);   /* no answer */
     CHECK_EQ_INT(CMD(e, 0x07, 1, 0), NT_E_TIMEOUT);
+    vmod_engine_free(e);
+
+    e = engine("start=mboot,fault=unplug@configure");
+    CMD(e, 0x05, 0x2000, 4, 0xC0000008);
+    generic(e, 0x05);
+    CMD(e, 0x11, 9, 0x2000);
+    settle(e);
+    CHECK_EQ_INT(vmod_engine_presence(e), -1);
+    vmod_engine_free(e);
+
+    e = configured("start=mboot,fault=silent@erase:50");
+    CMD(e, 0x02, NOR + 0x40000, 0x8000, 0);
+    CHECK_EQ_INT(generic(e, 0x02), 0xDEADBEEF);   /* no answer, ever */
+    CHECK_EQ_INT(vmod_engine_presence(e), 1);
+    CHECK(all_ff(nor(e) + 0x40000, 0x4000));
+    CHECK(nor(e)[0x44000] != 0xFF);
+    vmod_engine_free(e);
+
+    e = engine("start=mboot,fault=silent@reset");
+    CMD(e, 0x0B, 0);
+    CHECK_EQ_INT(vmod_engine_presence(e), -1);   /* resets without answering */
     vmod_engine_free(e);
 
     e = engine("start=mboot,fault=unplug@reset");
@@ -966,6 +1020,69 @@ static void test_bus_dump_and_stats(void)
     CHECK_CONTAINS(s, "\"reports_in\":\t3");
 }
 
+/* The bus maps modelled time to wall time: writes block while the module is
+ * busy, an answer is not there before its work is done. Margins are wide
+ * (hundreds of ms) so a loaded machine cannot fail this. */
+static void test_bus_waits_for_busy_module(void)
+{
+    struct tp_bus *b = bus("start=mboot,speed=0.1,sector_ms=45");
+    struct tp_dev *d = open_kind(b, TP_KIND_MBOOT, "sim-1");
+    struct nt_err err;
+    uint8_t r[FL_LEN] = { 1, 0, 0x10, 0, 0x05, 0, 0, 3 }, buf[FL_LEN];
+    size_t n;
+    put_le32(r + 8, 0x2000);
+    put_le32(r + 12, 4);
+    put_le32(r + 16, 0xC0000008);
+    tp_write(d, r, sizeof r, 1000, &err);
+    tp_read(d, buf, sizeof buf, &n, 1000, &err);
+    uint8_t cfg[FL_LEN] = { 1, 0, 0x0C, 0, 0x11, 0, 0, 2, 9, 0, 0, 0, 0x00, 0x20 };
+    tp_write(d, cfg, sizeof cfg, 1000, &err);
+    CHECK_EQ_INT(tp_read(d, buf, sizeof buf, &n, 1000, &err), NT_OK);
+    uint8_t er[FL_LEN] = { 1, 0, 0x10, 0, 0x02, 0, 0, 3 };
+    put_le32(er + 8, NOR + 0x100000);
+    put_le32(er + 12, 100 * 4096);   /* 100 sectors: 4.5 s modelled, 0.45 s wall */
+    CHECK_EQ_INT(tp_write(d, er, sizeof er, 1000, &err), NT_OK);
+    CHECK_EQ_INT(tp_read(d, buf, sizeof buf, &n, 0, &err), NT_E_TIMEOUT);
+    CHECK_EQ_INT(tp_read(d, buf, sizeof buf, &n, 10000, &err), NT_OK);
+    CHECK_EQ_INT(get_le32(buf + 8), 0);
+    CHECK_EQ_INT(get_le32(buf + 12), 0x02);
+    tp_close(d);
+    b->ops->destroy(b);
+
+    /* The ROM takes data reports back to back: each write waits for the last. */
+    b = bus("speed=0.001");
+    d = open_kind(b, TP_KIND_SDP, "sim-1");
+    uint8_t wf[17] = { 1, 0x04, 0x04 }, data[1025] = { 2 };
+    put_be32(wf + 3, LOAD_ADDR);
+    put_be32(wf + 8, 8 * 1024);
+    CHECK_EQ_INT(tp_write(d, wf, sizeof wf, 1000, &err), NT_OK);
+    for (int i = 0; i < 8; i++)
+        CHECK_EQ_INT(tp_write(d, data, sizeof data, 1000, &err), NT_OK);
+    CHECK_EQ_INT(tp_read(d, buf, 65, &n, 1000, &err), NT_OK);
+    CHECK_EQ_INT(tp_read(d, buf, 65, &n, 1000, &err), NT_OK);
+    CHECK_EQ_INT(get_be32(buf + 1), 0x88888888);
+    tp_close(d);
+    b->ops->destroy(b);
+}
+
+static void test_engine_save(void)
+{
+    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : ".";
+    char spec[1400];
+    snprintf(spec, sizeof spec, "start=mboot,dump=%s/no-such-dir/d.bin", tmp);
+    struct vmod_engine *e = configured(spec);
+    struct vmod_stats st;
+    struct nt_err err;
+    vmod_engine_stats(e, &st);
+    CHECK_EQ_INT(st.reports_out, 2);
+    CHECK_EQ_INT(st.reports_in, 2);
+    CHECK_EQ_INT(st.bytes_out, 2 * FL_LEN);
+    CHECK(st.device_busy_s > 0.0049 && st.device_busy_s < 0.0051);   /* the SFDP configure */
+    CHECK_EQ_INT(vmod_engine_save(e, &err), NT_E_IO);
+    CHECK_CONTAINS(err.msg, "no-such-dir/d.bin");
+    vmod_engine_free(e);
+}
+
 int main(void)
 {
     RUN(test_rom_error_status);
@@ -996,5 +1113,7 @@ int main(void)
     RUN(test_bus_reenumeration);
     RUN(test_bus_start_none_arrives);
     RUN(test_bus_dump_and_stats);
+    RUN(test_bus_waits_for_busy_module);
+    RUN(test_engine_save);
     return check_finish();
 }

@@ -103,6 +103,8 @@ static void test_spec_faults(void)
     CHECK_EQ_INT(c.fault, VMOD_FAULT_BADJUMP);
     CHECK_EQ_INT(parse("fault=noenum", &c, &e), NT_OK);
     CHECK_EQ_INT(c.fault, VMOD_FAULT_NOENUM);
+    CHECK_EQ_INT(parse("fault=noenum,fault=none", &c, &e), NT_OK);
+    CHECK_EQ_INT(c.fault, VMOD_FAULT_NONE);
 }
 
 static void bad(const char *spec, const char *key, const char *detail)
@@ -135,6 +137,10 @@ static void test_spec_rejections(void)
     bad("fault=unplug@flash", "fault", "PHASE upload, configure");
     bad("fault=unplug@write:101", "fault", "PCT 0..100");
     bad("fault=unplug@write:x", "fault", "PCT 0..100");
+    bad("fault=unplug@", "fault", "PHASE upload");
+    bad("fault=@write", "fault", "KIND[@PHASE[:PCT]]");
+    bad("fault=unplu", "fault", "KIND[@PHASE[:PCT]]");
+    bad("fault=none@write", "fault", "'none@write'");
     bad("dump=", "dump", "is not a file name");
     bad("stats=", "stats", "is not a file name");
     bad("enum_delay=soon", "enum_delay", "seconds >= 0");

@@ -22,12 +22,14 @@
 
 #include "bytes.h"
 #include "transport.h"
+#include "vmod.h"
 
 #define EMU_TICK_US 500
 #define EMU_BUS 1
 #define EMU_PCI_PATH "/devices/pci0000:00/0000:00:14.0"
 #define EMU_REPORT_MAX 1025
 #define EMU_INJECT_MAX 8
+#define EMU_INSTANT_STEPS 16
 #define EMU_SETUP_LEN 8
 #define EMU_NOBODY_UID 65534
 /* bmRequestType/bRequest pairs the emulator understands (USB 2.0 §9.4, HID 1.11 §7.2). */
@@ -624,12 +626,29 @@ static double elapsed_s(struct timespec *last)
 }
 
 /* One step of a module; returns the kind it should present (or -2: as is). */
+static void let_time_pass(struct usbemu_module *m)
+{
+    const struct usbemu_model *mo = &m->cfg.model;
+    double dt = elapsed_s(&m->last);
+
+    if (m->cfg.speed > 0) {
+        mo->advance(mo->ctx, dt / m->cfg.speed);
+        return;
+    }
+    /* speed 0: skip to each pending change (bounded: a tick must end) */
+    for (int i = 0; i < EMU_INSTANT_STEPS; i++) {
+        double next = mo->next_change(mo->ctx);
+        if (next < 0)
+            break;
+        mo->advance(mo->ctx, next);
+    }
+}
+
 static int step(struct usbemu_module *m)
 {
-    double scale = m->cfg.time_scale > 0 ? m->cfg.time_scale : 1.0;
     int want;
 
-    m->cfg.model.advance(m->cfg.model.ctx, elapsed_s(&m->last) * scale);
+    let_time_pass(m);
     if (m->cur) {
         feed_out(m->cur);
         feed_in(m->cur);
@@ -716,14 +735,6 @@ struct usbemu_module *usbemu_add_module(struct usbemu *emu, const struct usbemu_
     return m;
 }
 
-void usbemu_unplug(struct usbemu_module *m)
-{
-    pthread_mutex_lock(&m->emu->lock);
-    m->force_unplug = true;
-    pthread_mutex_unlock(&m->emu->lock);
-    usbemu_wait_presence(m, -1, 2000);
-}
-
 void usbemu_inject_in(struct usbemu_module *m, const uint8_t *report, size_t len)
 {
     pthread_mutex_lock(&m->emu->lock);
@@ -807,81 +818,35 @@ void usbemu_free(struct usbemu *emu)
     free(emu);
 }
 
-/* --- Echo model ----------------------------------------------------------------- */
+/* --- The vmod engine as the model -------------------------------------------- */
 
-#define ECHO_SWITCH_BYTE 0xEE
-#define ECHO_QUEUE 4
-
-struct usbemu_echo {
-    int kind;
-    double gap_s, off_for;
-    uint8_t q[ECHO_QUEUE][EMU_REPORT_MAX];
-    size_t qlen[ECHO_QUEUE], n;
-};
-
-struct usbemu_echo *usbemu_echo_new(bool start_mboot, double gap_s)
+static int vm_presence(void *ctx)
 {
-    struct usbemu_echo *e = calloc(1, sizeof *e);
-    e->kind = start_mboot ? TP_KIND_MBOOT : TP_KIND_SDP;
-    e->gap_s = gap_s;
-    return e;
+    return vmod_engine_presence(ctx);
 }
 
-void usbemu_echo_free(struct usbemu_echo *e)
+static nt_status vm_out(void *ctx, const uint8_t *report, size_t len)
 {
-    free(e);
+    return vmod_engine_out(ctx, report, len);
 }
 
-static int echo_presence(void *ctx)
+static bool vm_in(void *ctx, uint8_t *buf, size_t cap, size_t *len)
 {
-    struct usbemu_echo *e = ctx;
-    return e->off_for > 0 ? -1 : e->kind;
+    return vmod_engine_in(ctx, buf, cap, len);
 }
 
-static nt_status echo_out(void *ctx, const uint8_t *r, size_t len)
+static void vm_advance(void *ctx, double dt)
 {
-    struct usbemu_echo *e = ctx;
-    size_t n;
-
-    if (e->n == ECHO_QUEUE)
-        return NT_E_TIMEOUT;   /* blocked in its IN send: NAK (protocol.md §1.2) */
-    if (e->kind == TP_KIND_SDP && len > 1 && r[1] == ECHO_SWITCH_BYTE) {
-        e->kind = TP_KIND_MBOOT;
-        e->off_for = e->gap_s > 0 ? e->gap_s : 1e-9;
-        e->n = 0;
-        return NT_OK;
-    }
-    n = e->kind == TP_KIND_SDP ? 5 : (len < EMU_MBOOT_MPS ? len : EMU_MBOOT_MPS);
-    memset(e->q[e->n], 0, EMU_REPORT_MAX);
-    memcpy(e->q[e->n], r, n < len ? n : len);
-    e->q[e->n][0] = 3;
-    e->qlen[e->n++] = n;
-    return NT_OK;
+    vmod_engine_advance(ctx, dt);
 }
 
-static bool echo_in(void *ctx, uint8_t *buf, size_t cap, size_t *len)
+static double vm_next_change(void *ctx)
 {
-    struct usbemu_echo *e = ctx;
-
-    if (e->n == 0 || e->off_for > 0 || e->qlen[0] > cap)
-        return false;
-    memcpy(buf, e->q[0], e->qlen[0]);
-    *len = e->qlen[0];
-    memmove(e->q[0], e->q[1], (e->n - 1) * sizeof e->q[0]);
-    memmove(e->qlen, e->qlen + 1, (e->n - 1) * sizeof e->qlen[0]);
-    e->n--;
-    return true;
+    return vmod_engine_next_change(ctx);
 }
 
-static void echo_advance(void *ctx, double dt)
+struct usbemu_model usbemu_vmod_model(struct vmod_engine *engine)
 {
-    struct usbemu_echo *e = ctx;
-    if (e->off_for > 0)
-        e->off_for -= dt;
-}
-
-struct usbemu_model usbemu_echo_model(struct usbemu_echo *e)
-{
-    struct usbemu_model m = { e, echo_presence, echo_out, echo_in, echo_advance };
+    struct usbemu_model m = { engine, vm_presence, vm_out, vm_in, vm_advance, vm_next_change };
     return m;
 }

@@ -21,6 +21,8 @@ struct usbemu_model {
     nt_status (*out)(void *ctx, const uint8_t *report, size_t len);
     bool (*in)(void *ctx, uint8_t *buf, size_t cap, size_t *len);
     void (*advance)(void *ctx, double seconds);
+    /* modelled seconds until the next internal change, <0 when none */
+    double (*next_change)(void *ctx);
 };
 
 struct usbemu_module_cfg {
@@ -30,7 +32,8 @@ struct usbemu_module_cfg {
     unsigned unplug_after_out; /* fault: leave the bus when the Nth OUT report arrives (0: never) */
     bool deny_access;          /* node mode 0600 and no usbfs emulation: opening it as
                                   nobody (usbemu_drop_privileges) fails with EACCES */
-    double time_scale;         /* modelled seconds per wall second (0 means 1) */
+    double speed;              /* wall seconds per modelled second, as vmod's speed=;
+                                  0: every modelled wait passes at once */
     struct usbemu_model model;
 };
 
@@ -55,8 +58,6 @@ struct usbemu_module;
 int usbemu_new(struct usbemu **out);
 /* Add a module; it appears on the bus as its model's presence says. */
 struct usbemu_module *usbemu_add_module(struct usbemu *emu, const struct usbemu_module_cfg *cfg);
-/* Unplug now (pending transfers fail, the device leaves the bus). */
-void usbemu_unplug(struct usbemu_module *m);
 /* Queue an IN report that the host has not asked for (a stale answer). */
 void usbemu_inject_in(struct usbemu_module *m, const uint8_t *report, size_t len);
 /* As root the node's mode is ignored: run this thread's file accesses as
@@ -70,13 +71,9 @@ void usbemu_node(struct usbemu_module *m, char *buf, size_t cap);
 /* Destroy everything (after libusb_exit of every context). */
 void usbemu_free(struct usbemu *emu);
 
-/* A trivial model for plumbing tests: a ROM that echoes each OUT report as an
- * IN report with ID 3 (first 4 payload bytes), or a flashloader (start_mboot)
- * that echoes whole 1016-byte reports with ID 3; a report starting 0xEE
- * switches a ROM to flashloader (off the bus for `gap_s` seconds). */
-struct usbemu_echo;
-struct usbemu_echo *usbemu_echo_new(bool start_mboot, double gap_s);
-void usbemu_echo_free(struct usbemu_echo *e);
-struct usbemu_model usbemu_echo_model(struct usbemu_echo *e);
+/* The virtual module's engine (src/vmod.h) as the model: one device model
+ * for the virtual bus and the emulated USB devices. */
+struct vmod_engine;
+struct usbemu_model usbemu_vmod_model(struct vmod_engine *engine);
 
 #endif
