@@ -107,7 +107,9 @@ void ui_screen_layout(struct ui_screen *s, struct ui_model *m, bool force)
 {
     struct ui_layout l;
 
-    ui_layout_compute(COLS, LINES, m->ndev, s->with_package, m->show_download, &l);
+    /* The picker comes before any package is open: the devices get the room. */
+    ui_layout_compute(COLS, LINES, m->ndev, s->with_package && s->mode != UI_MODE_PICK,
+                      m->show_download, &l);
     if (!force && s->win[UI_PANEL_TITLE] && memcmp(&l, &s->layout, sizeof l) == 0)
         return;
     free_windows(s);

@@ -72,8 +72,15 @@ void ui_model_device_add(struct ui_model *m, const struct tp_devinfo *d)
             mark(m, UI_PANEL_DEVICES);
             return;
         }
-    if (m->ndev < UI_MAX_DEVICES)
-        m->dev[m->ndev++] = *d;
+    if (m->ndev < UI_MAX_DEVICES) {
+        /* In port order, as --list prints them and select.c names them. */
+        size_t at = 0;
+        while (at < m->ndev && strcmp(m->dev[at].port, d->port) < 0)
+            at++;
+        memmove(&m->dev[at + 1], &m->dev[at], (m->ndev - at) * sizeof m->dev[0]);
+        m->dev[at] = *d;
+        m->ndev++;
+    }
     mark(m, UI_PANEL_DEVICES);
 }
 

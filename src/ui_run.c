@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "pkg.h"
+#include "select.h"
 #include "ui_model.h"
 #include "ui_screen.h"
 
@@ -264,10 +265,11 @@ static void pick_key(struct ui_ctx *c, int ch)
         m->selected++;
     else if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) && m->ndev > 0) {
         const struct tp_devinfo *d = &m->dev[m->selected];
-        if (d->kind == TP_KIND_OTHER) {
-            ui_model_log(m, SESS_LOG_WARN, m->now,
-                         "The device at %s (%04x:%04x) is not a Disting NT boot loader; choose another",
-                         d->port, d->vid, d->pid);
+        struct nt_err e;
+        size_t index;
+        /* The session's own rule decides what can be flashed. */
+        if (select_module(m->dev, m->ndev, d->port, &index, &e) != NT_OK) {
+            ui_model_log(m, SESS_LOG_WARN, m->now, "%s", e.msg);
             return;
         }
         snprintf(c->port, sizeof c->port, "%s", d->port);
@@ -394,13 +396,13 @@ static void watch_bus(struct ui_ctx *c)
     }
 }
 
-static size_t flashable_count(const struct ui_model *m)
+/* Would the session refuse to guess between the attached modules? */
+static bool several_candidates(const struct ui_model *m)
 {
-    size_t n = 0;
+    struct nt_err e;
+    size_t index;
 
-    for (size_t i = 0; i < m->ndev; i++)
-        n += m->dev[i].kind != TP_KIND_OTHER;
-    return n;
+    return select_module(m->dev, m->ndev, NULL, &index, &e) == NT_E_AMBIGUOUS;
 }
 
 static nt_status pick_module(struct ui_ctx *c, struct nt_err *err)
@@ -462,7 +464,7 @@ static nt_status flash_job(struct ui_ctx *c, struct nt_err *err)
     struct sess_config *sess = c->cfg->sess;
     nt_status st;
 
-    if (!sess->port && flashable_count(&c->m) >= 2 && pick_module(c, err) != NT_OK)
+    if (!sess->port && several_candidates(&c->m) && pick_module(c, err) != NT_OK)
         return err->status;
     redraw(c, true);
     st = run_session(c, err);

@@ -59,7 +59,9 @@ static void test_devices_reenumerate_on_one_port(void)
      * removal does not take the flashloader away. */
     send_dev(&m, SESS_EV_DEVICE_ARRIVED, 1.0, &fl);
     CHECK_EQ_INT(m.ndev, 2);
-    CHECK_EQ_INT(m.dev[0].kind, TP_KIND_MBOOT);
+    /* Listed in port order, whatever order they came in. */
+    CHECK_EQ_STR(m.dev[0].port, "1-3");
+    CHECK_EQ_INT(m.dev[1].kind, TP_KIND_MBOOT);
     send_dev(&m, SESS_EV_DEVICE_LEFT, 1.1, &rom);
     CHECK_EQ_INT(m.ndev, 2);
     send_dev(&m, SESS_EV_DEVICE_LEFT, 1.2, &other);

@@ -281,6 +281,10 @@ int main(int argc, char **argv)
         fb.dev[fb.ndev++] = ui_test_dev(TP_KIND_SDP, "sim-1");
         fb.dev[fb.ndev++] = ui_test_dev(TP_KIND_SDP, "sim-2");
         fb.dev[fb.ndev++] = ui_test_dev(TP_KIND_MBOOT, "sim-3");
+        /* Another NXP ROM that is listed but cannot be flashed. */
+        fb.dev[fb.ndev] = ui_test_dev(TP_KIND_OTHER, "usb-9");
+        fb.dev[fb.ndev].pid = 0x0145;
+        snprintf(fb.dev[fb.ndev++].desc, sizeof fb.dev[0].desc, "i.MX RT1170 ROM");
     } else if (!strcmp(scenario, "url")) {
         sess.package_path = NULL;
         sess.url = fake.pkg.source;

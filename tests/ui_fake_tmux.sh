@@ -88,6 +88,10 @@ check "pick: exit 0" expect_rc pick 0
 
 # Quitting the picker is batch mode's "several modules and no --port": exit 1.
 ui_wait pickq "choose one with" 10
+check "pick: other NXP devices listed" screen_has pickq "usb-9          other  15a2:0145"
+tm send-keys -t pickq Down Down Down Enter
+check "pick: a device that is not a module is refused" ui_wait pickq "no module in bootloader mode at port usb-9" 10
+check "pick: still choosing" screen_has pickq "> usb-9"
 tm send-keys -t pickq q
 check "pick: q exits 1" expect_rc pickq 1
 
