@@ -10,13 +10,16 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 TMPDIR=${TMPDIR:-$top_builddir/tests/tmp}
 mkdir -p "$TMPDIR"
 export TMPDIR
+here=$(pwd)
 . "$top_srcdir/tests/ui_tmux_lib.sh"
 
 [ $# -gt 0 ] || set -- "$top_builddir/tests/ui_fake" flash 10
 out=$ui_dir/terminal.bytes
 : > "$out"
 # The program waits for the pipe to be in place, so its first byte is counted.
-printf 'while [ ! -f "%s/go" ]; do sleep 0.05; done\nexec "$@"\n' "$ui_dir" > "$ui_dir/gate.sh"
+# Relative paths in CMD are the caller's.
+printf 'while [ ! -f "%s/go" ]; do sleep 0.05; done\ncd "%s" || exit 1\nexec "$@"\n' "$ui_dir" "$here" \
+    > "$ui_dir/gate.sh"
 ui_start bench 80 24 LC_ALL=C.UTF-8 -- sh "$ui_dir/gate.sh" "$@"
 tm pipe-pane -t bench -o "cat >> '$out'"
 t0=$(date +%s.%N)

@@ -18,6 +18,7 @@ tm() { tmux -S "$ui_sock" -f "$ui_dir/tmux.conf" "$@"; }
 
 ui_cleanup() { tm kill-server >/dev/null 2>&1; rm -rf "$ui_dir"; }
 trap ui_cleanup EXIT
+trap "exit 1" INT TERM HUP  # so the EXIT trap stops the tmux server
 
 # ui_start NAME COLS ROWS ENV... -- CMD...: run CMD in a detached session of
 # that size; its exit status lands in $ui_dir/NAME.rc.
@@ -54,9 +55,11 @@ ui_poll() {
     while [ $n -lt $limit ]; do
         if ui_capture "$1" | grep -F -q -- "$2"; then [ "$4" = shown ] && return 0
         else [ "$4" = gone ] && return 0; fi
+        # The program has ended: its last screen will not change any more.
+        [ -f "$ui_dir/$1.rc" ] && [ $n -gt 0 ] && break
         sleep 0.1; n=$((n + 1))
     done
-    echo "timed out waiting for '$2' to be $4 on $1; screen was:"; ui_capture "$1"
+    echo "gave up waiting for '$2' to be $4 on $1; screen was:"; ui_capture "$1"
     return 1
 }
 # ui_wait NAME TEXT [SECONDS], ui_wait_gone NAME TEXT [SECONDS]
