@@ -56,10 +56,11 @@ const char *sess_recovery_hint(enum sess_phase ph)
     case SESS_PH_ERASE:
     case SESS_PH_FCB:
     case SESS_PH_WRITE:
-        return "The firmware in flash is incomplete; the module is not bootable until it is flashed again. "
-               "Run nt_flash again now (the flashloader keeps running). After a power cycle the boot ROM "
-               "starts in serial download mode on its own because the image header is written last, "
-               "so the module can always be reflashed.";
+        return "The firmware in flash is incomplete, so the module will not start it: run nt_flash "
+               "again now (the flashloader keeps running until the power is removed). After a power "
+               "cycle the boot ROM finds no image header (it is written last) and should come up in "
+               "bootloader mode by itself; if it does not, enter bootloader mode again. The boot ROM "
+               "is never changed, so the module can always be reflashed.";
     case SESS_PH_RESET:
         return "The firmware was written; power-cycle the module to start it.";
     case SESS_PH_COUNT:
