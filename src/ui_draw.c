@@ -103,13 +103,20 @@ WINDOW *ui_screen_input(const struct ui_screen *s)
     return w ? w : s->win[UI_PANEL_TITLE];
 }
 
+static enum ui_layout_kind layout_kind(const struct ui_screen *s, const struct ui_model *m)
+{
+    /* The picker comes before any package is open: the devices get the room. */
+    if (!s->with_package || s->mode == UI_MODE_PICK)
+        return UI_LAYOUT_DEVICES;
+    return s->mode == UI_MODE_RESULT && m->run == UI_RS_FAILED ? UI_LAYOUT_REPORT
+                                                               : UI_LAYOUT_FLASH;
+}
+
 void ui_screen_layout(struct ui_screen *s, struct ui_model *m, bool force)
 {
     struct ui_layout l;
 
-    /* The picker comes before any package is open: the devices get the room. */
-    ui_layout_compute(COLS, LINES, m->ndev, s->with_package && s->mode != UI_MODE_PICK,
-                      m->show_download, &l);
+    ui_layout_compute(COLS, LINES, m->ndev, layout_kind(s, m), m->show_download, &l);
     if (!force && s->win[UI_PANEL_TITLE] && memcmp(&l, &s->layout, sizeof l) == 0)
         return;
     free_windows(s);

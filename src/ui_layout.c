@@ -25,11 +25,12 @@ static int clamp_int(int v, int lo, int hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
-void ui_layout_compute(int cols, int rows, size_t ndevices, bool with_package,
+void ui_layout_compute(int cols, int rows, size_t ndevices, enum ui_layout_kind kind,
                        bool show_download, struct ui_layout *out)
 {
+    bool with_package = kind == UI_LAYOUT_FLASH, with_phases = kind != UI_LAYOUT_DEVICES;
     int pkg_h = with_package ? UI_PACKAGE_LINES + BOX_FRAME : 0;
-    int phases_h = with_package ? UI_PHASE_LINES + (show_download ? 1 : 0) + BOX_FRAME : 0;
+    int phases_h = with_phases ? UI_PHASE_LINES + (show_download ? 1 : 0) + BOX_FRAME : 0;
     int wanted_dev = ndevices > 100 ? 100 : (int)ndevices;
     bool wide = with_package && cols >= WIDE_MIN_COLS;
     int y = 1, avail, dev_h, top_h;
@@ -66,12 +67,12 @@ void ui_layout_compute(int cols, int rows, size_t ndevices, bool with_package,
         out->panel[UI_PANEL_DEVICES] = rect(y, 0, dev_h, cols);
         y += dev_h;
     }
-    if (with_package) {
+    if (with_phases) {
         out->panel[UI_PANEL_PHASES] = rect(y, 0, phases_h, cols);
         y += phases_h;
     }
     out->panel[UI_PANEL_LOG] = rect(y, 0, rows - 1 - y, cols);
     out->device_rows = dev_h - BOX_FRAME;
-    out->phase_rows = with_package ? phases_h - BOX_FRAME : 0;
+    out->phase_rows = with_phases ? phases_h - BOX_FRAME : 0;
     out->log_rows = out->panel[UI_PANEL_LOG].h - BOX_FRAME;
 }

@@ -37,10 +37,17 @@ struct ui_layout {
 /* Phase gauges: upload, configure, erase, write, reset (+ download with --url). */
 #define UI_PHASE_LINES 5
 
-/* Lay out a cols x rows screen for ndevices attached devices (the monitor
- * and the picker have no package: with_package false drops its box), with a
- * download gauge when show_download. */
-void ui_layout_compute(int cols, int rows, size_t ndevices, bool with_package,
+/* Which panels a screen has. */
+enum ui_layout_kind {
+    UI_LAYOUT_DEVICES,  /* monitor and picker: devices and log */
+    UI_LAYOUT_FLASH,    /* package, devices, phases, log */
+    UI_LAYOUT_REPORT    /* after a failure: the package box gives its rows to the
+                           log, where the error and the way to recover are read */
+};
+
+/* Lay out a cols x rows screen of that kind for ndevices attached devices,
+ * with a download gauge when show_download. */
+void ui_layout_compute(int cols, int rows, size_t ndevices, enum ui_layout_kind kind,
                        bool show_download, struct ui_layout *out);
 
 #endif

@@ -230,6 +230,10 @@ static void finish_event(struct ui_model *m, const struct sess_event *ev)
         snprintf(m->result, sizeof m->result, "%s",
                  ev->err && ev->err->msg[0] ? ev->err->msg : "the session failed");
         ui_model_log(m, SESS_LOG_ERROR, ev->t, "%s", m->result);
+        /* As the line front ends do: what state the module is in, what to do. */
+        if (ev->dev)
+            ui_model_log(m, SESS_LOG_WARN, ev->t, "The module at %s stopped in the %s phase. %s",
+                         ev->dev->port, sess_phase_name(ev->phase), sess_recovery_hint(ev->phase));
         for (int g = 0; g < UI_G_COUNT; g++)
             if (m->gauge[g].state == UI_GS_RUNNING) {
                 m->gauge[g].state = UI_GS_FAILED;

@@ -16,7 +16,7 @@
 
 #define UI_MAX_DEVICES 64
 #define UI_LOG_LINES 256
-#define UI_LOG_TEXT_MAX 240
+#define UI_LOG_TEXT_MAX 512   /* a recovery hint is a long paragraph */
 #define UI_NAME_MAX 256  /* = pkg_image.name */
 
 /* The gauges, in screen order. */

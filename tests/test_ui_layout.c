@@ -13,16 +13,17 @@ static bool overlap(const struct ui_rect *a, const struct ui_rect *b)
 
 /* Every present panel inside cols x rows, non-empty, pairwise disjoint;
  * a boxed panel has at least one line inside its frame. */
-static void check_sane(int cols, int rows, size_t ndev, bool pkg, bool dl)
+static void check_sane(int cols, int rows, size_t ndev, enum ui_layout_kind kind, bool dl)
 {
     struct ui_layout l;
     int area = 0;
+    bool pkg = kind == UI_LAYOUT_FLASH, phases = kind != UI_LAYOUT_DEVICES;
 
-    ui_layout_compute(cols, rows, ndev, pkg, dl, &l);
+    ui_layout_compute(cols, rows, ndev, kind, dl, &l);
     CHECK(!l.too_small);
     for (int i = 0; i < UI_PANEL_COUNT; i++) {
         const struct ui_rect *r = &l.panel[i];
-        bool present = pkg || (i != UI_PANEL_PACKAGE && i != UI_PANEL_PHASES);
+        bool present = i == UI_PANEL_PACKAGE ? pkg : i == UI_PANEL_PHASES ? phases : true;
         if (!present) {
             CHECK_EQ_INT(r->h, 0);
             continue;
@@ -43,8 +44,8 @@ static void check_sane(int cols, int rows, size_t ndev, bool pkg, bool dl)
     CHECK_EQ_INT(area, cols * rows);
     CHECK(l.log_rows >= 3);
     CHECK(l.device_rows >= 1);
-    CHECK_EQ_INT(l.phase_rows, pkg ? 5 + (dl ? 1 : 0) : 0);
-    if (pkg)
+    CHECK_EQ_INT(l.phase_rows, phases ? 5 + (dl ? 1 : 0) : 0);
+    if (phases)
         CHECK_EQ_INT(l.panel[UI_PANEL_PHASES].h, l.phase_rows + 2);
     CHECK_EQ_INT(l.panel[UI_PANEL_LOG].h, l.log_rows + 2);
 }
@@ -57,23 +58,24 @@ static void test_standard_sizes(void)
 
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
         for (size_t d = 0; d < sizeof devs / sizeof devs[0]; d++)
-            for (int mask = 0; mask < 4; mask++)
-                check_sane(sizes[s][0], sizes[s][1], devs[d], mask & 1, (mask & 2) != 0);
+            for (int kind = UI_LAYOUT_DEVICES; kind <= UI_LAYOUT_REPORT; kind++)
+                for (int dl = 0; dl < 2; dl++)
+                    check_sane(sizes[s][0], sizes[s][1], devs[d], (enum ui_layout_kind)kind, dl);
 }
 
 static void test_80x24_devices(void)
 {
     struct ui_layout l;
 
-    ui_layout_compute(80, 24, 0, true, false, &l);
+    ui_layout_compute(80, 24, 0, UI_LAYOUT_FLASH, false, &l);
     CHECK_EQ_INT(l.device_rows, 1);   /* room for "no devices" */
     CHECK_EQ_INT(l.log_rows, 5);
-    ui_layout_compute(80, 24, 1, true, false, &l);
+    ui_layout_compute(80, 24, 1, UI_LAYOUT_FLASH, false, &l);
     CHECK_EQ_INT(l.device_rows, 1);
-    ui_layout_compute(80, 24, 5, true, false, &l);
+    ui_layout_compute(80, 24, 5, UI_LAYOUT_FLASH, false, &l);
     CHECK_EQ_INT(l.device_rows, 3);   /* capped: the log keeps 3 lines */
     CHECK_EQ_INT(l.log_rows, 3);
-    ui_layout_compute(80, 24, 20, true, true, &l);
+    ui_layout_compute(80, 24, 20, UI_LAYOUT_FLASH, true, &l);
     CHECK_EQ_INT(l.device_rows, 2);
     CHECK_EQ_INT(l.log_rows, 3);
     /* Order on screen: title, package, devices, phases, log, footer. */
@@ -87,19 +89,30 @@ static void test_monitor_gets_the_room(void)
 {
     struct ui_layout l;
 
-    ui_layout_compute(80, 24, 20, false, false, &l);
+    ui_layout_compute(80, 24, 20, UI_LAYOUT_DEVICES, false, &l);
     CHECK_EQ_INT(l.device_rows, 15);
     CHECK_EQ_INT(l.log_rows, 3);
-    ui_layout_compute(80, 24, 2, false, false, &l);
+    ui_layout_compute(80, 24, 2, UI_LAYOUT_DEVICES, false, &l);
     CHECK_EQ_INT(l.device_rows, 2);
     CHECK_EQ_INT(l.log_rows, 16);
+}
+
+static void test_report_gives_the_log_room(void)
+{
+    struct ui_layout l;
+
+    /* 80x24 after a failure: title, devices 3, phases 7, footer; the log the rest. */
+    ui_layout_compute(80, 24, 1, UI_LAYOUT_REPORT, false, &l);
+    CHECK_EQ_INT(l.panel[UI_PANEL_PACKAGE].h, 0);
+    CHECK_EQ_INT(l.phase_rows, 5);
+    CHECK_EQ_INT(l.log_rows, 10);
 }
 
 static void test_wide_side_by_side(void)
 {
     struct ui_layout l;
 
-    ui_layout_compute(200, 60, 5, true, true, &l);
+    ui_layout_compute(200, 60, 5, UI_LAYOUT_FLASH, true, &l);
     CHECK_EQ_INT(l.panel[UI_PANEL_PACKAGE].y, l.panel[UI_PANEL_DEVICES].y);
     CHECK_EQ_INT(l.panel[UI_PANEL_PACKAGE].h, l.panel[UI_PANEL_DEVICES].h);
     CHECK(l.panel[UI_PANEL_DEVICES].x > 0);
@@ -111,15 +124,15 @@ static void test_too_small(void)
 {
     struct ui_layout l;
 
-    ui_layout_compute(60, 20, 1, true, false, &l);
+    ui_layout_compute(60, 20, 1, UI_LAYOUT_FLASH, false, &l);
     CHECK(l.too_small);
     CHECK_EQ_INT(l.panel[UI_PANEL_TITLE].w, 60);
     CHECK_EQ_INT(l.panel[UI_PANEL_TITLE].h, 20);
-    ui_layout_compute(79, 24, 1, true, false, &l);
+    ui_layout_compute(79, 24, 1, UI_LAYOUT_FLASH, false, &l);
     CHECK(l.too_small);
-    ui_layout_compute(80, 23, 1, true, false, &l);
+    ui_layout_compute(80, 23, 1, UI_LAYOUT_FLASH, false, &l);
     CHECK(l.too_small);
-    ui_layout_compute(0, 0, 0, false, false, &l);
+    ui_layout_compute(0, 0, 0, UI_LAYOUT_DEVICES, false, &l);
     CHECK(l.too_small);
 }
 
@@ -128,6 +141,7 @@ int main(void)
     RUN(test_standard_sizes);
     RUN(test_80x24_devices);
     RUN(test_monitor_gets_the_room);
+    RUN(test_report_gives_the_log_room);
     RUN(test_wide_side_by_side);
     RUN(test_too_small);
     return check_finish();

@@ -159,15 +159,22 @@ static void test_failure_marks_gauge_and_logs(void)
     memset(&ev, 0, sizeof ev);
     ev.type = SESS_EV_FAILED;
     ev.t = 3;
+    ev.phase = SESS_PH_ERASE;
     ev.err = &err;
+    ev.dev = &rom;
     ui_model_apply(&m, &ev);
+    /* The error, then how to recover, as the line front ends say it. */
+    CHECK_EQ_STR(ui_model_log_line(&m, m.log_count - 2)->text, "erase failed with status 10200");
+    CHECK_EQ_INT(ui_model_log_line(&m, m.log_count - 1)->level, SESS_LOG_WARN);
+    CHECK_CONTAINS(ui_model_log_line(&m, m.log_count - 1)->text, "The module at sim-1 stopped in the ");
+    CHECK_CONTAINS(ui_model_log_line(&m, m.log_count - 1)->text, sess_recovery_hint(SESS_PH_ERASE));
     CHECK_EQ_INT(m.gauge[UI_G_ERASE].state, UI_GS_FAILED);
     ui_model_gauge_text(&m, UI_G_ERASE, st, sizeof st);
     CHECK_EQ_STR(st, "failed after 4.00 KiB");
     ui_model_device_state(&m, &rom, st, sizeof st);
     CHECK_EQ_STR(st, "failed");
     CHECK_EQ_STR(m.result, "erase failed with status 10200");
-    CHECK_EQ_INT(ui_model_log_line(&m, m.log_count - 1)->level, SESS_LOG_ERROR);
+    CHECK_EQ_INT(ui_model_log_line(&m, m.log_count - 2)->level, SESS_LOG_ERROR);
     CHECK(!ui_model_in_destructive_phase(&m));
 }
 

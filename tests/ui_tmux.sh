@@ -53,6 +53,8 @@ check "late: exit 0" expect_rc late 0
 ui_start unplug 80 24 $utf -- "$NT_FLASH" --simulate=speed=0.05,fault=unplug@write "$ui_dir/small.zip"
 check "unplug: failure" ui_wait unplug "FAILED: " 60
 check "unplug: named in the log" screen_has unplug "left the bus"
+check "unplug: how to recover, in full at 80x24" screen_has unplug "stopped in the write phase. The"
+check "unplug: ... to its last words" screen_has unplug "so the module can always be reflashed."
 check "unplug: device gone from the list" ui_wait unplug "Devices (0)" 10
 tm send-keys -t unplug x
 check "unplug: exit 5" expect_rc unplug 5
