@@ -9,6 +9,7 @@ set -u
 : "${NT_FLASH:=./nt_flash}"
 : "${MKPKG:=./tools/mkpkg}"
 : "${top_srcdir:=.}"
+: "${top_builddir:=.}"
 B=$(mktemp -d "${TMPDIR:-/tmp}/nt_flash-bench.XXXXXX")
 trap 'rm -rf "$B"' EXIT
 PKG="$B/distingNT_4.0.0.zip"
@@ -37,7 +38,8 @@ wall=$(sed -n 's/.*wall \([0-9.]*\) s.*/\1/p' "$B/m1")
 echo "  host overhead: $(python3 -c "print('%.2f' % ($wall - $(busy "$B/s1.json")))") s"
 echo "4 MiB firmware, no device delays (speed=0):"
 measure "  speed=0" "$NT_FLASH" --batch --simulate=speed=0,stats="$B/s0.json" "$PKG"
-if [ -f "$top_srcdir/tests/ui_bench.sh" ] && command -v tmux >/dev/null 2>&1; then
-    echo "Full-screen UI, bytes written to the terminal for the same flash:"
-    NT_FLASH="$NT_FLASH" PKG="$PKG" sh "$top_srcdir/tests/ui_bench.sh"
+if command -v tmux >/dev/null 2>&1; then
+    echo "Full-screen UI at 80x24, bytes written to the terminal for the same flash (speed=1):"
+    top_srcdir="$top_srcdir" top_builddir="$top_builddir" TMPDIR="$B" \
+        sh "$top_srcdir/tests/ui_bench.sh" "$NT_FLASH" --simulate=speed=1 "$PKG"
 fi
