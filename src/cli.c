@@ -65,8 +65,8 @@ static nt_status parse_timeout(const char *s, double *out, struct nt_err *err)
     errno = 0;
     v = strtod(s, &end);
     if (*s == '\0' || *end != '\0' || errno != 0 || !isfinite(v) || v < 0 || v > 86400)
-        return nt_err_set(err, NT_E_USAGE,
-                          "invalid timeout '%s': give a number of seconds from 0 to 86400", s);
+        return nt_err_set(err, NT_E_USAGE, "invalid timeout '%s': give a number of seconds from 0 to 86400",
+                          s);
     *out = v;
     return NT_OK;
 }
@@ -77,8 +77,8 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
 
     memset(o, 0, sizeof *o);
     o->timeout_s = 60;
-    optind = 0;   /* full re-initialisation, so tests can parse several times */
-    opterr = 0;   /* we word the messages ourselves */
+    optind = 0; /* full re-initialisation, so tests can parse several times */
+    opterr = 0; /* we word the messages ourselves */
     while ((c = getopt_long(argc, argv, ":u:t:vblp:nh", long_options, NULL)) != -1) {
         switch (c) {
         case 'u': o->url = optarg; break;
@@ -91,18 +91,21 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
         case 'l': o->list = true; break;
         case 'p':
             if (optarg[0] == '\0')
-                return nt_err_set(err, NT_E_USAGE, "empty --port: give a path such as 1-1.2, as --list prints it");
+                return nt_err_set(err, NT_E_USAGE,
+                                  "empty --port: give a path such as 1-1.2, as --list prints it");
             o->port = optarg;
             break;
         case 'n': o->dry_run = true; break;
         case 'h': o->help = true; break;
         case OPT_MACHINE: o->machine = true; break;
         case OPT_TRACE: o->trace = optarg; break;
-        case OPT_SIMULATE: o->simulate = true; o->simulate_spec = optarg; break;
+        case OPT_SIMULATE:
+            o->simulate = true;
+            o->simulate_spec = optarg;
+            break;
         case OPT_CACERT: o->cafile = optarg; break;
         case OPT_VERSION: o->version = true; break;
-        case ':':
-            return nt_err_set(err, NT_E_USAGE, "option '%s' needs a value", argv[optind - 1]);
+        case ':': return nt_err_set(err, NT_E_USAGE, "option '%s' needs a value", argv[optind - 1]);
         default:
             if (optopt && optopt < 256)
                 return nt_err_set(err, NT_E_USAGE, "unknown option '-%c'", optopt);

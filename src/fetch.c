@@ -21,8 +21,7 @@
 /* First allocation when the server sends no Content-Length. */
 #define FETCH_INITIAL_BUF_BYTES (64u * 1024)
 
-enum fetch_abort { FETCH_ABORT_NONE, FETCH_ABORT_TOO_LARGE, FETCH_ABORT_NOMEM,
-                   FETCH_ABORT_STOP };
+enum fetch_abort { FETCH_ABORT_NONE, FETCH_ABORT_TOO_LARGE, FETCH_ABORT_NOMEM, FETCH_ABORT_STOP };
 
 /* State shared with libcurl's callbacks during one transfer. */
 struct fetch_xfer {
@@ -32,21 +31,18 @@ struct fetch_xfer {
     CURL *h;
     uint8_t *buf;
     size_t len, cap;
-    uint64_t total;          /* Content-Length of the response being received, 0 if none */
-    int body_started;        /* the first body byte of the final response has arrived */
-    int status;              /* from the last status line seen */
+    uint64_t total;   /* Content-Length of the response being received, 0 if none */
+    int body_started; /* the first body byte of the final response has arrived */
+    int status;       /* from the last status line seen */
     char reason[64];
-    char disposition[256];   /* Content-Disposition filename of the last response */
+    char disposition[256]; /* Content-Disposition filename of the last response */
     enum fetch_abort abort;
 };
 
 static pthread_once_t fetch_init_once = PTHREAD_ONCE_INIT;
 static CURLcode fetch_init_rc = CURLE_FAILED_INIT;
 
-static void fetch_global_init(void)
-{
-    fetch_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
+static void fetch_global_init(void) { fetch_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 void fetch_opts_init(struct fetch_opts *o)
 {
@@ -71,7 +67,8 @@ static nt_status env_long(const char *name, long *out, struct nt_err *err)
     if (errno || *end || v <= 0)
         return nt_err_set(err, NT_E_USAGE,
                           "%s='%s' is not a positive whole number; fix or unset it "
-                          "(it is a test-only setting)", name, s);
+                          "(it is a test-only setting)",
+                          name, s);
     *out = v;
     return NT_OK;
 }
@@ -88,10 +85,7 @@ nt_status fetch_opts_from_env(struct fetch_opts *o, struct nt_err *err)
     return NT_OK;
 }
 
-static int fetch_stopped(const struct fetch_xfer *x)
-{
-    return x->o->stop && *x->o->stop;
-}
+static int fetch_stopped(const struct fetch_xfer *x) { return x->o->stop && *x->o->stop; }
 
 /* ---- callbacks ---------------------------------------------------------- */
 
@@ -118,8 +112,7 @@ static void parse_disposition(struct fetch_xfer *x, const char *v, size_t n)
 
     copy_trimmed(line, sizeof line, v, n);
     for (p = line; *p; p++)
-        if (strncasecmp(p, key, sizeof key - 1) == 0 && (p == line || p[-1] == ';' ||
-                                                         p[-1] == ' '))
+        if (strncasecmp(p, key, sizeof key - 1) == 0 && (p == line || p[-1] == ';' || p[-1] == ' '))
             break;
     if (!*p)
         return;
@@ -260,12 +253,13 @@ static nt_status check_scheme(const char *url, struct nt_err *err)
         return nt_err_set(err, NT_E_NOMEM, "out of memory parsing the URL %s", url);
     if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
-        st = nt_err_set(err, NT_E_USAGE,
-                        "'%s' is not a valid URL; give a full http:// or https:// address", url);
+        st = nt_err_set(err, NT_E_USAGE, "'%s' is not a valid URL; give a full http:// or https:// address",
+                        url);
     else if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)
         st = nt_err_set(err, NT_E_USAGE,
                         "cannot download %s: the %s scheme is not supported; use an http:// "
-                        "or https:// URL, or give a local file as PACKAGE.zip", url, scheme);
+                        "or https:// URL, or give a local file as PACKAGE.zip",
+                        url, scheme);
     curl_free(scheme);
     curl_url_cleanup(u);
     return st;
@@ -302,24 +296,27 @@ static int slurp(const char *path, char **buf, size_t *len)
         rc = -1;
     fclose(f);
     if (rc == 0)
-        (*buf)[(*len)++] = '\n';  /* room was reserved by the last realloc */
+        (*buf)[(*len)++] = '\n'; /* room was reserved by the last realloc */
     return rc;
 }
 
 /* Append the --cacert file to pem, refusing one without a PEM certificate:
  * libcurl would skip it silently and the user would only see "not trusted". */
-static nt_status read_user_cafile(const char *path, char **pem, size_t *len,
-                                  struct nt_err *err)
+static nt_status read_user_cafile(const char *path, char **pem, size_t *len, struct nt_err *err)
 {
     static const char marker[] = "-----BEGIN CERTIFICATE-----";
     size_t start = *len;
 
     if (slurp(path, pem, len) != 0)
-        return nt_err_set(err, NT_E_USAGE, "cannot read the --cacert file %s: %s; give a "
-                          "readable PEM file of CA certificates", path, strerror(errno));
+        return nt_err_set(err, NT_E_USAGE,
+                          "cannot read the --cacert file %s: %s; give a "
+                          "readable PEM file of CA certificates",
+                          path, strerror(errno));
     if (!memmem(*pem + start, *len - start, marker, sizeof marker - 1))
-        return nt_err_set(err, NT_E_USAGE, "the --cacert file %s holds no PEM certificate "
-                          "(%s); give the CA certificate in PEM form", path, marker);
+        return nt_err_set(err, NT_E_USAGE,
+                          "the --cacert file %s holds no PEM certificate "
+                          "(%s); give the CA certificate in PEM form",
+                          path, marker);
     return NT_OK;
 }
 
@@ -344,8 +341,7 @@ static nt_status setup_ca(CURL *h, const struct fetch_opts *o, struct nt_err *er
         /* Tests: this file is the whole system store. */
         curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
         if (slurp(sys, &pem, &len) != 0)
-            st = nt_err_set(err, NT_E_USAGE, "cannot read the CA file %s: %s", sys,
-                            strerror(errno));
+            st = nt_err_set(err, NT_E_USAGE, "cannot read the CA file %s: %s", sys, strerror(errno));
     } else if (sys && slurp(sys, &pem, &len) != 0) {
         /* No readable bundle file: the CAPATH directory is the system store. */
         len = 0;
@@ -440,12 +436,11 @@ static void describe_http(const struct fetch_xfer *x, char *cause, size_t cap)
     curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
     if (!reason[0] || x->status != code)
         reason = reason_phrase((int)code);
-    snprintf(cause, cap, "the server answered HTTP %ld%s%s", code, reason[0] ? " " : "",
-             reason);
+    snprintf(cause, cap, "the server answered HTTP %ld%s%s", code, reason[0] ? " " : "", reason);
 }
 
-static void describe_connect(const struct fetch_xfer *x, CURLcode rc, const char *errbuf,
-                             char *cause, size_t cap)
+static void describe_connect(const struct fetch_xfer *x, CURLcode rc, const char *errbuf, char *cause,
+                             size_t cap)
 {
     long oserr = 0;
 
@@ -470,14 +465,15 @@ static void describe_timeout(const struct fetch_xfer *x, char *cause, size_t cap
     if (tcp == 0 || (https && tls == 0))
         snprintf(cause, cap, "the connection timed out after %ld s", x->o->connect_timeout_s);
     else
-        snprintf(cause, cap, "the transfer was too slow (under %ld bytes/s for %ld s) after "
-                 "%zu bytes; try again later", x->o->low_speed_limit_bps,
-                 x->o->low_speed_time_s, x->len);
+        snprintf(cause, cap,
+                 "the transfer was too slow (under %ld bytes/s for %ld s) after "
+                 "%zu bytes; try again later",
+                 x->o->low_speed_limit_bps, x->o->low_speed_time_s, x->len);
 }
 
 /* One cause phrase for a failed transfer; returns the status to report. */
-static nt_status describe(const struct fetch_xfer *x, CURLcode rc, const char *errbuf,
-                          char *cause, size_t cap)
+static nt_status describe(const struct fetch_xfer *x, CURLcode rc, const char *errbuf, char *cause,
+                          size_t cap)
 {
     if (x->abort == FETCH_ABORT_STOP || rc == CURLE_ABORTED_BY_CALLBACK) {
         snprintf(cause, cap, "interrupted");
@@ -493,43 +489,42 @@ static nt_status describe(const struct fetch_xfer *x, CURLcode rc, const char *e
         return NT_E_DOWNLOAD;
     }
     switch (rc) {
-    case CURLE_HTTP_RETURNED_ERROR:
-        describe_http(x, cause, cap);
-        break;
+    case CURLE_HTTP_RETURNED_ERROR: describe_http(x, cause, cap); break;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
-        snprintf(cause, cap, "the host name could not be resolved (DNS failure: %s); check "
-                 "the URL and the network", detail(rc, errbuf));
+        snprintf(cause, cap,
+                 "the host name could not be resolved (DNS failure: %s); check "
+                 "the URL and the network",
+                 detail(rc, errbuf));
         break;
-    case CURLE_COULDNT_CONNECT:
-        describe_connect(x, rc, errbuf, cause, cap);
-        break;
-    case CURLE_OPERATION_TIMEDOUT:
-        describe_timeout(x, cause, cap);
-        break;
+    case CURLE_COULDNT_CONNECT: describe_connect(x, rc, errbuf, cause, cap); break;
+    case CURLE_OPERATION_TIMEDOUT: describe_timeout(x, cause, cap); break;
     case CURLE_SSL_CACERT_BADFILE:
-        snprintf(cause, cap, "the CA certificates could not be loaded (%s); check that the "
-                 "--cacert file holds PEM certificates", detail(rc, errbuf));
+        snprintf(cause, cap,
+                 "the CA certificates could not be loaded (%s); check that the "
+                 "--cacert file holds PEM certificates",
+                 detail(rc, errbuf));
         break;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_ISSUER_ERROR:
-        snprintf(cause, cap, "the server's TLS certificate is not trusted (%s); if it is "
-                 "signed by your own CA, pass that CA with --cacert FILE", detail(rc, errbuf));
+        snprintf(cause, cap,
+                 "the server's TLS certificate is not trusted (%s); if it is "
+                 "signed by your own CA, pass that CA with --cacert FILE",
+                 detail(rc, errbuf));
         break;
     case CURLE_PARTIAL_FILE:
-        snprintf(cause, cap, "the download was truncated: the server sent %zu of %" PRIu64
-                 " bytes and closed the connection; try again", x->len, x->total);
+        snprintf(cause, cap,
+                 "the download was truncated: the server sent %zu of %" PRIu64
+                 " bytes and closed the connection; try again",
+                 x->len, x->total);
         break;
     case CURLE_TOO_MANY_REDIRECTS:
         snprintf(cause, cap, "too many redirects (more than %d)", x->o->max_redirects);
         break;
     case CURLE_UNSUPPORTED_PROTOCOL:
-        snprintf(cause, cap, "redirected to a URL that is not http or https (%s)",
-                 detail(rc, errbuf));
+        snprintf(cause, cap, "redirected to a URL that is not http or https (%s)", detail(rc, errbuf));
         break;
-    default:
-        snprintf(cause, cap, "%s", detail(rc, errbuf));
-        break;
+    default: snprintf(cause, cap, "%s", detail(rc, errbuf)); break;
     }
     return NT_E_DOWNLOAD;
 }
@@ -606,9 +601,8 @@ static nt_status run(struct fetch_xfer *x, const char *url, struct nt_err *err)
     return NT_OK;
 }
 
-nt_status fetch_url(const char *url, const struct fetch_opts *o, nt_progress_fn progress,
-                    void *user, uint8_t **data, size_t *len, char *name_out, size_t name_cap,
-                    struct nt_err *err)
+nt_status fetch_url(const char *url, const struct fetch_opts *o, nt_progress_fn progress, void *user,
+                    uint8_t **data, size_t *len, char *name_out, size_t name_cap, struct nt_err *err)
 {
     struct fetch_xfer x;
     nt_status st;
@@ -618,8 +612,10 @@ nt_status fetch_url(const char *url, const struct fetch_opts *o, nt_progress_fn 
     if (name_out && name_cap)
         name_out[0] = '\0';
     if (o->max_bytes <= 0 || o->max_redirects < 0)
-        return nt_err_set(err, NT_E_INTERNAL, "fetch_url: bad options (max_bytes %ld, "
-                          "max_redirects %d)", o->max_bytes, o->max_redirects);
+        return nt_err_set(err, NT_E_INTERNAL,
+                          "fetch_url: bad options (max_bytes %ld, "
+                          "max_redirects %d)",
+                          o->max_bytes, o->max_redirects);
     if ((st = check_scheme(url, err)) != NT_OK)
         return st;
     pthread_once(&fetch_init_once, fetch_global_init);

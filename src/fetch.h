@@ -10,22 +10,22 @@
 #include "nt_err.h"
 #include "progress.h"
 
-#define FETCH_MAX_BYTES_DEFAULT         (64L * 1024 * 1024)
+#define FETCH_MAX_BYTES_DEFAULT (64L * 1024 * 1024)
 #define FETCH_CONNECT_TIMEOUT_S_DEFAULT 20L
 /* Abort when fewer than LIMIT bytes/s arrive for TIME seconds: a stalled
  * server ends the run with a message instead of hanging it. */
 #define FETCH_LOW_SPEED_LIMIT_BPS_DEFAULT 1024L
-#define FETCH_LOW_SPEED_TIME_S_DEFAULT    30L
-#define FETCH_MAX_REDIRECTS_DEFAULT       5
+#define FETCH_LOW_SPEED_TIME_S_DEFAULT 30L
+#define FETCH_MAX_REDIRECTS_DEFAULT 5
 
 struct fetch_opts {
-    const char *cafile;          /* --cacert: extra CAs, trusted on top of the system store */
-    long max_bytes;              /* size cap, checked on Content-Length and while receiving */
+    const char *cafile; /* --cacert: extra CAs, trusted on top of the system store */
+    long max_bytes;     /* size cap, checked on Content-Length and while receiving */
     long connect_timeout_s;
     long low_speed_limit_bps;
     long low_speed_time_s;
     int max_redirects;
-    const volatile int *stop;    /* non-zero: abandon the transfer (NT_E_INTERRUPTED) */
+    const volatile int *stop; /* non-zero: abandon the transfer (NT_E_INTERRUPTED) */
     /* Test-only: the file that stands for the system CA store (NULL = libcurl's
      * built-in bundle). Lets tests prove --cacert adds to the store. */
     const char *system_cafile;
@@ -57,8 +57,7 @@ nt_status fetch_opts_from_env(struct fetch_opts *o, struct nt_err *err);
  * Failures: NT_E_DOWNLOAD with one line naming the URL and the cause,
  * NT_E_USAGE for a bad URL or an unreadable --cacert file, NT_E_INTERRUPTED
  * when *o->stop became non-zero, NT_E_NOMEM. Nothing is returned on failure. */
-nt_status fetch_url(const char *url, const struct fetch_opts *o, nt_progress_fn progress,
-                    void *user, uint8_t **data, size_t *len, char *name_out, size_t name_cap,
-                    struct nt_err *err);
+nt_status fetch_url(const char *url, const struct fetch_opts *o, nt_progress_fn progress, void *user,
+                    uint8_t **data, size_t *len, char *name_out, size_t name_cap, struct nt_err *err);
 
 #endif

@@ -20,7 +20,7 @@ const char *list_mode_name(const struct tp_devinfo *dev)
 static void format_speed(char *buf, size_t cap, int mbps)
 {
     if (mbps == 1)
-        snprintf(buf, cap, "1.5M");   /* low speed is stored rounded */
+        snprintf(buf, cap, "1.5M"); /* low speed is stored rounded */
     else if (mbps > 0)
         snprintf(buf, cap, "%dM", mbps);
     else
@@ -32,6 +32,6 @@ void list_format_line(char *buf, size_t cap, const struct tp_devinfo *dev, const
     char speed[16];
 
     format_speed(speed, sizeof speed, dev->speed_mbps);
-    snprintf(buf, cap, "%-*s %04x:%04x  %-*s %-*s %s", LIST_PORT_WIDTH, dev->port, dev->vid,
-             dev->pid, LIST_MODE_WIDTH, list_mode_name(dev), LIST_SPEED_WIDTH, speed, state);
+    snprintf(buf, cap, "%-*s %04x:%04x  %-*s %-*s %s", LIST_PORT_WIDTH, dev->port, dev->vid, dev->pid,
+             LIST_MODE_WIDTH, list_mode_name(dev), LIST_SPEED_WIDTH, speed, state);
 }

@@ -18,8 +18,7 @@ static void format_version(char *buf, size_t cap, uint32_t v)
     char name = (char)(v >> LIST_VERSION_NAME_SHIFT);
 
     if (name >= 'A' && name <= 'Z')
-        snprintf(buf, cap, "version=%c%u.%u.%u", name, (v >> 16) & 0xFFu, (v >> 8) & 0xFFu,
-                 v & 0xFFu);
+        snprintf(buf, cap, "version=%c%u.%u.%u", name, (v >> 16) & 0xFFu, (v >> 8) & 0xFFu, v & 0xFFu);
     else
         snprintf(buf, cap, "version=%u.%u.%u", (v >> 16) & 0xFFu, (v >> 8) & 0xFFu, v & 0xFFu);
 }
@@ -45,7 +44,8 @@ static nt_status probe_open_device(struct tp_dev *dev, double tscale, char *stat
         if (st == NT_OK)
             st = mboot_get_property(&h, MBOOT_PROP_CURRENT_VERSION, 0, &version, 1, &count, err);
         if (st == NT_OK && count < 1)
-            st = nt_err_set(err, NT_E_PROTOCOL, "the flashloader answered GetProperty(1) "
+            st = nt_err_set(err, NT_E_PROTOCOL,
+                            "the flashloader answered GetProperty(1) "
                             "without a value");
         if (st == NT_OK)
             format_version(state, cap, version);
@@ -65,8 +65,8 @@ static const char *state_for_failure(nt_status st)
 
 /* Probe one device; on failure the state names the problem and err says
  * how to fix it. */
-static nt_status probe(struct tp_bus *bus, const struct tp_devinfo *info, double tscale,
-                       char *state, size_t cap, struct nt_err *err)
+static nt_status probe(struct tp_bus *bus, const struct tp_devinfo *info, double tscale, char *state,
+                       size_t cap, struct nt_err *err)
 {
     struct tp_dev *dev = NULL;
     nt_status st;
@@ -106,7 +106,7 @@ nt_status list_print(FILE *out, struct tp_bus *bus, double tscale, struct nt_err
         fflush(out);
         return NT_OK;
     }
-    qsort(devs, n, sizeof devs[0], by_port);   /* a stable order for eyes and scripts */
+    qsort(devs, n, sizeof devs[0], by_port); /* a stable order for eyes and scripts */
     for (size_t i = 0; i < n; i++) {
         char state[48], line[LIST_LINE_MAX];
         nt_err_clear(&problems[i]);
@@ -120,4 +120,3 @@ nt_status list_print(FILE *out, struct tp_bus *bus, double tscale, struct nt_err
     fflush(out);
     return NT_OK;
 }
-

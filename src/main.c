@@ -23,8 +23,7 @@
 #include "vmod.h"
 
 /* spec.md §3 */
-enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_PACKAGE = 2, EXIT_DOWNLOAD = 3, EXIT_NODEVICE = 4,
-       EXIT_FLASH = 5 };
+enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_PACKAGE = 2, EXIT_DOWNLOAD = 3, EXIT_NODEVICE = 4, EXIT_FLASH = 5 };
 
 /* Set by SIGINT/SIGTERM; the session stops at its next safe point. */
 static volatile sig_atomic_t stop_requested;
@@ -64,8 +63,7 @@ static void install_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-static nt_status open_bus(const struct cli_opts *o, struct tp_bus **bus, double *tscale,
-                          struct nt_err *err)
+static nt_status open_bus(const struct cli_opts *o, struct tp_bus **bus, double *tscale, struct nt_err *err)
 {
     if (o->simulate) {
         struct vmod_config vc;
@@ -151,8 +149,9 @@ int main(int argc, char **argv)
 
     interactive = !opts.batch && !opts.machine && ui_terminal_ok();
     if (!opts.package && !opts.url && !interactive)
-        return fail("no package given: name a PACKAGE.zip or use --url URL (the device monitor needs a terminal)",
-                    EXIT_USAGE);
+        return fail(
+            "no package given: name a PACKAGE.zip or use --url URL (the device monitor needs a terminal)",
+            EXIT_USAGE);
 
     fetch_opts_init(&fo);
     fo.cafile = opts.cafile;

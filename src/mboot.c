@@ -13,8 +13,8 @@
 /* nt_err_prefix that keeps the status even when the caller passed no err. */
 #define MBOOT_PREFIXED(st, err, ...) (nt_err_prefix((err), __VA_ARGS__), (st))
 
-#define MBOOT_FRAME_HDR_LEN 4   /* report ID, pad, 16-bit length (§3.1) */
-#define MBOOT_PACKET_HDR_LEN 4  /* tag, flags, reserved, parameter count (§3.2) */
+#define MBOOT_FRAME_HDR_LEN 4  /* report ID, pad, 16-bit length (§3.1) */
+#define MBOOT_PACKET_HDR_LEN 4 /* tag, flags, reserved, parameter count (§3.2) */
 #define MBOOT_FLAG_DATA_PHASE 0x01
 
 /* The backend queues IN reports, so a poll with timeout 0 is cheap; the
@@ -86,27 +86,26 @@ size_t mboot_encode_data(uint8_t *report, size_t cap, const uint8_t *data, size_
     return MBOOT_FRAME_HDR_LEN + n;
 }
 
-nt_status mboot_decode_packet(const uint8_t *packet, size_t len, struct mboot_packet *pkt,
-                              struct nt_err *err)
+nt_status mboot_decode_packet(const uint8_t *packet, size_t len, struct mboot_packet *pkt, struct nt_err *err)
 {
     if (len < MBOOT_PACKET_HDR_LEN)
-        return nt_err_set(err, NT_E_PROTOCOL,
-                          "MCUboot packet of %zu bytes is shorter than its 4-byte header", len);
+        return nt_err_set(err, NT_E_PROTOCOL, "MCUboot packet of %zu bytes is shorter than its 4-byte header",
+                          len);
     memset(pkt, 0, sizeof *pkt);
     pkt->tag = packet[0];
     pkt->flags = packet[1];
     pkt->nparams = packet[3];
     if (pkt->nparams > MBOOT_MAX_PARAMS || MBOOT_PACKET_HDR_LEN + 4u * pkt->nparams > len)
         return nt_err_set(err, NT_E_PROTOCOL,
-                          "MCUboot packet (tag 0x%02X) claims %u parameters but carries %zu bytes",
-                          pkt->tag, pkt->nparams, len);
+                          "MCUboot packet (tag 0x%02X) claims %u parameters but carries %zu bytes", pkt->tag,
+                          pkt->nparams, len);
     for (unsigned i = 0; i < pkt->nparams; i++)
         pkt->params[i] = get_le32(packet + MBOOT_PACKET_HDR_LEN + 4 * i);
     return NT_OK;
 }
 
-nt_status mboot_decode_response(const uint8_t *report, size_t len, struct mboot_packet *pkt,
-                                bool *is_abort, struct nt_err *err)
+nt_status mboot_decode_response(const uint8_t *report, size_t len, struct mboot_packet *pkt, bool *is_abort,
+                                struct nt_err *err)
 {
     size_t plen;
 
@@ -114,7 +113,8 @@ nt_status mboot_decode_response(const uint8_t *report, size_t len, struct mboot_
     if (len < MBOOT_FRAME_HDR_LEN || report[0] != MBOOT_REPORT_CMD_IN)
         return nt_err_set(err, NT_E_PROTOCOL,
                           "expected a flashloader response report (ID 3), got report ID %u of "
-                          "%zu bytes", len ? report[0] : 0u, len);
+                          "%zu bytes",
+                          len ? report[0] : 0u, len);
     plen = get_le16(report + 2);
     if (plen == 0) {
         /* Zero length is the device's data-phase abort marker (§3.5). */
@@ -124,8 +124,8 @@ nt_status mboot_decode_response(const uint8_t *report, size_t len, struct mboot_
     }
     if (plen > len - MBOOT_FRAME_HDR_LEN)
         return nt_err_set(err, NT_E_PROTOCOL,
-                          "flashloader response claims %zu packet bytes but the report holds %zu",
-                          plen, len - MBOOT_FRAME_HDR_LEN);
+                          "flashloader response claims %zu packet bytes but the report holds %zu", plen,
+                          len - MBOOT_FRAME_HDR_LEN);
     return mboot_decode_packet(report + MBOOT_FRAME_HDR_LEN, plen, pkt, err);
 }
 
@@ -145,8 +145,8 @@ nt_status mboot_drain(struct mboot_host *h, unsigned *dropped, struct nt_err *er
 
 static nt_status mboot_status_error(struct nt_err *err, const char *what, uint32_t status)
 {
-    nt_err_set(err, NT_E_STATUS, "%s failed: %s (%u): %s", what, mboot_status_name(status),
-               (unsigned)status, mboot_status_message(status));
+    nt_err_set(err, NT_E_STATUS, "%s failed: %s (%u): %s", what, mboot_status_name(status), (unsigned)status,
+               mboot_status_message(status));
     if (err)
         err->device_status = status;
     return NT_E_STATUS;
@@ -165,7 +165,8 @@ static nt_status mboot_read_response(struct mboot_host *h, const char *what, int
     if (st == NT_E_TIMEOUT)
         return nt_err_set(err, NT_E_TIMEOUT,
                           "the flashloader did not answer %s within %d ms: replug the module "
-                          "and try again", what, timeout_ms);
+                          "and try again",
+                          what, timeout_ms);
     if (st != NT_OK)
         return MBOOT_PREFIXED(st, err, "waiting for the answer to %s", what);
     st = mboot_decode_response(buf, len, rsp, is_abort, err);
@@ -184,8 +185,7 @@ static nt_status mboot_read_final(struct mboot_host *h, const char *what, int ti
     if (st == NT_OK && is_abort)
         st = mboot_read_response(h, what, timeout_ms, rsp, &is_abort, err);
     if (st == NT_OK && is_abort)
-        return nt_err_set(err, NT_E_PROTOCOL,
-                          "the flashloader sent two abort markers in a row for %s", what);
+        return nt_err_set(err, NT_E_PROTOCOL, "the flashloader sent two abort markers in a row for %s", what);
     return st;
 }
 
@@ -197,8 +197,7 @@ static nt_status mboot_check_response(const char *what, uint8_t cmd_tag, uint8_t
 {
     if (rsp->tag == MBOOT_RSP_GENERIC) {
         if (rsp->nparams < 2)
-            return nt_err_set(err, NT_E_PROTOCOL,
-                              "the generic answer to %s has %u parameters instead of 2",
+            return nt_err_set(err, NT_E_PROTOCOL, "the generic answer to %s has %u parameters instead of 2",
                               what, rsp->nparams);
         if (rsp->params[1] != cmd_tag)
             return nt_err_set(err, NT_E_PROTOCOL,
@@ -208,11 +207,13 @@ static nt_status mboot_check_response(const char *what, uint8_t cmd_tag, uint8_t
         if (want_tag != MBOOT_RSP_GENERIC && rsp->params[0] == MBOOT_STATUS_SUCCESS)
             return nt_err_set(err, NT_E_PROTOCOL,
                               "expected response tag 0x%02X to %s (0x%02X), got a successful "
-                              "generic response (0xA0)", want_tag, what, cmd_tag);
+                              "generic response (0xA0)",
+                              want_tag, what, cmd_tag);
     } else if (rsp->tag != want_tag) {
         return nt_err_set(err, NT_E_PROTOCOL,
                           "expected response tag 0x%02X to %s (0x%02X), got response tag 0x%02X: "
-                          "replug the module and try again", want_tag, what, cmd_tag, rsp->tag);
+                          "replug the module and try again",
+                          want_tag, what, cmd_tag, rsp->tag);
     } else if (rsp->nparams < 1) {
         return nt_err_set(err, NT_E_PROTOCOL, "the answer to %s carries no status", what);
     }
@@ -221,8 +222,8 @@ static nt_status mboot_check_response(const char *what, uint8_t cmd_tag, uint8_t
     return NT_OK;
 }
 
-static nt_status mboot_send_command(struct mboot_host *h, const char *what,
-                                    const struct mboot_packet *cmd, struct nt_err *err)
+static nt_status mboot_send_command(struct mboot_host *h, const char *what, const struct mboot_packet *cmd,
+                                    struct nt_err *err)
 {
     uint8_t report[MBOOT_REPORT_LEN];
     nt_status st;
@@ -232,22 +233,23 @@ static nt_status mboot_send_command(struct mboot_host *h, const char *what,
     if (st != NT_OK)
         return st;
     if (mboot_encode_command(report, sizeof report, cmd) == 0)
-        return nt_err_set(err, NT_E_INTERNAL, "%s has %u parameters, more than a packet holds",
-                          what, cmd->nparams);
+        return nt_err_set(err, NT_E_INTERNAL, "%s has %u parameters, more than a packet holds", what,
+                          cmd->nparams);
     st = tp_write(h->dev, report, sizeof report, mboot_ms(h, MBOOT_CMD_OUT_TIMEOUT_MS), err);
     if (st == NT_E_TIMEOUT)
         return nt_err_set(err, NT_E_TIMEOUT,
                           "the flashloader did not accept the %s command: replug the module "
-                          "and try again", what);
+                          "and try again",
+                          what);
     if (st != NT_OK)
         return MBOOT_PREFIXED(st, err, "sending %s", what);
     return NT_OK;
 }
 
 /* One command and its checked response. */
-static nt_status mboot_transact(struct mboot_host *h, const char *what,
-                                const struct mboot_packet *cmd, uint8_t want_tag, int timeout_ms,
-                                struct mboot_packet *rsp, struct nt_err *err)
+static nt_status mboot_transact(struct mboot_host *h, const char *what, const struct mboot_packet *cmd,
+                                uint8_t want_tag, int timeout_ms, struct mboot_packet *rsp,
+                                struct nt_err *err)
 {
     nt_status st = mboot_send_command(h, what, cmd, err);
     if (st == NT_OK)
@@ -258,8 +260,7 @@ static nt_status mboot_transact(struct mboot_host *h, const char *what,
 }
 
 static nt_status mboot_simple(struct mboot_host *h, const char *what, uint8_t tag, int timeout_ms,
-                              uint8_t nparams, uint32_t p0, uint32_t p1, uint32_t p2,
-                              struct nt_err *err)
+                              uint8_t nparams, uint32_t p0, uint32_t p1, uint32_t p2, struct nt_err *err)
 {
     struct mboot_packet cmd = { .tag = tag, .nparams = nparams, .params = { p0, p1, p2 } };
     struct mboot_packet rsp;
@@ -269,16 +270,15 @@ static nt_status mboot_simple(struct mboot_host *h, const char *what, uint8_t ta
 nt_status mboot_get_property(struct mboot_host *h, uint32_t tag, uint32_t mem_id, uint32_t *values,
                              size_t max, size_t *count, struct nt_err *err)
 {
-    struct mboot_packet cmd = { .tag = MBOOT_CMD_GET_PROPERTY, .nparams = 2,
-                                .params = { tag, mem_id } };
+    struct mboot_packet cmd = { .tag = MBOOT_CMD_GET_PROPERTY, .nparams = 2, .params = { tag, mem_id } };
     struct mboot_packet rsp;
     char what[32];
     size_t n;
     nt_status st;
 
     snprintf(what, sizeof what, "get-property 0x%02X", (unsigned)tag);
-    st = mboot_transact(h, what, &cmd, MBOOT_RSP_GET_PROPERTY,
-                        mboot_ms(h, MBOOT_ANSWER_TIMEOUT_MS), &rsp, err);
+    st = mboot_transact(h, what, &cmd, MBOOT_RSP_GET_PROPERTY, mboot_ms(h, MBOOT_ANSWER_TIMEOUT_MS), &rsp,
+                        err);
     if (st != NT_OK)
         return st;
     n = rsp.nparams - 1u;
@@ -292,12 +292,11 @@ nt_status mboot_get_property(struct mboot_host *h, uint32_t tag, uint32_t mem_id
 nt_status mboot_fill_memory(struct mboot_host *h, uint32_t addr, uint32_t count, uint32_t pattern,
                             struct nt_err *err)
 {
-    return mboot_simple(h, "fill-memory", MBOOT_CMD_FILL_MEMORY,
-                        mboot_ms(h, MBOOT_ANSWER_TIMEOUT_MS), 3, addr, count, pattern, err);
+    return mboot_simple(h, "fill-memory", MBOOT_CMD_FILL_MEMORY, mboot_ms(h, MBOOT_ANSWER_TIMEOUT_MS), 3,
+                        addr, count, pattern, err);
 }
 
-nt_status mboot_configure_memory(struct mboot_host *h, uint32_t mem_id, uint32_t addr,
-                                 struct nt_err *err)
+nt_status mboot_configure_memory(struct mboot_host *h, uint32_t mem_id, uint32_t addr, struct nt_err *err)
 {
     /* memoryId first, then address (§3.3). */
     return mboot_simple(h, "configure-memory", MBOOT_CMD_CONFIGURE_MEMORY,
@@ -317,8 +316,7 @@ nt_status mboot_erase_region(struct mboot_host *h, uint32_t addr, uint32_t len, 
                              struct nt_err *err)
 {
     return mboot_simple(h, "flash-erase-region", MBOOT_CMD_FLASH_ERASE_REGION,
-                        mboot_ms(h, mboot_erase_timeout_ms(addr, len)), 3, addr, len, mem_id,
-                        err);
+                        mboot_ms(h, mboot_erase_timeout_ms(addr, len)), 3, addr, len, mem_id, err);
 }
 
 /* Data payload per DATA_OUT/DATA_IN report, queried once and cached (§3.7). */
@@ -349,8 +347,8 @@ static nt_status mboot_packet_size(struct mboot_host *h, size_t *out, struct nt_
 /* The device ended the write data phase before all data were sent: fetch its
  * final answer (after an optional abort marker) and report what it says.
  * report/len hold an IN report already read, or NULL to read one now. */
-static nt_status mboot_write_ended_early(struct mboot_host *h, const uint8_t *report, size_t len,
-                                         size_t done, size_t total, struct nt_err *err)
+static nt_status mboot_write_ended_early(struct mboot_host *h, const uint8_t *report, size_t len, size_t done,
+                                         size_t total, struct nt_err *err)
 {
     static const char what[] = "write-memory";
     int ms = mboot_ms(h, MBOOT_ANSWER_TIMEOUT_MS);
@@ -375,13 +373,13 @@ static nt_status mboot_write_ended_early(struct mboot_host *h, const uint8_t *re
     if (st == NT_OK)
         return nt_err_set(err, NT_E_PROTOCOL,
                           "the flashloader ended write-memory after %zu of %zu bytes without "
-                          "an error status", done, total);
+                          "an error status",
+                          done, total);
     return st;
 }
 
 /* Host abort: a zero-length DATA_OUT report, answered by Generic(10002) (§3.5). */
-static nt_status mboot_write_host_abort(struct mboot_host *h, size_t done, size_t total,
-                                        struct nt_err *err)
+static nt_status mboot_write_host_abort(struct mboot_host *h, size_t done, size_t total, struct nt_err *err)
 {
     static const char what[] = "write-memory";
     uint8_t report[MBOOT_REPORT_LEN];
@@ -401,9 +399,8 @@ static nt_status mboot_write_host_abort(struct mboot_host *h, size_t done, size_
     } else if (st != NT_E_TIMEOUT) {
         return st;
     }
-    return nt_err_set(err, NT_E_INTERRUPTED,
-                      "write-memory stopped on request after %zu of %zu bytes%s", done, total,
-                      st == NT_E_TIMEOUT ? " (the flashloader did not confirm the abort)" : "");
+    return nt_err_set(err, NT_E_INTERRUPTED, "write-memory stopped on request after %zu of %zu bytes%s", done,
+                      total, st == NT_E_TIMEOUT ? " (the flashloader did not confirm the abort)" : "");
 }
 
 /* After each DATA_OUT the device may already have given up: look at what is
@@ -426,9 +423,8 @@ static nt_status mboot_poll_abort(struct mboot_host *h, size_t done, size_t tota
     return mboot_write_ended_early(h, buf, len, done, total, err);
 }
 
-static nt_status mboot_write_data(struct mboot_host *h, const uint8_t *data, size_t len,
-                                  size_t chunk, nt_progress_fn progress, void *user,
-                                  struct nt_err *err)
+static nt_status mboot_write_data(struct mboot_host *h, const uint8_t *data, size_t len, size_t chunk,
+                                  nt_progress_fn progress, void *user, struct nt_err *err)
 {
     uint8_t report[MBOOT_REPORT_LEN];
     int out_ms = mboot_ms(h, MBOOT_DATA_OUT_TIMEOUT_MS);
@@ -462,12 +458,13 @@ static nt_status mboot_write_data(struct mboot_host *h, const uint8_t *data, siz
 }
 
 nt_status mboot_write_memory(struct mboot_host *h, uint32_t addr, const uint8_t *data, size_t len,
-                             uint32_t mem_id, nt_progress_fn progress, void *user,
-                             struct nt_err *err)
+                             uint32_t mem_id, nt_progress_fn progress, void *user, struct nt_err *err)
 {
     static const char what[] = "write-memory";
-    struct mboot_packet cmd = { .tag = MBOOT_CMD_WRITE_MEMORY, .flags = MBOOT_FLAG_DATA_PHASE,
-                                .nparams = 3, .params = { addr, (uint32_t)len, mem_id } };
+    struct mboot_packet cmd = { .tag = MBOOT_CMD_WRITE_MEMORY,
+                                .flags = MBOOT_FLAG_DATA_PHASE,
+                                .nparams = 3,
+                                .params = { addr, (uint32_t)len, mem_id } };
     struct mboot_packet rsp;
     size_t chunk = 0;
     nt_status st;
@@ -475,13 +472,14 @@ nt_status mboot_write_memory(struct mboot_host *h, uint32_t addr, const uint8_t 
     if (len == 0 || len > UINT32_MAX)
         return nt_err_set(err, NT_E_INTERNAL,
                           "write-memory of %zu bytes is impossible: the length must be 1 byte "
-                          "to 4 GiB", len);
+                          "to 4 GiB",
+                          len);
     if (h->abort_req && *h->abort_req)
         return nt_err_set(err, NT_E_INTERRUPTED, "write-memory stopped on request before it began");
     st = mboot_packet_size(h, &chunk, err);
     if (st == NT_OK)
-        st = mboot_transact(h, what, &cmd, MBOOT_RSP_GENERIC, mboot_ms(h, MBOOT_ANSWER_TIMEOUT_MS),
-                            &rsp, err);
+        st =
+            mboot_transact(h, what, &cmd, MBOOT_RSP_GENERIC, mboot_ms(h, MBOOT_ANSWER_TIMEOUT_MS), &rsp, err);
     if (st == NT_OK)
         st = mboot_write_data(h, data, len, chunk, progress, user, err);
     if (st != NT_OK)
@@ -495,8 +493,8 @@ nt_status mboot_write_memory(struct mboot_host *h, uint32_t addr, const uint8_t 
 
 /* Read DATA_IN reports until len bytes arrived (§3.6). *early is set when
  * the device cut the phase short; its final answer is then in *rsp. */
-static nt_status mboot_read_data(struct mboot_host *h, uint8_t *buf, size_t len,
-                                 struct mboot_packet *rsp, bool *early, struct nt_err *err)
+static nt_status mboot_read_data(struct mboot_host *h, uint8_t *buf, size_t len, struct mboot_packet *rsp,
+                                 bool *early, struct nt_err *err)
 {
     static const char what[] = "read-memory";
     uint8_t report[MBOOT_REPORT_LEN];
@@ -510,7 +508,8 @@ static nt_status mboot_read_data(struct mboot_host *h, uint8_t *buf, size_t len,
         if (st == NT_E_TIMEOUT)
             return nt_err_set(err, NT_E_TIMEOUT,
                               "read-memory data stopped after %zu of %zu bytes: replug the "
-                              "module and try again", done, len);
+                              "module and try again",
+                              done, len);
         if (st != NT_OK)
             return MBOOT_PREFIXED(st, err, "read-memory data after %zu of %zu bytes", done, len);
         if (rlen < MBOOT_FRAME_HDR_LEN || report[0] != MBOOT_REPORT_DATA_IN) {
@@ -530,18 +529,20 @@ static nt_status mboot_read_data(struct mboot_host *h, uint8_t *buf, size_t len,
         if (plen > rlen - MBOOT_FRAME_HDR_LEN || plen > len - done)
             return nt_err_set(err, NT_E_PROTOCOL,
                               "read-memory data report claims %zu bytes (report %zu bytes, %zu "
-                              "still expected)", plen, rlen, len - done);
+                              "still expected)",
+                              plen, rlen, len - done);
         memcpy(buf + done, report + MBOOT_FRAME_HDR_LEN, plen);
         done += plen;
     }
     return NT_OK;
 }
 
-nt_status mboot_read_memory(struct mboot_host *h, uint32_t addr, uint8_t *buf, size_t len,
-                            uint32_t mem_id, struct nt_err *err)
+nt_status mboot_read_memory(struct mboot_host *h, uint32_t addr, uint8_t *buf, size_t len, uint32_t mem_id,
+                            struct nt_err *err)
 {
     static const char what[] = "read-memory";
-    struct mboot_packet cmd = { .tag = MBOOT_CMD_READ_MEMORY, .nparams = 3,
+    struct mboot_packet cmd = { .tag = MBOOT_CMD_READ_MEMORY,
+                                .nparams = 3,
                                 .params = { addr, (uint32_t)len, mem_id } };
     struct mboot_packet rsp;
     bool early = false;
@@ -550,14 +551,14 @@ nt_status mboot_read_memory(struct mboot_host *h, uint32_t addr, uint8_t *buf, s
     if (len == 0 || len > UINT32_MAX)
         return nt_err_set(err, NT_E_INTERNAL,
                           "read-memory of %zu bytes is impossible: the length must be 1 byte to "
-                          "4 GiB", len);
-    st = mboot_transact(h, what, &cmd, MBOOT_RSP_READ_MEMORY, mboot_ms(h, MBOOT_ANSWER_TIMEOUT_MS),
-                        &rsp, err);
+                          "4 GiB",
+                          len);
+    st =
+        mboot_transact(h, what, &cmd, MBOOT_RSP_READ_MEMORY, mboot_ms(h, MBOOT_ANSWER_TIMEOUT_MS), &rsp, err);
     if (st != NT_OK)
         return st;
     if (rsp.tag != MBOOT_RSP_READ_MEMORY || rsp.nparams < 2 || rsp.params[1] != len)
-        return nt_err_set(err, NT_E_PROTOCOL,
-                          "read-memory of %zu bytes was answered with a byte count of %u",
+        return nt_err_set(err, NT_E_PROTOCOL, "read-memory of %zu bytes was answered with a byte count of %u",
                           len, rsp.nparams >= 2 ? (unsigned)rsp.params[1] : 0u);
     st = mboot_read_data(h, buf, len, &rsp, &early, err);
     if (st == NT_OK && !early)

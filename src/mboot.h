@@ -12,42 +12,42 @@
 #include "transport.h"
 
 /* HID report IDs (protocol.md §3.1). */
-#define MBOOT_REPORT_CMD_OUT  1
+#define MBOOT_REPORT_CMD_OUT 1
 #define MBOOT_REPORT_DATA_OUT 2
-#define MBOOT_REPORT_CMD_IN   3
-#define MBOOT_REPORT_DATA_IN  4
-#define MBOOT_REPORT_LEN      1016   /* every report, ID included */
+#define MBOOT_REPORT_CMD_IN 3
+#define MBOOT_REPORT_DATA_IN 4
+#define MBOOT_REPORT_LEN 1016 /* every report, ID included */
 
 /* Command tags (protocol.md §3.3). */
-#define MBOOT_CMD_FLASH_ERASE_ALL    0x01
+#define MBOOT_CMD_FLASH_ERASE_ALL 0x01
 #define MBOOT_CMD_FLASH_ERASE_REGION 0x02
-#define MBOOT_CMD_READ_MEMORY        0x03
-#define MBOOT_CMD_WRITE_MEMORY       0x04
-#define MBOOT_CMD_FILL_MEMORY        0x05
-#define MBOOT_CMD_GET_PROPERTY       0x07
-#define MBOOT_CMD_RESET              0x0B
-#define MBOOT_CMD_CONFIGURE_MEMORY   0x11
+#define MBOOT_CMD_READ_MEMORY 0x03
+#define MBOOT_CMD_WRITE_MEMORY 0x04
+#define MBOOT_CMD_FILL_MEMORY 0x05
+#define MBOOT_CMD_GET_PROPERTY 0x07
+#define MBOOT_CMD_RESET 0x0B
+#define MBOOT_CMD_CONFIGURE_MEMORY 0x11
 
 /* Response tags. */
-#define MBOOT_RSP_GENERIC      0xA0
-#define MBOOT_RSP_READ_MEMORY  0xA3
+#define MBOOT_RSP_GENERIC 0xA0
+#define MBOOT_RSP_READ_MEMORY 0xA3
 #define MBOOT_RSP_GET_PROPERTY 0xA7
 
 /* Properties (protocol.md §3.8). */
-#define MBOOT_PROP_CURRENT_VERSION  0x01
-#define MBOOT_PROP_MAX_PACKET_SIZE  0x0B
+#define MBOOT_PROP_CURRENT_VERSION 0x01
+#define MBOOT_PROP_MAX_PACKET_SIZE 0x0B
 #define MBOOT_PROP_EXT_MEMORY_ATTRS 0x19
 
 /* Status codes used by name in the code (full table in mboot_status.c). */
-#define MBOOT_STATUS_SUCCESS                0
-#define MBOOT_STATUS_INVALID_ARGUMENT       4
-#define MBOOT_STATUS_UNKNOWN_COMMAND        10000
-#define MBOOT_STATUS_ABORT_DATA_PHASE       10002
-#define MBOOT_STATUS_MEMORY_RANGE_INVALID   10200
-#define MBOOT_STATUS_CUMULATIVE_WRITE       10203
-#define MBOOT_STATUS_NOT_CONFIGURED         10205
-#define MBOOT_STATUS_UNKNOWN_PROPERTY       10300
-#define MBOOT_STATUS_WRITE_ALIGNMENT        20105
+#define MBOOT_STATUS_SUCCESS 0
+#define MBOOT_STATUS_INVALID_ARGUMENT 4
+#define MBOOT_STATUS_UNKNOWN_COMMAND 10000
+#define MBOOT_STATUS_ABORT_DATA_PHASE 10002
+#define MBOOT_STATUS_MEMORY_RANGE_INVALID 10200
+#define MBOOT_STATUS_CUMULATIVE_WRITE 10203
+#define MBOOT_STATUS_NOT_CONFIGURED 10205
+#define MBOOT_STATUS_UNKNOWN_PROPERTY 10300
+#define MBOOT_STATUS_WRITE_ALIGNMENT 20105
 
 #define MBOOT_MEM_FLEXSPI_NOR 9
 #define MBOOT_MAX_PARAMS 7
@@ -82,8 +82,8 @@ nt_status mboot_decode_packet(const uint8_t *packet, size_t len, struct mboot_pa
 /* Parse a response packet from a CMD_IN report. NT_E_PROTOCOL on a bad
  * report ID, length field or parameter count. A zero-length report decodes
  * as tag 0 with *is_abort = true. */
-nt_status mboot_decode_response(const uint8_t *report, size_t len, struct mboot_packet *pkt,
-                                bool *is_abort, struct nt_err *err);
+nt_status mboot_decode_response(const uint8_t *report, size_t len, struct mboot_packet *pkt, bool *is_abort,
+                                struct nt_err *err);
 
 /* Status names and messages (protocol.md §3.9): "kStatus_MemoryCumulativeWrite",
  * and a sentence that says what it means for the user. */
@@ -99,8 +99,7 @@ nt_status mboot_get_property(struct mboot_host *h, uint32_t tag, uint32_t mem_id
                              size_t max, size_t *count, struct nt_err *err);
 nt_status mboot_fill_memory(struct mboot_host *h, uint32_t addr, uint32_t count, uint32_t pattern,
                             struct nt_err *err);
-nt_status mboot_configure_memory(struct mboot_host *h, uint32_t mem_id, uint32_t addr,
-                                 struct nt_err *err);
+nt_status mboot_configure_memory(struct mboot_host *h, uint32_t mem_id, uint32_t addr, struct nt_err *err);
 /* Erase [addr, addr+len) with one FlashEraseRegion; the answer timeout is
  * sized by the number of 4 KiB sectors (protocol.md §5). */
 nt_status mboot_erase_region(struct mboot_host *h, uint32_t addr, uint32_t len, uint32_t mem_id,
@@ -110,11 +109,10 @@ nt_status mboot_erase_region(struct mboot_host *h, uint32_t addr, uint32_t len, 
  * and reported as NT_E_STATUS with the device's status; *h->abort_req set
  * during the phase sends the host abort and returns NT_E_INTERRUPTED. */
 nt_status mboot_write_memory(struct mboot_host *h, uint32_t addr, const uint8_t *data, size_t len,
-                             uint32_t mem_id, nt_progress_fn progress, void *user,
-                             struct nt_err *err);
+                             uint32_t mem_id, nt_progress_fn progress, void *user, struct nt_err *err);
 /* ReadMemory with its data IN phase, as one command. */
-nt_status mboot_read_memory(struct mboot_host *h, uint32_t addr, uint8_t *buf, size_t len,
-                            uint32_t mem_id, struct nt_err *err);
+nt_status mboot_read_memory(struct mboot_host *h, uint32_t addr, uint8_t *buf, size_t len, uint32_t mem_id,
+                            struct nt_err *err);
 /* Reset: a missing answer or a disconnect after the command is success
  * (*answered tells which, may be NULL). */
 nt_status mboot_reset(struct mboot_host *h, bool *answered, struct nt_err *err);

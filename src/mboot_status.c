@@ -12,7 +12,7 @@ struct mboot_status_entry {
 
 struct mboot_status_group {
     uint32_t lo, hi;
-    const char *name;    /* for codes of the range without their own entry */
+    const char *name; /* for codes of the range without their own entry */
     const char *message;
 };
 
@@ -77,10 +77,8 @@ static const struct mboot_status_entry mboot_statuses[] = {
       "memory" },
     { 10201, "kStatus_MemoryReadFailed", "reading the memory failed" },
     { 10202, "kStatus_MemoryWriteFailed", "writing the memory failed" },
-    { 10203, "kStatus_MemoryCumulativeWrite",
-      "the flash was not erased where it was to be programmed" },
-    { 10204, "kStatus_MemoryAppOverlapWithExecuteOnlyRegion",
-      "the range overlaps an execute-only region" },
+    { 10203, "kStatus_MemoryCumulativeWrite", "the flash was not erased where it was to be programmed" },
+    { 10204, "kStatus_MemoryAppOverlapWithExecuteOnlyRegion", "the range overlaps an execute-only region" },
     { 10205, "kStatus_MemoryNotConfigured",
       "the external flash is not configured (configure-memory did not succeed first)" },
     { 10206, "kStatus_MemoryAlignmentError", "the address or length is not aligned as required" },
@@ -135,10 +133,8 @@ static const struct mboot_status_entry mboot_statuses[] = {
     { 20102, "kStatus_FlexSPINOR_EraseAllFail", "erasing the whole flash failed" },
     { 20103, "kStatus_FlexSPINOR_WaitTimeout", "the flash did not finish in time" },
     { 20104, "kStatus_FlexSPINOR_NotSupported", "the flash page size is too large" },
-    { 20105, "kStatus_FlexSPINOR_WriteAlignmentError",
-      "the write does not start on a flash page boundary" },
-    { 20106, "kStatus_FlexSPINOR_CommandFailure",
-      "reading back after program or erase did not match" },
+    { 20105, "kStatus_FlexSPINOR_WriteAlignmentError", "the write does not start on a flash page boundary" },
+    { 20106, "kStatus_FlexSPINOR_CommandFailure", "reading back after program or erase did not match" },
     { 20107, "kStatus_FlexSPINOR_SFDP_NotFound", "the flash chip did not answer the SFDP probe" },
     { 20108, "kStatus_FlexSPINOR_Flash_UnsupportedSFDPVersion",
       "the flash chip's SFDP version is not supported" },

@@ -7,21 +7,21 @@
 
 typedef enum nt_status {
     NT_OK = 0,
-    NT_E_USAGE,        /* bad or missing arguments (exit 1) */
-    NT_E_AMBIGUOUS,    /* several modules and no --port (exit 1) */
-    NT_E_PACKAGE,      /* package missing, unreadable or invalid (exit 2) */
-    NT_E_DOWNLOAD,     /* download failed (exit 3) */
-    NT_E_NODEVICE,     /* no module in bootloader mode before the deadline (exit 4) */
-    NT_E_TIMEOUT,      /* a transfer or an answer did not come in time */
-    NT_E_DISCONNECT,   /* the device left the bus */
-    NT_E_PROTOCOL,     /* an answer that breaks the protocol */
-    NT_E_STATUS,       /* the device answered with an error status */
-    NT_E_IO,           /* any other transport failure */
-    NT_E_ACCESS,       /* no permission to open the device */
-    NT_E_INTERRUPTED,  /* stopped by the user (signal, 'q') */
-    NT_E_NOMEM,        /* out of memory */
-    NT_E_UNSUPPORTED,  /* a facility this machine or device lacks */
-    NT_E_INTERNAL      /* a bug: an impossible state */
+    NT_E_USAGE,       /* bad or missing arguments (exit 1) */
+    NT_E_AMBIGUOUS,   /* several modules and no --port (exit 1) */
+    NT_E_PACKAGE,     /* package missing, unreadable or invalid (exit 2) */
+    NT_E_DOWNLOAD,    /* download failed (exit 3) */
+    NT_E_NODEVICE,    /* no module in bootloader mode before the deadline (exit 4) */
+    NT_E_TIMEOUT,     /* a transfer or an answer did not come in time */
+    NT_E_DISCONNECT,  /* the device left the bus */
+    NT_E_PROTOCOL,    /* an answer that breaks the protocol */
+    NT_E_STATUS,      /* the device answered with an error status */
+    NT_E_IO,          /* any other transport failure */
+    NT_E_ACCESS,      /* no permission to open the device */
+    NT_E_INTERRUPTED, /* stopped by the user (signal, 'q') */
+    NT_E_NOMEM,       /* out of memory */
+    NT_E_UNSUPPORTED, /* a facility this machine or device lacks */
+    NT_E_INTERNAL     /* a bug: an impossible state */
 } nt_status;
 
 #define NT_ERR_MSG_MAX 512

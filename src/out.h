@@ -27,18 +27,18 @@ struct out_format {
     void (*failed)(struct out_state *o, const char *msg);
 };
 
-extern const struct out_format out_lines_format;    /* spec.md §4 */
-extern const struct out_format out_machine_format;  /* --machine */
+extern const struct out_format out_lines_format;   /* spec.md §4 */
+extern const struct out_format out_machine_format; /* --machine */
 
 struct out_state {
     const struct out_format *fmt;
-    FILE *out;                     /* progress lines */
-    FILE *err;                     /* human messages */
+    FILE *out; /* progress lines */
+    FILE *err; /* human messages */
     int verbose;
-    int last_pct[SESS_PH_COUNT];   /* -1: nothing printed yet in this phase */
+    int last_pct[SESS_PH_COUNT]; /* -1: nothing printed yet in this phase */
     uint64_t last_done[SESS_PH_COUNT];
     double phase_t0[SESS_PH_COUNT];
-    bool sdp_seen;                 /* --machine: the ROM was found (else BL_FOUND) */
+    bool sdp_seen; /* --machine: the ROM was found (else BL_FOUND) */
     bool bl_connect_sent;
 };
 

@@ -54,7 +54,9 @@ static void human(struct out_state *o, const struct sess_event *ev)
         if (ev->level == SESS_LOG_DEBUG && !o->verbose)
             break;
         fprintf(o->err, "nt_flash: %s%s\n",
-                ev->level == SESS_LOG_WARN ? "warning: " : ev->level == SESS_LOG_ERROR ? "error: " : "",
+                ev->level == SESS_LOG_WARN        ? "warning: "
+                    : ev->level == SESS_LOG_ERROR ? "error: "
+                                                  : "",
                 ev->text);
         break;
     case SESS_EV_DEVICE_ARRIVED:
@@ -66,12 +68,10 @@ static void human(struct out_state *o, const struct sess_event *ev)
         break;
     case SESS_EV_DEVICE_DETECTED:
         if (o->verbose)
-            fprintf(o->err, "nt_flash: %.3f s: using %s at %s (%04x:%04x, %d Mbit/s)\n", ev->t,
-                    ev->dev->desc, ev->dev->port, ev->dev->vid, ev->dev->pid, ev->dev->speed_mbps);
+            fprintf(o->err, "nt_flash: %.3f s: using %s at %s (%04x:%04x, %d Mbit/s)\n", ev->t, ev->dev->desc,
+                    ev->dev->port, ev->dev->vid, ev->dev->pid, ev->dev->speed_mbps);
         break;
-    case SESS_EV_PHASE_START:
-        o->phase_t0[ev->phase] = ev->t;
-        break;
+    case SESS_EV_PHASE_START: o->phase_t0[ev->phase] = ev->t; break;
     case SESS_EV_PHASE_DONE:
         if (o->verbose)
             fprintf(o->err, "nt_flash: %.3f s: %s done in %.3f s\n", ev->t, sess_phase_name(ev->phase),
@@ -83,8 +83,7 @@ static void human(struct out_state *o, const struct sess_event *ev)
             fprintf(o->err, "nt_flash: the module at %s stopped in the %s phase. %s\n", ev->dev->port,
                     sess_phase_name(ev->phase), sess_recovery_hint(ev->phase));
         break;
-    default:
-        break;
+    default: break;
     }
     fflush(o->err);
 }
@@ -94,9 +93,7 @@ void out_sink(void *user, const struct sess_event *ev)
     struct out_state *o = user;
 
     switch (ev->type) {
-    case SESS_EV_PHASE_START:
-        o->fmt->phase_start(o, ev->phase);
-        break;
+    case SESS_EV_PHASE_START: o->fmt->phase_start(o, ev->phase); break;
     case SESS_EV_PROGRESS:
         percent(o, ev->phase, ev->done, ev->total, out_percent(ev->done, ev->total));
         break;
@@ -105,20 +102,11 @@ void out_sink(void *user, const struct sess_event *ev)
         if (o->last_pct[ev->phase] >= 0)
             percent(o, ev->phase, o->last_done[ev->phase], o->last_done[ev->phase], 100);
         break;
-    case SESS_EV_PACKAGE:
-        o->fmt->package(o, ev->pkg);
-        break;
-    case SESS_EV_DEVICE_DETECTED:
-        o->fmt->detected(o, ev->dev);
-        break;
-    case SESS_EV_FINISHED:
-        o->fmt->finished(o);
-        break;
-    case SESS_EV_FAILED:
-        o->fmt->failed(o, ev->err ? ev->err->msg : "failed");
-        break;
-    default:
-        break;
+    case SESS_EV_PACKAGE: o->fmt->package(o, ev->pkg); break;
+    case SESS_EV_DEVICE_DETECTED: o->fmt->detected(o, ev->dev); break;
+    case SESS_EV_FINISHED: o->fmt->finished(o); break;
+    case SESS_EV_FAILED: o->fmt->failed(o, ev->err ? ev->err->msg : "failed"); break;
+    default: break;
     }
     human(o, ev);
 }

@@ -33,7 +33,10 @@ static void percent(struct out_state *o, enum sess_phase ph, int pct, uint64_t d
 }
 
 static void package(struct out_state *o, const struct pkg *p) { out_line(o, "PACKAGE_INFO %s", p->version); }
-static void detected(struct out_state *o, const struct tp_devinfo *d) { out_line(o, "DEVICE_DETECTED %s", tp_kind_name(d->kind)); }
+static void detected(struct out_state *o, const struct tp_devinfo *d)
+{
+    out_line(o, "DEVICE_DETECTED %s", tp_kind_name(d->kind));
+}
 static void finished(struct out_state *o) { out_line(o, "COMPLETE"); }
 static void failed(struct out_state *o, const char *msg) { out_line(o, "ERROR %s", msg); }
 

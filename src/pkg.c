@@ -22,7 +22,7 @@
 
 #define MANIFEST_NAME "MANIFEST.json"
 #define MANIFEST_MAX_BYTES (1024u * 1024)
-#define PKG_ENTRIES_MAX 10000        /* a real package has a dozen entries */
+#define PKG_ENTRIES_MAX 10000 /* a real package has a dozen entries */
 #define PROCESSOR_NAME "MIMXRT1060"
 #define PREFERRED_FLASHLOADER "bootable_images/unsigned_MIMXRT1060_flashloader.bin"
 #define PREFERRED_FIRMWARE "bootable_images/disting_NT.bin"
@@ -54,8 +54,7 @@ struct mem_range {
     uint32_t lo, hi_excl;
 };
 /* RT1060 DTCM and OCRAM (FlexRAM default banks plus OCRAM2). */
-static const struct mem_range ram_onchip[] = { { 0x20000000u, 0x20080000u },
-                                               { 0x20200000u, 0x20300000u } };
+static const struct mem_range ram_onchip[] = { { 0x20000000u, 0x20080000u }, { 0x20200000u, 0x20300000u } };
 /* Where an initial stack pointer may point: on-chip RAM or external SDRAM. */
 static const struct mem_range ram_stack[] = { { 0x20000000u, 0x20080000u },
                                               { 0x20200000u, 0x20300000u },
@@ -63,7 +62,7 @@ static const struct mem_range ram_stack[] = { { 0x20000000u, 0x20080000u },
 
 struct scan {
     zip_t *za;
-    const char *zipname;    /* for messages */
+    const char *zipname; /* for messages */
     zip_int64_t count;
 };
 
@@ -215,20 +214,26 @@ static nt_status read_entry(const struct scan *s, zip_int64_t i, uint64_t cap, u
         got += (size_t)n;
     n = got < st.size ? 0 : zip_fread(f, &extra, 1);
     if (n < 0)
-        status = nt_err_set(err, NT_E_PACKAGE, "%s: cannot read the entry (%s); the package is "
-                            "damaged, download it again", name, zip_file_strerror(f));
+        status = nt_err_set(err, NT_E_PACKAGE,
+                            "%s: cannot read the entry (%s); the package is "
+                            "damaged, download it again",
+                            name, zip_file_strerror(f));
     else if (got < st.size)
-        status = nt_err_set(err, NT_E_PACKAGE, "%s: the entry ends after %zu of its %llu declared "
-                            "bytes; the package is damaged, download it again", name, got,
-                            (unsigned long long)st.size);
+        status = nt_err_set(err, NT_E_PACKAGE,
+                            "%s: the entry ends after %zu of its %llu declared "
+                            "bytes; the package is damaged, download it again",
+                            name, got, (unsigned long long)st.size);
     else if (n > 0)
-        status = nt_err_set(err, NT_E_PACKAGE, "%s: the entry holds more data than its declared %llu "
-                            "bytes; the package is damaged, download it again", name,
-                            (unsigned long long)st.size);
+        status = nt_err_set(err, NT_E_PACKAGE,
+                            "%s: the entry holds more data than its declared %llu "
+                            "bytes; the package is damaged, download it again",
+                            name, (unsigned long long)st.size);
     rc = zip_fclose(f);
     if (status == NT_OK && rc != 0)
-        status = nt_err_set(err, NT_E_PACKAGE, "%s: cannot read the entry (%s); the package is "
-                            "damaged, download it again", name, zip_code_string(rc));
+        status = nt_err_set(err, NT_E_PACKAGE,
+                            "%s: cannot read the entry (%s); the package is "
+                            "damaged, download it again",
+                            name, zip_code_string(rc));
     if (status != NT_OK) {
         free(buf);
         return status;
@@ -268,8 +273,8 @@ static nt_status find_manifest(const struct scan *s, zip_int64_t *idx, struct nt
 
 /* The one usable entry whose base name matches, preferring `preferred`. */
 static nt_status find_image(const struct scan *s, const char *what, const char *pattern,
-                            bool (*match)(const char *base), const char *preferred,
-                            zip_int64_t *out, struct nt_err *err)
+                            bool (*match)(const char *base), const char *preferred, zip_int64_t *out,
+                            struct nt_err *err)
 {
     zip_int64_t first = -1, second = -1;
     char why[300] = "", tmp[300];
@@ -293,33 +298,34 @@ static nt_status find_image(const struct scan *s, const char *what, const char *
             second = i;
     }
     if (second >= 0)
-        return nt_err_set(err, NT_E_PACKAGE, "%s: several %s images (%s, %s); repack it with one",
-                          s->zipname, what, entry_name(s, first), entry_name(s, second));
+        return nt_err_set(err, NT_E_PACKAGE, "%s: several %s images (%s, %s); repack it with one", s->zipname,
+                          what, entry_name(s, first), entry_name(s, second));
     if (first >= 0) {
         *out = first;
         return NT_OK;
     }
     if (why[0])
         return nt_err_set(err, NT_E_PACKAGE, "%s: no usable %s image: %s", s->zipname, what, why);
-    return nt_err_set(err, NT_E_PACKAGE, "%s: no %s image (%s) in the package", s->zipname, what,
-                      pattern);
+    return nt_err_set(err, NT_E_PACKAGE, "%s: no %s image (%s) in the package", s->zipname, what, pattern);
 }
 
 /* The firmware named by the manifest's app_firmware, relative to its folder. */
-static nt_status find_app_firmware(const struct scan *s, const char *mname, const char *mdir,
-                                   const char *app, zip_int64_t *out, struct nt_err *err)
+static nt_status find_app_firmware(const struct scan *s, const char *mname, const char *mdir, const char *app,
+                                   zip_int64_t *out, struct nt_err *err)
 {
     char path[600], why[300];
     zip_int64_t i;
 
     if (name_is_unsafe(app))
-        return nt_err_set(err, NT_E_PACKAGE, "%s: app_firmware \"%s\" is not a relative path inside "
-                          "the package", mname, app);
+        return nt_err_set(err, NT_E_PACKAGE,
+                          "%s: app_firmware \"%s\" is not a relative path inside "
+                          "the package",
+                          mname, app);
     snprintf(path, sizeof path, "%s%s", mdir, app);
     i = zip_name_locate(s->za, path, 0);
     if (i < 0)
-        return nt_err_set(err, NT_E_PACKAGE, "%s: app_firmware names %s, which is not in the package",
-                          mname, path);
+        return nt_err_set(err, NT_E_PACKAGE, "%s: app_firmware names %s, which is not in the package", mname,
+                          path);
     if (entry_unusable(s, i, why, sizeof why))
         return nt_err_set(err, NT_E_PACKAGE, "%s: no usable firmware image: %s", s->zipname, why);
     *out = i;
@@ -340,8 +346,8 @@ static bool version_ok(const char *v)
 }
 
 /* A string-valued key: NULL when absent, an error when it has another type. */
-static nt_status manifest_string(const cJSON *root, const char *key, const char *mname,
-                                 const char **out, struct nt_err *err)
+static nt_status manifest_string(const cJSON *root, const char *key, const char *mname, const char **out,
+                                 struct nt_err *err)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, key);
     *out = NULL;
@@ -353,8 +359,8 @@ static nt_status manifest_string(const cJSON *root, const char *key, const char 
     return NT_OK;
 }
 
-static nt_status parse_manifest(struct pkg *p, const char *mname, const uint8_t *data, size_t len,
-                                char *app, size_t app_size, struct nt_err *err)
+static nt_status parse_manifest(struct pkg *p, const char *mname, const uint8_t *data, size_t len, char *app,
+                                size_t app_size, struct nt_err *err)
 {
     cJSON *root = cJSON_ParseWithLength((const char *)data, len);
     const char *version, *fwversion, *processor, *appfw;
@@ -363,9 +369,10 @@ static nt_status parse_manifest(struct pkg *p, const char *mname, const uint8_t 
     if (!root) {
         const char *at = cJSON_GetErrorPtr();
         size_t off = (at && at >= (const char *)data && at <= (const char *)data + len)
-                         ? (size_t)(at - (const char *)data) : 0;
-        return nt_err_set(err, NT_E_PACKAGE, "%s: invalid JSON near byte %zu; the package is damaged",
-                          mname, off);
+            ? (size_t)(at - (const char *)data)
+            : 0;
+        return nt_err_set(err, NT_E_PACKAGE, "%s: invalid JSON near byte %zu; the package is damaged", mname,
+                          off);
     }
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
@@ -377,15 +384,19 @@ static nt_status parse_manifest(struct pkg *p, const char *mname, const uint8_t 
         (st = manifest_string(root, "app_firmware", mname, &appfw, err)) != NT_OK)
         goto out;
     if (processor && strcmp(processor, PROCESSOR_NAME) != 0) {
-        st = nt_err_set(err, NT_E_PACKAGE, "%s: processor is \"%.64s\", expected \"%s\"; this package "
-                        "is not for the Disting NT", mname, processor, PROCESSOR_NAME);
+        st = nt_err_set(err, NT_E_PACKAGE,
+                        "%s: processor is \"%.64s\", expected \"%s\"; this package "
+                        "is not for the Disting NT",
+                        mname, processor, PROCESSOR_NAME);
         goto out;
     }
     if (!version)
         version = fwversion;
     if (version && !version_ok(version)) {
-        st = nt_err_set(err, NT_E_PACKAGE, "%s: version \"%.64s\" is not 1-%zu printable characters "
-                        "without spaces", mname, version, sizeof p->version - 1);
+        st = nt_err_set(err, NT_E_PACKAGE,
+                        "%s: version \"%.64s\" is not 1-%zu printable characters "
+                        "without spaces",
+                        mname, version, sizeof p->version - 1);
         goto out;
     }
     if (version)
@@ -463,18 +474,22 @@ static nt_status check_ivt_header(struct pkg_image *img, size_t min_size, struct
         return nt_err_set(err, NT_E_PACKAGE, "%s: truncated: %zu bytes, an image needs at least %zu",
                           img->name, img->size, min_size);
     if (d[0] != IVT_TAG)
-        return nt_err_set(err, NT_E_PACKAGE, "%s: IVT tag is 0x%02x, expected 0x%02x; this is not a "
-                          "bootable i.MX RT image", img->name, d[0], IVT_TAG);
+        return nt_err_set(err, NT_E_PACKAGE,
+                          "%s: IVT tag is 0x%02x, expected 0x%02x; this is not a "
+                          "bootable i.MX RT image",
+                          img->name, d[0], IVT_TAG);
     if (get_be16(d + IVT_OFF_LENGTH) != IVT_BYTES)
         return nt_err_set(err, NT_E_PACKAGE, "%s: IVT length is 0x%04x, expected 0x%04x", img->name,
                           get_be16(d + IVT_OFF_LENGTH), IVT_BYTES);
     if (d[IVT_OFF_VERSION] < IVT_VERSION_MIN || d[IVT_OFF_VERSION] > IVT_VERSION_MAX)
-        return nt_err_set(err, NT_E_PACKAGE, "%s: IVT version is 0x%02x, expected 0x%02x-0x%02x",
-                          img->name, d[IVT_OFF_VERSION], IVT_VERSION_MIN, IVT_VERSION_MAX);
+        return nt_err_set(err, NT_E_PACKAGE, "%s: IVT version is 0x%02x, expected 0x%02x-0x%02x", img->name,
+                          d[IVT_OFF_VERSION], IVT_VERSION_MIN, IVT_VERSION_MAX);
     csf = get_le32(d + IVT_OFF_CSF);
     if (csf != 0)
-        return nt_err_set(err, NT_E_PACKAGE, "%s: IVT csf is 0x%08x, expected 0; signed images are "
-                          "not supported", img->name, csf);
+        return nt_err_set(err, NT_E_PACKAGE,
+                          "%s: IVT csf is 0x%08x, expected 0; signed images are "
+                          "not supported",
+                          img->name, csf);
     img->entry = get_le32(d + IVT_OFF_ENTRY);
     img->ivt_self = get_le32(d + IVT_OFF_SELF);
     return NT_OK;
@@ -490,9 +505,11 @@ static nt_status check_boot_data(struct pkg_image *img, size_t limit, struct nt_
     if (limit > img->size)
         limit = img->size;
     if (boot_data < img->ivt_self || off < IVT_BYTES || off + BOOT_DATA_BYTES > limit)
-        return nt_err_set(err, NT_E_PACKAGE, "%s: IVT boot data pointer 0x%08x is outside the image "
-                          "after the IVT (0x%08x-0x%08llx)", img->name, boot_data,
-                          img->ivt_self + IVT_BYTES, (unsigned long long)img->ivt_self + limit);
+        return nt_err_set(err, NT_E_PACKAGE,
+                          "%s: IVT boot data pointer 0x%08x is outside the image "
+                          "after the IVT (0x%08x-0x%08llx)",
+                          img->name, boot_data, img->ivt_self + IVT_BYTES,
+                          (unsigned long long)img->ivt_self + limit);
     img->boot_start = get_le32(img->data + off);
     img->boot_size = get_le32(img->data + off + 4);
     return NT_OK;
@@ -514,26 +531,31 @@ static nt_status check_firmware(struct pkg_image *img, struct nt_err *err)
     if ((st = check_boot_data(img, FW_VECTORS_OFFSET, err)) != NT_OK)
         return st;
     if (img->boot_start != PKG_FLASH_BASE)
-        return nt_err_set(err, NT_E_PACKAGE, "%s: boot data start is 0x%08x, expected 0x%08x",
-                          img->name, img->boot_start, PKG_FLASH_BASE);
+        return nt_err_set(err, NT_E_PACKAGE, "%s: boot data start is 0x%08x, expected 0x%08x", img->name,
+                          img->boot_start, PKG_FLASH_BASE);
     if (img->boot_size < need)
-        return nt_err_set(err, NT_E_PACKAGE, "%s: boot data size is 0x%x, less than the image plus "
-                          "its 4 KiB boot header (0x%llx)", img->name, img->boot_size,
-                          (unsigned long long)need);
+        return nt_err_set(err, NT_E_PACKAGE,
+                          "%s: boot data size is 0x%x, less than the image plus "
+                          "its 4 KiB boot header (0x%llx)",
+                          img->name, img->boot_size, (unsigned long long)need);
     app_end = (uint64_t)PKG_FLASH_BASE + img->boot_size;
     if ((img->entry & ~1u) < FW_APP_START || (img->entry & ~1u) >= app_end)
-        return nt_err_set(err, NT_E_PACKAGE, "%s: IVT entry 0x%08x is outside the application "
-                          "(0x%08x-0x%08llx)", img->name, img->entry, FW_APP_START,
-                          (unsigned long long)app_end);
+        return nt_err_set(err, NT_E_PACKAGE,
+                          "%s: IVT entry 0x%08x is outside the application "
+                          "(0x%08x-0x%08llx)",
+                          img->name, img->entry, FW_APP_START, (unsigned long long)app_end);
     sp = get_le32(img->data + FW_VECTORS_OFFSET);
     reset = get_le32(img->data + FW_VECTORS_OFFSET + 4);
     if (!in_ranges(sp, ram_stack, sizeof ram_stack / sizeof ram_stack[0], true) || (sp & 3u))
-        return nt_err_set(err, NT_E_PACKAGE, "%s: vector table stack pointer 0x%08x is not an aligned "
-                          "RAM address", img->name, sp);
+        return nt_err_set(err, NT_E_PACKAGE,
+                          "%s: vector table stack pointer 0x%08x is not an aligned "
+                          "RAM address",
+                          img->name, sp);
     if (!(reset & 1u) || (reset & ~1u) < FW_APP_START || (reset & ~1u) >= img_end)
-        return nt_err_set(err, NT_E_PACKAGE, "%s: vector table reset handler 0x%08x is not an odd "
-                          "(Thumb) address inside the image (0x%08x-0x%08llx)", img->name, reset,
-                          FW_APP_START, (unsigned long long)img_end);
+        return nt_err_set(err, NT_E_PACKAGE,
+                          "%s: vector table reset handler 0x%08x is not an odd "
+                          "(Thumb) address inside the image (0x%08x-0x%08llx)",
+                          img->name, reset, FW_APP_START, (unsigned long long)img_end);
     return NT_OK;
 }
 
@@ -545,18 +567,22 @@ static nt_status check_flashloader(struct pkg_image *img, bool *legacy, struct n
 
     if (st != NT_OK)
         return st;
-    if ((img->ivt_self & 3u) || !in_ranges(img->ivt_self, ram_onchip, sizeof ram_onchip / sizeof ram_onchip[0], false))
-        return nt_err_set(err, NT_E_PACKAGE, "%s: IVT self is 0x%08x, expected a 4-byte aligned DTCM "
-                          "or OCRAM address (0x%08x for SPT packages)", img->name, img->ivt_self,
-                          FL_SPT_SELF);
+    if ((img->ivt_self & 3u) ||
+        !in_ranges(img->ivt_self, ram_onchip, sizeof ram_onchip / sizeof ram_onchip[0], false))
+        return nt_err_set(err, NT_E_PACKAGE,
+                          "%s: IVT self is 0x%08x, expected a 4-byte aligned DTCM "
+                          "or OCRAM address (0x%08x for SPT packages)",
+                          img->name, img->ivt_self, FL_SPT_SELF);
     if ((st = check_boot_data(img, img->size, err)) != NT_OK)
         return st;
     if (img->boot_start > img->ivt_self)
         return nt_err_set(err, NT_E_PACKAGE, "%s: boot data start 0x%08x is above the IVT at 0x%08x",
                           img->name, img->boot_start, img->ivt_self);
     if ((uint64_t)(img->ivt_self - img->boot_start) + img->size > img->boot_size)
-        return nt_err_set(err, NT_E_PACKAGE, "%s: boot data size is 0x%x, too small for the %zu-byte "
-                          "image at 0x%08x", img->name, img->boot_size, img->size, img->ivt_self);
+        return nt_err_set(err, NT_E_PACKAGE,
+                          "%s: boot data size is 0x%x, too small for the %zu-byte "
+                          "image at 0x%08x",
+                          img->name, img->boot_size, img->size, img->ivt_self);
     img_end = (uint64_t)img->ivt_self + img->size;
     if ((img->entry & ~1u) < img->ivt_self || (img->entry & ~1u) >= img_end)
         return nt_err_set(err, NT_E_PACKAGE, "%s: IVT entry 0x%08x is outside the image (0x%08x-0x%08llx)",
@@ -567,8 +593,7 @@ static nt_status check_flashloader(struct pkg_image *img, bool *legacy, struct n
 
 /* ---- putting it together ----------------------------------------------- */
 
-static nt_status load_image(const struct scan *s, zip_int64_t i, struct pkg_image *img,
-                            struct nt_err *err)
+static nt_status load_image(const struct scan *s, zip_int64_t i, struct pkg_image *img, struct nt_err *err)
 {
     nt_status st;
     snprintf(img->name, sizeof img->name, "%s", entry_name(s, i));
@@ -580,8 +605,8 @@ static nt_status load_image(const struct scan *s, zip_int64_t i, struct pkg_imag
 
 /* Fills app (app_firmware or ""), mdir (the manifest's folder with its
  * slash, or "") and *mi (the manifest's index, -1 without one). */
-static nt_status load_manifest(const struct scan *s, struct pkg *p, char *app, size_t app_size,
-                               char *mdir, size_t mdir_size, zip_int64_t *mi, struct nt_err *err)
+static nt_status load_manifest(const struct scan *s, struct pkg *p, char *app, size_t app_size, char *mdir,
+                               size_t mdir_size, zip_int64_t *mi, struct nt_err *err)
 {
     uint8_t *data;
     size_t len;
@@ -613,8 +638,10 @@ static nt_status load_package(const struct scan *s, struct pkg *p, struct nt_err
     if (s->count == 0)
         return nt_err_set(err, NT_E_PACKAGE, "%s: the ZIP archive is empty", s->zipname);
     if (s->count > PKG_ENTRIES_MAX)
-        return nt_err_set(err, NT_E_PACKAGE, "%s: %lld entries, more than the %d a firmware package "
-                          "may have", s->zipname, (long long)s->count, PKG_ENTRIES_MAX);
+        return nt_err_set(err, NT_E_PACKAGE,
+                          "%s: %lld entries, more than the %d a firmware package "
+                          "may have",
+                          s->zipname, (long long)s->count, PKG_ENTRIES_MAX);
     if ((st = load_manifest(s, p, app, sizeof app, mdir, sizeof mdir, &mi, err)) != NT_OK)
         return st;
     if (!p->version[0] && !version_from_name(s->zipname, p->version, sizeof p->version))
@@ -705,8 +732,8 @@ nt_status pkg_open_memory(const void *data, size_t len, const char *display_name
     zip_error_init(&ze);
     src = zip_source_buffer_create(data, len, 0, &ze);
     if (!src) {
-        st = nt_err_set(err, NT_E_NOMEM, "%s: cannot read the package (%s)", zipname,
-                        zip_error_strerror(&ze));
+        st =
+            nt_err_set(err, NT_E_NOMEM, "%s: cannot read the package (%s)", zipname, zip_error_strerror(&ze));
         zip_error_fini(&ze);
         return st;
     }
@@ -736,9 +763,11 @@ nt_status pkg_check_fits(const struct pkg *p, uint64_t flash_size, struct nt_err
 {
     uint64_t room = flash_size > FW_BOOT_HEADER_BYTES ? flash_size - FW_BOOT_HEADER_BYTES : 0;
     if (p->firmware.size > room)
-        return nt_err_set(err, NT_E_PACKAGE, "%s: %zu bytes do not fit the %llu-byte flash, which holds "
-                          "at most %llu after its 4 KiB boot header", p->firmware.name,
-                          p->firmware.size, (unsigned long long)flash_size, (unsigned long long)room);
+        return nt_err_set(err, NT_E_PACKAGE,
+                          "%s: %zu bytes do not fit the %llu-byte flash, which holds "
+                          "at most %llu after its 4 KiB boot header",
+                          p->firmware.name, p->firmware.size, (unsigned long long)flash_size,
+                          (unsigned long long)room);
     return NT_OK;
 }
 

@@ -10,30 +10,30 @@
 
 #include "nt_err.h"
 
-#define PKG_FLASH_BASE      0x60000000u  /* FlexSPI NOR, FCB at offset 0 */
-#define PKG_FIRMWARE_ADDR   0x60001000u  /* IVT of disting_NT.bin */
-#define PKG_SECTOR_SIZE     0x1000u
+#define PKG_FLASH_BASE 0x60000000u    /* FlexSPI NOR, FCB at offset 0 */
+#define PKG_FIRMWARE_ADDR 0x60001000u /* IVT of disting_NT.bin */
+#define PKG_SECTOR_SIZE 0x1000u
 #define PKG_DEFAULT_FLASH_SIZE (8u * 1024 * 1024)
-#define PKG_ENTRY_MAX       (32u * 1024 * 1024)  /* cap on any entry we read */
+#define PKG_ENTRY_MAX (32u * 1024 * 1024) /* cap on any entry we read */
 
 struct pkg_image {
-    char name[256];        /* entry name inside the ZIP */
+    char name[256]; /* entry name inside the ZIP */
     uint8_t *data;
     size_t size;
     uint8_t sha256[32];
-    uint32_t ivt_self;     /* = load and jump address for the flashloader */
+    uint32_t ivt_self; /* = load and jump address for the flashloader */
     uint32_t entry;
-    uint32_t boot_start;   /* boot data start */
+    uint32_t boot_start; /* boot data start */
     uint32_t boot_size;
 };
 
 struct pkg {
-    char source[1024];     /* path or URL it came from (for display) */
-    char version[64];      /* manifest version, firmware_version, file name, or "unknown" */
-    char processor[32];    /* "" when the manifest has no processor key */
+    char source[1024];  /* path or URL it came from (for display) */
+    char version[64];   /* manifest version, firmware_version, file name, or "unknown" */
+    char processor[32]; /* "" when the manifest has no processor key */
     bool has_manifest;
-    char manifest[256];    /* its entry name when has_manifest */
-    bool legacy_flashloader;  /* self 0x20001E00 (Expert Sleepers' older file) */
+    char manifest[256];      /* its entry name when has_manifest */
+    bool legacy_flashloader; /* self 0x20001E00 (Expert Sleepers' older file) */
     struct pkg_image flashloader;
     struct pkg_image firmware;
 };
@@ -42,11 +42,10 @@ struct pkg {
  * used for the X.Y.Z fallback and messages instead of the path (downloads
  * pass the URL's last path segment). NT_E_PACKAGE with one line naming the
  * file and the problem. */
-nt_status pkg_open_file(const char *path, const char *display_name, struct pkg **out,
-                        struct nt_err *err);
+nt_status pkg_open_file(const char *path, const char *display_name, struct pkg **out, struct nt_err *err);
 /* The same from a buffer in memory (a download); the buffer is not kept. */
-nt_status pkg_open_memory(const void *data, size_t len, const char *display_name,
-                          struct pkg **out, struct nt_err *err);
+nt_status pkg_open_memory(const void *data, size_t len, const char *display_name, struct pkg **out,
+                          struct nt_err *err);
 void pkg_free(struct pkg *p);
 
 /* Does the firmware fit a NOR of flash_size bytes (once the device reports it)? */

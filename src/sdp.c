@@ -20,7 +20,7 @@
 #define SDP_STATUS_REPORT_ID 4
 #define SDP_CMD_REPORT_ID 1
 #define SDP_DATA_REPORT_ID 2
-#define SDP_WORD_REPORT_MIN_LEN 5  /* report ID + one 32-bit word */
+#define SDP_WORD_REPORT_MIN_LEN 5 /* report ID + one 32-bit word */
 
 /* Stale reports: a short read timeout is enough because the backend queues
  * IN reports; the count bound stops a babbling device from hanging us. */
@@ -43,8 +43,8 @@ static int sdp_ms(const struct sdp_host *h, int ms)
     return clock_scale_ms(ms, h->tscale, SDP_TIMEOUT_FLOOR_MS);
 }
 
-void sdp_encode_command(uint8_t out[SDP_CMD_REPORT_LEN], uint16_t type, uint32_t addr,
-                        uint8_t format, uint32_t count, uint32_t data)
+void sdp_encode_command(uint8_t out[SDP_CMD_REPORT_LEN], uint16_t type, uint32_t addr, uint8_t format,
+                        uint32_t count, uint32_t data)
 {
     /* protocol.md §2.1: all multi-byte fields big-endian, byte 15 reserved. */
     memset(out, 0, SDP_CMD_REPORT_LEN);
@@ -62,8 +62,8 @@ nt_status sdp_drain(struct sdp_host *h, unsigned *dropped, struct nt_err *err)
     return st == NT_OK ? NT_OK : SDP_PREFIXED(st, err, "draining stale ROM reports");
 }
 
-static nt_status sdp_send_command(struct sdp_host *h, const char *what, uint16_t type,
-                                  uint32_t addr, uint32_t count, struct nt_err *err)
+static nt_status sdp_send_command(struct sdp_host *h, const char *what, uint16_t type, uint32_t addr,
+                                  uint32_t count, struct nt_err *err)
 {
     uint8_t cmd[SDP_CMD_REPORT_LEN];
     nt_status st;
@@ -75,8 +75,8 @@ static nt_status sdp_send_command(struct sdp_host *h, const char *what, uint16_t
 }
 
 /* Read one IN report and insist on its report ID and a 4-byte word after it. */
-static nt_status sdp_read_word(struct sdp_host *h, const char *what, uint8_t want_id,
-                               int timeout_ms, uint32_t *word, struct nt_err *err)
+static nt_status sdp_read_word(struct sdp_host *h, const char *what, uint8_t want_id, int timeout_ms,
+                               uint32_t *word, struct nt_err *err)
 {
     uint8_t buf[SDP_IN_CAP];
     size_t len = 0;
@@ -109,8 +109,8 @@ static nt_status sdp_read_hab(struct sdp_host *h, const char *what, int timeout_
 }
 
 /* The two-report answer of ERROR_STATUS and WRITE_FILE: rpt 3 (HAB), rpt 4 (status). */
-static nt_status sdp_read_answer(struct sdp_host *h, const char *what, uint32_t *hab,
-                                 uint32_t *status, struct nt_err *err)
+static nt_status sdp_read_answer(struct sdp_host *h, const char *what, uint32_t *hab, uint32_t *status,
+                                 struct nt_err *err)
 {
     int ms = sdp_ms(h, SDP_ANSWER_TIMEOUT_MS);
     nt_status st = sdp_read_hab(h, what, ms, hab, err);
@@ -120,14 +120,14 @@ static nt_status sdp_read_answer(struct sdp_host *h, const char *what, uint32_t 
     if (st == NT_E_TIMEOUT)
         return nt_err_set(err, NT_E_TIMEOUT,
                           "the ROM did not answer %s: replug the module in bootloader mode and "
-                          "try again", what);
+                          "try again",
+                          what);
     if (st == NT_E_DISCONNECT)
         return SDP_PREFIXED(st, err, "waiting for the ROM's answer to %s", what);
     return st;
 }
 
-static nt_status sdp_status_error(struct nt_err *err, uint32_t word, const char *fmt, ...)
-    NT_PRINTF(3, 4);
+static nt_status sdp_status_error(struct nt_err *err, uint32_t word, const char *fmt, ...) NT_PRINTF(3, 4);
 
 /* NT_E_STATUS carrying the ROM's rpt 4 word. */
 static nt_status sdp_status_error(struct nt_err *err, uint32_t word, const char *fmt, ...)
@@ -162,8 +162,8 @@ nt_status sdp_error_status(struct sdp_host *h, uint32_t *hab, uint32_t *status, 
     return NT_OK;
 }
 
-static nt_status sdp_send_data(struct sdp_host *h, const uint8_t *data, size_t len,
-                               nt_progress_fn progress, void *user, struct nt_err *err)
+static nt_status sdp_send_data(struct sdp_host *h, const uint8_t *data, size_t len, nt_progress_fn progress,
+                               void *user, struct nt_err *err)
 {
     uint8_t report[SDP_DATA_REPORT_LEN];
     size_t done = 0;
@@ -194,8 +194,7 @@ nt_status sdp_write_file(struct sdp_host *h, uint32_t addr, const uint8_t *data,
 
     if (len == 0 || len > UINT32_MAX)
         return nt_err_set(err, NT_E_INTERNAL,
-                          "WRITE_FILE of %zu bytes is impossible: the image must be 1 byte to 4 GiB",
-                          len);
+                          "WRITE_FILE of %zu bytes is impossible: the image must be 1 byte to 4 GiB", len);
     st = sdp_send_command(h, what, SDP_WRITE_FILE, addr, (uint32_t)len, err);
     if (st == NT_OK)
         st = sdp_send_data(h, data, len, progress, user, err);
@@ -205,8 +204,8 @@ nt_status sdp_write_file(struct sdp_host *h, uint32_t addr, const uint8_t *data,
         return sdp_status_error(err, status,
                                 "the ROM refused WRITE_FILE of %zu bytes to 0x%08X with status "
                                 "0x%08X (expected 0x%08X): check the load address and size of "
-                                "the flashloader", len, (unsigned)addr, (unsigned)status,
-                                (unsigned)SDP_WRITE_FILE_OK);
+                                "the flashloader",
+                                len, (unsigned)addr, (unsigned)status, (unsigned)SDP_WRITE_FILE_OK);
     return st;
 }
 
@@ -235,8 +234,7 @@ nt_status sdp_jump(struct sdp_host *h, uint32_t addr, struct nt_err *err)
     }
     if (st != NT_OK)
         return st;
-    st = sdp_read_word(h, what, SDP_STATUS_REPORT_ID, sdp_ms(h, SDP_JUMP_REJECT_WINDOW_MS),
-                       &word, err);
+    st = sdp_read_word(h, what, SDP_STATUS_REPORT_ID, sdp_ms(h, SDP_JUMP_REJECT_WINDOW_MS), &word, err);
     if (sdp_jump_gone(st)) {
         nt_err_clear(err);
         return NT_OK;

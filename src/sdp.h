@@ -11,34 +11,34 @@
 #include "transport.h"
 
 /* SDP command codes (protocol.md §2.2). */
-#define SDP_READ_REGISTER   0x0101
-#define SDP_WRITE_REGISTER  0x0202
-#define SDP_WRITE_FILE      0x0404
-#define SDP_ERROR_STATUS    0x0505
-#define SDP_DCD_WRITE       0x0A0A
-#define SDP_JUMP_ADDRESS    0x0B0B
+#define SDP_READ_REGISTER 0x0101
+#define SDP_WRITE_REGISTER 0x0202
+#define SDP_WRITE_FILE 0x0404
+#define SDP_ERROR_STATUS 0x0505
+#define SDP_DCD_WRITE 0x0A0A
+#define SDP_JUMP_ADDRESS 0x0B0B
 #define SDP_SKIP_DCD_HEADER 0x0C0C
 
 /* Response words (protocol.md §2.3). */
-#define SDP_HAB_OPEN        0x56787856u
-#define SDP_HAB_CLOSED      0x12343412u
-#define SDP_WRITE_FILE_OK   0x88888888u
-#define SDP_WRITE_REG_OK    0x128A8A12u
-#define SDP_SKIP_DCD_OK     0x900DD009u
+#define SDP_HAB_OPEN 0x56787856u
+#define SDP_HAB_CLOSED 0x12343412u
+#define SDP_WRITE_FILE_OK 0x88888888u
+#define SDP_WRITE_REG_OK 0x128A8A12u
+#define SDP_SKIP_DCD_OK 0x900DD009u
 
-#define SDP_CMD_REPORT_LEN  17    /* report ID + 16-byte command */
-#define SDP_DATA_REPORT_LEN 1025  /* report ID + 1024 data bytes */
-#define SDP_DATA_CHUNK      1024
+#define SDP_CMD_REPORT_LEN 17    /* report ID + 16-byte command */
+#define SDP_DATA_REPORT_LEN 1025 /* report ID + 1024 data bytes */
+#define SDP_DATA_CHUNK 1024
 
 struct sdp_host {
     struct tp_dev *dev;
-    double tscale;   /* host timeouts are multiplied by this (simulation speed); 1 on
-                        hardware, never below a 200 ms floor */
+    double tscale; /* host timeouts are multiplied by this (simulation speed); 1 on
+                      hardware, never below a 200 ms floor */
 };
 
 /* Encode a command report (report ID 1 + 16 big-endian bytes) into out[17]. */
-void sdp_encode_command(uint8_t out[SDP_CMD_REPORT_LEN], uint16_t type, uint32_t addr,
-                        uint8_t format, uint32_t count, uint32_t data);
+void sdp_encode_command(uint8_t out[SDP_CMD_REPORT_LEN], uint16_t type, uint32_t addr, uint8_t format,
+                        uint32_t count, uint32_t data);
 
 /* Read and discard IN reports that are already queued (stale answers of an
  * earlier session), reading with a short timeout until none comes (at most

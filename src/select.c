@@ -36,8 +36,8 @@ size_t select_format_candidates(char *buf, size_t cap, const struct tp_devinfo *
     /* in port order, like --list, whatever order the bus found them in */
     for (size_t i = next_by_port(devs, n, NULL); i < n; i = next_by_port(devs, n, after)) {
         if (used < cap) {
-            int w = snprintf(buf + used, cap - used, "%s%s (%s)", count ? ", " : "",
-                             devs[i].port, tp_kind_name(devs[i].kind));
+            int w = snprintf(buf + used, cap - used, "%s%s (%s)", count ? ", " : "", devs[i].port,
+                             tp_kind_name(devs[i].kind));
             used += w > 0 ? (size_t)w : 0;
         }
         after = devs[i].port;
@@ -59,15 +59,18 @@ nt_status select_module(const struct tp_devinfo *devs, size_t n, const char *por
         if (found != n && !port)
             return nt_err_set(err, NT_E_AMBIGUOUS,
                               "%zu modules are in bootloader mode (%s): choose one with "
-                              "--port PATH", count, names);
+                              "--port PATH",
+                              count, names);
         found = i;
     }
     if (found == n) {
         if (port)
-            return nt_err_set(err, NT_E_NODEVICE, "no module in bootloader mode at port %s "
-                              "(attached: %s); check the port path with --list", port,
-                              count ? names : "none");
-        return nt_err_set(err, NT_E_NODEVICE, "no module in bootloader mode is attached; put "
+            return nt_err_set(err, NT_E_NODEVICE,
+                              "no module in bootloader mode at port %s "
+                              "(attached: %s); check the port path with --list",
+                              port, count ? names : "none");
+        return nt_err_set(err, NT_E_NODEVICE,
+                          "no module in bootloader mode is attached; put "
                           "the Disting NT in bootloader mode (Menu > Misc > Enter bootloader mode)");
     }
     *index = found;

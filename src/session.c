@@ -16,25 +16,24 @@
 #include "session_int.h"
 
 /* Scratch RAM for the FlexSPI option words and the FCB magic (package.md §0). */
-#define CONFIG_SCRATCH_ADDR   0x2000u
-#define FLEXSPI_NOR_OPTION0   0xC0000008u  /* QSPI SDR via SFDP, 133 MHz (protocol.md §3.10) */
-#define FCB_PROGRAM_MAGIC     0xF000000Fu
+#define CONFIG_SCRATCH_ADDR 0x2000u
+#define FLEXSPI_NOR_OPTION0 0xC0000008u /* QSPI SDR via SFDP, 133 MHz (protocol.md §3.10) */
+#define FCB_PROGRAM_MAGIC 0xF000000Fu
 /* How long the flashloader may take to appear after the jump (protocol.md §5:
  * typically 0.5-2 s; fwupd allows 10 s for a chain of slow hubs). */
-#define ENUM_DEADLINE_MS      10000
+#define ENUM_DEADLINE_MS 10000
 #define HOST_TIMEOUT_FLOOR_MS 200
 /* The erase is sent in aligned pieces so that progress is real and a stop
  * request is honoured between pieces (a 64 KiB piece takes ~0.7 s typical). */
-#define ERASE_CHUNK_BYTES     0x10000u
+#define ERASE_CHUNK_BYTES 0x10000u
 /* Writes likewise go in WriteMemory commands of this size: each one is a safe
  * point for SIGINT/SIGTERM, and 64 KiB keeps the command count low. */
-#define WRITE_CHUNK_BYTES     0x10000u
+#define WRITE_CHUNK_BYTES 0x10000u
 
 const char *sess_phase_name(enum sess_phase ph)
 {
     static const char *const names[SESS_PH_COUNT] = {
-        "download", "extract", "wait", "upload", "enumerate",
-        "configure", "erase", "fcb", "write", "reset",
+        "download", "extract", "wait", "upload", "enumerate", "configure", "erase", "fcb", "write", "reset",
     };
     return (unsigned)ph < SESS_PH_COUNT ? names[ph] : "?";
 }
@@ -44,8 +43,7 @@ const char *sess_recovery_hint(enum sess_phase ph)
     switch (ph) {
     case SESS_PH_DOWNLOAD:
     case SESS_PH_EXTRACT:
-    case SESS_PH_WAIT:
-        return "The module was not changed.";
+    case SESS_PH_WAIT: return "The module was not changed.";
     case SESS_PH_UPLOAD:
     case SESS_PH_ENUM:
         return "The module's flash was not changed: power-cycle it to run the old firmware, "
@@ -61,10 +59,8 @@ const char *sess_recovery_hint(enum sess_phase ph)
                "cycle the boot ROM finds no image header (it is written last) and should come up in "
                "bootloader mode by itself; if it does not, enter bootloader mode again. The boot ROM "
                "is never changed, so the module can always be reflashed.";
-    case SESS_PH_RESET:
-        return "The firmware was written; power-cycle the module to start it.";
-    case SESS_PH_COUNT:
-        break;
+    case SESS_PH_RESET: return "The firmware was written; power-cycle the module to start it.";
+    case SESS_PH_COUNT: break;
     }
     return "";
 }
@@ -115,10 +111,7 @@ static void emit_device(struct sess *s, enum sess_event_type type, const struct 
     sess_emit(s, &ev);
 }
 
-static bool stop_requested(const struct sess *s)
-{
-    return s->cfg->stop && *s->cfg->stop;
-}
+static bool stop_requested(const struct sess *s) { return s->cfg->stop && *s->cfg->stop; }
 
 static int host_ms(const struct sess *s, int ms)
 {
@@ -155,8 +148,7 @@ static nt_status pick_attached(struct sess *s, bool *found, struct nt_err *err)
 }
 
 /* Wait for one bus event, reporting idle ticks, until deadline_ms. */
-static nt_status next_bus_event(struct sess *s, int64_t deadline_ms, struct tp_event *ev,
-                                struct nt_err *err)
+static nt_status next_bus_event(struct sess *s, int64_t deadline_ms, struct tp_event *ev, struct nt_err *err)
 {
     for (;;) {
         int64_t left = deadline_ms - clock_now_ms();
@@ -165,8 +157,8 @@ static nt_status next_bus_event(struct sess *s, int64_t deadline_ms, struct tp_e
 
         if (left <= 0)
             return NT_E_TIMEOUT;
-        st = s->cfg->bus->ops->next_event(s->cfg->bus, left < SESS_IDLE_MS ? (int)left : SESS_IDLE_MS,
-                                          ev, err);
+        st = s->cfg->bus->ops->next_event(s->cfg->bus, left < SESS_IDLE_MS ? (int)left : SESS_IDLE_MS, ev,
+                                          err);
         if (st == NT_OK) {
             emit_device(s, ev->type == TP_EV_ARRIVED ? SESS_EV_DEVICE_ARRIVED : SESS_EV_DEVICE_LEFT,
                         &ev->dev);
@@ -299,7 +291,8 @@ static nt_status run_sdp(struct sess *s, struct nt_err *err)
     if (st == NT_OK) {
         /* The IVT is at offset 0, so the file goes to boot data start, which
          * package validation checked; the jump goes to the IVT (self). */
-        sess_log(s, SESS_LOG_DEBUG, "loading the flashloader (%zu bytes) at 0x%08x", fl->size, fl->boot_start);
+        sess_log(s, SESS_LOG_DEBUG, "loading the flashloader (%zu bytes) at 0x%08x", fl->size,
+                 fl->boot_start);
         st = sdp_write_file(&h, fl->boot_start, fl->data, fl->size, on_upload_progress, s, err);
     }
     if (st == NT_OK) {
@@ -322,7 +315,7 @@ static void on_erase_progress(void *user, uint64_t done, uint64_t total)
 
 struct write_progress {
     struct sess *s;
-    uint64_t base;   /* bytes acknowledged in earlier commands */
+    uint64_t base; /* bytes acknowledged in earlier commands */
     uint64_t total;
 };
 
@@ -427,7 +420,8 @@ static nt_status write_firmware(struct sess *s, struct mboot_host *h, struct nt_
 static nt_status step_boundary(struct sess *s, struct nt_err *err)
 {
     if (stop_requested(s))
-        return nt_err_set(err, NT_E_INTERRUPTED, "stopped by request before %s", sess_phase_name(s->phase + 1));
+        return nt_err_set(err, NT_E_INTERRUPTED, "stopped by request before %s",
+                          sess_phase_name(s->phase + 1));
     return NT_OK;
 }
 
@@ -448,8 +442,8 @@ static nt_status run_mboot_steps(struct sess *s, struct mboot_host *h, struct nt
     st = mboot_get_property(h, MBOOT_PROP_CURRENT_VERSION, 0, &version, 1, &n, err);
     if (st != NT_OK)
         return nt_err_prefix(err, "asking the flashloader for its version");
-    sess_log(s, SESS_LOG_DEBUG, "flashloader version %c%u.%u.%u", (char)(version >> 24), (version >> 16) & 0xFF,
-             (version >> 8) & 0xFF, version & 0xFF);
+    sess_log(s, SESS_LOG_DEBUG, "flashloader version %c%u.%u.%u", (char)(version >> 24),
+             (version >> 16) & 0xFF, (version >> 8) & 0xFF, version & 0xFF);
     st = configure_flexspi(h, FLEXSPI_NOR_OPTION0, err);
     if (st != NT_OK)
         return nt_err_prefix(err, "configuring FlexSPI NOR");
@@ -475,8 +469,9 @@ static nt_status run_mboot_steps(struct sess *s, struct mboot_host *h, struct nt
     if (st != NT_OK)
         return nt_err_prefix(err, "resetting the module");
     if (!answered)
-        sess_log(s, SESS_LOG_WARN, "the module reset before its answer to the reset command arrived; "
-                                   "that is normal on some hosts");
+        sess_log(s, SESS_LOG_WARN,
+                 "the module reset before its answer to the reset command arrived; "
+                 "that is normal on some hosts");
     sess_phase_done(s, SESS_PH_RESET);
     return NT_OK;
 }
@@ -537,8 +532,9 @@ nt_status sess_run(const struct sess_config *cfg, struct pkg **pkg_out, struct n
         if (!cfg->dry_run)
             sess_emit(&s, &ev);
     } else {
-        struct sess_event ev = { .type = SESS_EV_FAILED, .phase = s.phase, .err = err,
-                                 .dev = s.module_found ? &s.target : NULL };
+        struct sess_event ev = {
+            .type = SESS_EV_FAILED, .phase = s.phase, .err = err, .dev = s.module_found ? &s.target : NULL
+        };
         /* Every failure after the module was found is a flash error (exit 5),
          * whatever the layer below called it; before that the status stands. */
         if (s.module_found && (st == NT_E_PACKAGE || st == NT_E_NODEVICE || st == NT_E_USAGE))

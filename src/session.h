@@ -11,18 +11,18 @@
 #include "nt_err.h"
 #include "transport.h"
 
-struct pkg;         /* pkg.h */
-struct fetch_opts;  /* fetch.h */
+struct pkg;        /* pkg.h */
+struct fetch_opts; /* fetch.h */
 
 enum sess_phase {
-    SESS_PH_DOWNLOAD,    /* --url only */
-    SESS_PH_EXTRACT,     /* open and validate the package */
-    SESS_PH_WAIT,        /* wait for the module in bootloader mode */
-    SESS_PH_UPLOAD,      /* SDP: load the flashloader and jump */
-    SESS_PH_ENUM,        /* wait for the flashloader to enumerate */
-    SESS_PH_CONFIGURE,   /* configure FlexSPI NOR */
+    SESS_PH_DOWNLOAD,  /* --url only */
+    SESS_PH_EXTRACT,   /* open and validate the package */
+    SESS_PH_WAIT,      /* wait for the module in bootloader mode */
+    SESS_PH_UPLOAD,    /* SDP: load the flashloader and jump */
+    SESS_PH_ENUM,      /* wait for the flashloader to enumerate */
+    SESS_PH_CONFIGURE, /* configure FlexSPI NOR */
     SESS_PH_ERASE,
-    SESS_PH_FCB,         /* program the FlexSPI config block */
+    SESS_PH_FCB, /* program the FlexSPI config block */
     SESS_PH_WRITE,
     SESS_PH_RESET,
     SESS_PH_COUNT
@@ -33,18 +33,18 @@ const char *sess_phase_name(enum sess_phase ph);
 const char *sess_recovery_hint(enum sess_phase ph);
 
 enum sess_event_type {
-    SESS_EV_DEVICE_ARRIVED,   /* dev */
-    SESS_EV_DEVICE_LEFT,      /* dev */
-    SESS_EV_DEVICE_DETECTED,  /* dev: the module this session flashes, in sdp or mboot mode */
-    SESS_EV_PACKAGE,          /* pkg: opened and validated */
-    SESS_EV_PHASE_START,      /* phase */
-    SESS_EV_PROGRESS,         /* phase, done, total */
-    SESS_EV_PHASE_DONE,       /* phase */
-    SESS_EV_LOG,              /* level, text */
-    SESS_EV_FINISHED,         /* success: every step acknowledged */
-    SESS_EV_FAILED,           /* err */
-    SESS_EV_IDLE              /* nothing happened; sent at least every SESS_IDLE_MS while
-                                 the session waits, so a UI can read keys and redraw */
+    SESS_EV_DEVICE_ARRIVED,  /* dev */
+    SESS_EV_DEVICE_LEFT,     /* dev */
+    SESS_EV_DEVICE_DETECTED, /* dev: the module this session flashes, in sdp or mboot mode */
+    SESS_EV_PACKAGE,         /* pkg: opened and validated */
+    SESS_EV_PHASE_START,     /* phase */
+    SESS_EV_PROGRESS,        /* phase, done, total */
+    SESS_EV_PHASE_DONE,      /* phase */
+    SESS_EV_LOG,             /* level, text */
+    SESS_EV_FINISHED,        /* success: every step acknowledged */
+    SESS_EV_FAILED,          /* err */
+    SESS_EV_IDLE             /* nothing happened; sent at least every SESS_IDLE_MS while
+                                the session waits, so a UI can read keys and redraw */
 };
 
 #define SESS_IDLE_MS 100
@@ -53,14 +53,14 @@ enum sess_log_level { SESS_LOG_DEBUG, SESS_LOG_INFO, SESS_LOG_WARN, SESS_LOG_ERR
 
 struct sess_event {
     enum sess_event_type type;
-    double t;                        /* seconds since the session started */
+    double t; /* seconds since the session started */
     enum sess_phase phase;
     uint64_t done, total;
     const struct tp_devinfo *dev;
     const struct pkg *pkg;
-    #define SESS_IDLE_MS 100
+#define SESS_IDLE_MS 100
 
-enum sess_log_level level;
+    enum sess_log_level level;
     const char *text;
     const struct nt_err *err;
 };
@@ -68,15 +68,15 @@ enum sess_log_level level;
 typedef void (*sess_sink_fn)(void *user, const struct sess_event *ev);
 
 struct sess_config {
-    const char *package_path;   /* a local package, or */
-    const char *url;            /* a package to download (--url) */
+    const char *package_path;       /* a local package, or */
+    const char *url;                /* a package to download (--url) */
     const struct fetch_opts *fetch; /* download settings for url (fetch.h) */
-    bool dry_run;               /* stop after the package is validated */
-    struct tp_bus *bus;         /* USB or virtual */
-    const char *port;           /* only this module (NULL: the only one) */
-    double wait_timeout_s;      /* -t */
-    double tscale;              /* host timeout scale (simulation speed; 1 on USB) */
-    FILE *trace;                /* --trace (may be NULL) */
+    bool dry_run;                   /* stop after the package is validated */
+    struct tp_bus *bus;             /* USB or virtual */
+    const char *port;               /* only this module (NULL: the only one) */
+    double wait_timeout_s;          /* -t */
+    double tscale;                  /* host timeout scale (simulation speed; 1 on USB) */
+    FILE *trace;                    /* --trace (may be NULL) */
     /* Set asynchronously (signal handler, UI key): stop at the next safe
      * point (during erase/write: after the command in flight). */
     const volatile int *stop;

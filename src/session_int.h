@@ -12,7 +12,7 @@ struct sess {
     int64_t t0_us;
     enum sess_phase phase;
     struct pkg *pkg;
-    struct tp_devinfo target;   /* the module being flashed */
+    struct tp_devinfo target; /* the module being flashed */
     bool module_found;
 };
 

@@ -24,15 +24,15 @@ static void print_image(FILE *out, const char *key, const struct pkg_image *img,
 {
     char hex[65];
     pkg_sha256_hex(img->sha256, hex);
-    fprintf(out, "%s: %s size=%zu sha256=%s load=0x%08" PRIx32 " entry=0x%08" PRIx32 "%s%s\n", key,
-            img->name, img->size, hex, img->ivt_self, img->entry, layout ? " layout=" : "",
-            layout ? layout : "");
+    fprintf(out, "%s: %s size=%zu sha256=%s load=0x%08" PRIx32 " entry=0x%08" PRIx32 "%s%s\n", key, img->name,
+            img->size, hex, img->ivt_self, img->entry, layout ? " layout=" : "", layout ? layout : "");
 }
 
 void summary_print(FILE *out, const struct pkg *p)
 {
-    const char *layout = p->legacy_flashloader ? "legacy"
-                         : p->flashloader.ivt_self == FL_SPT_LOAD ? "spt" : "other";
+    const char *layout = p->legacy_flashloader   ? "legacy"
+        : p->flashloader.ivt_self == FL_SPT_LOAD ? "spt"
+                                                 : "other";
 
     fprintf(out, "version: %s\n", p->version);
     fprintf(out, "processor: %s\n", p->processor[0] ? p->processor : "-");

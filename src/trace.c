@@ -11,7 +11,7 @@
 #define TRACE_SHOWN_BYTES_MAX 64
 
 struct trace_dev {
-    struct tp_dev base;   /* first member: a struct tp_dev * is a struct trace_dev * */
+    struct tp_dev base; /* first member: a struct tp_dev * is a struct trace_dev * */
     struct tp_dev *inner;
     FILE *file;
     int64_t start_us;
@@ -24,8 +24,8 @@ static void trace_line(struct trace_dev *t, const char *dir, const uint8_t *byte
 
     if (us < 0)
         us = 0;
-    fprintf(t->file, "%lld.%03lld %s %s %zu", (long long)(us / 1000000),
-            (long long)(us % 1000000 / 1000), dir, tp_kind_name(t->inner->info.kind), len);
+    fprintf(t->file, "%lld.%03lld %s %s %zu", (long long)(us / 1000000), (long long)(us % 1000000 / 1000),
+            dir, tp_kind_name(t->inner->info.kind), len);
     for (size_t i = 0; i < shown; i++)
         fprintf(t->file, " %02x", bytes[i]);
     if (len > shown)
@@ -47,8 +47,8 @@ static nt_status trace_write(struct tp_dev *dev, const uint8_t *report, size_t l
     return st;
 }
 
-static nt_status trace_read(struct tp_dev *dev, uint8_t *buf, size_t cap, size_t *len,
-                            int timeout_ms, struct nt_err *err)
+static nt_status trace_read(struct tp_dev *dev, uint8_t *buf, size_t cap, size_t *len, int timeout_ms,
+                            struct nt_err *err)
 {
     struct trace_dev *t = (struct trace_dev *)dev;
     nt_status st = tp_read(t->inner, buf, cap, len, timeout_ms, err);

@@ -27,7 +27,8 @@ nt_status tp_drain(struct tp_dev *dev, int poll_ms, unsigned max_reports, unsign
         if (++n >= max_reports)
             return nt_err_set(err, NT_E_PROTOCOL,
                               "the device keeps sending reports (%u unread): unplug the module "
-                              "and try again", n);
+                              "and try again",
+                              n);
     }
     nt_err_clear(err);
     if (dropped)

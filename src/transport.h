@@ -18,9 +18,9 @@
 #define TP_FLASHLOADER_PID 0x0073
 
 enum tp_kind {
-    TP_KIND_SDP,    /* i.MX RT ROM serial downloader, 1FC9:0135 */
-    TP_KIND_MBOOT,  /* NXP MCU flashloader (MCUboot), 15A2:0073 */
-    TP_KIND_OTHER   /* another NXP ROM/bootloader we recognise but do not flash */
+    TP_KIND_SDP,   /* i.MX RT ROM serial downloader, 1FC9:0135 */
+    TP_KIND_MBOOT, /* NXP MCU flashloader (MCUboot), 15A2:0073 */
+    TP_KIND_OTHER  /* another NXP ROM/bootloader we recognise but do not flash */
 };
 
 #define TP_PORT_MAX 40
@@ -33,8 +33,8 @@ struct tp_devinfo {
     enum tp_kind kind;
     char port[TP_PORT_MAX];
     uint16_t vid, pid;
-    int speed_mbps;            /* 1.5, 12, 480...: 0 when unknown */
-    char desc[TP_DESC_MAX];    /* e.g. "i.MX RT ROM (SDP)" */
+    int speed_mbps;         /* 1.5, 12, 480...: 0 when unknown */
+    char desc[TP_DESC_MAX]; /* e.g. "i.MX RT ROM (SDP)" */
 };
 
 /* Protocol name of a kind as used in progress lines and traces: "sdp", "mboot", "other". */
@@ -54,12 +54,11 @@ struct tp_dev;
 struct tp_bus_ops {
     /* Fill out[0..max) with the devices attached now; *count gets how many
      * there are (may exceed max). */
-    nt_status (*scan)(struct tp_bus *bus, struct tp_devinfo *out, size_t max,
-                      size_t *count, struct nt_err *err);
+    nt_status (*scan)(struct tp_bus *bus, struct tp_devinfo *out, size_t max, size_t *count,
+                      struct nt_err *err);
     /* Wait up to timeout_ms for one arrival or removal. NT_E_TIMEOUT when
      * nothing happened. Events already pending are returned at once. */
-    nt_status (*next_event)(struct tp_bus *bus, int timeout_ms, struct tp_event *ev,
-                            struct nt_err *err);
+    nt_status (*next_event)(struct tp_bus *bus, int timeout_ms, struct tp_event *ev, struct nt_err *err);
     /* Open the device with this kind and port. Stale IN reports are NOT
      * drained here: that is the protocol layer's job (protocol.md §6.1). */
     nt_status (*open)(struct tp_bus *bus, const struct tp_devinfo *id, struct tp_dev **out,
@@ -89,8 +88,8 @@ struct tp_dev_ops {
 struct tp_dev {
     const struct tp_dev_ops *ops;
     struct tp_devinfo info;
-    size_t in_report_max;   /* largest IN report including the ID byte (65 ROM, 1016 flashloader) */
-    size_t out_report_max;  /* largest OUT report including the ID byte (1025 ROM, 1016 flashloader) */
+    size_t in_report_max;  /* largest IN report including the ID byte (65 ROM, 1016 flashloader) */
+    size_t out_report_max; /* largest OUT report including the ID byte (1025 ROM, 1016 flashloader) */
 };
 
 /* Convenience wrappers, so callers read naturally. */
@@ -98,8 +97,7 @@ static inline nt_status tp_write(struct tp_dev *d, const uint8_t *r, size_t n, i
 {
     return d->ops->write(d, r, n, ms, e);
 }
-static inline nt_status tp_read(struct tp_dev *d, uint8_t *b, size_t cap, size_t *n, int ms,
-                                struct nt_err *e)
+static inline nt_status tp_read(struct tp_dev *d, uint8_t *b, size_t cap, size_t *n, int ms, struct nt_err *e)
 {
     return d->ops->read(d, b, cap, n, ms, e);
 }

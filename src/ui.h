@@ -13,21 +13,20 @@
 struct pkg;
 
 /* The session runner; sess_run on the real program, a scripted one in tests. */
-typedef nt_status (*ui_session_fn)(const struct sess_config *cfg, struct pkg **pkg_out,
-                                   struct nt_err *err);
+typedef nt_status (*ui_session_fn)(const struct sess_config *cfg, struct pkg **pkg_out, struct nt_err *err);
 /* Frees what the runner returned in *pkg_out; pkg_free on the real program. */
 typedef void (*ui_pkg_free_fn)(struct pkg *p);
 
 struct ui_config {
-    struct tp_bus *bus;         /* USB or virtual: the live device list */
+    struct tp_bus *bus; /* USB or virtual: the live device list */
     /* The job. NULL, or neither package_path nor url: the device monitor.
      * ui_run sets sink, user, stop and (after the picker) port for the
      * length of the call and puts the caller's values back before it returns. */
     struct sess_config *sess;
-    bool ascii_only;            /* draw with ASCII even in a UTF-8 locale */
-    bool no_color;              /* as if NO_COLOR were set */
-    ui_session_fn run;          /* NULL: sess_run */
-    ui_pkg_free_fn pkg_free;    /* NULL: pkg_free */
+    bool ascii_only;         /* draw with ASCII even in a UTF-8 locale */
+    bool no_color;           /* as if NO_COLOR were set */
+    ui_session_fn run;       /* NULL: sess_run */
+    ui_pkg_free_fn pkg_free; /* NULL: pkg_free */
 };
 
 /* stdin and stdout are terminals, TERM is set, not "dumb", and known to

@@ -92,10 +92,7 @@ static void free_windows(struct ui_screen *s)
     }
 }
 
-void ui_screen_free(struct ui_screen *s)
-{
-    free_windows(s);
-}
+void ui_screen_free(struct ui_screen *s) { free_windows(s); }
 
 WINDOW *ui_screen_input(const struct ui_screen *s)
 {
@@ -108,8 +105,7 @@ static enum ui_layout_kind layout_kind(const struct ui_screen *s, const struct u
     /* The picker comes before any package is open: the devices get the room. */
     if (!s->with_package || s->mode == UI_MODE_PICK)
         return UI_LAYOUT_DEVICES;
-    return s->mode == UI_MODE_RESULT && m->run == UI_RS_FAILED ? UI_LAYOUT_REPORT
-                                                               : UI_LAYOUT_FLASH;
+    return s->mode == UI_MODE_RESULT && m->run == UI_RS_FAILED ? UI_LAYOUT_REPORT : UI_LAYOUT_FLASH;
 }
 
 void ui_screen_layout(struct ui_screen *s, struct ui_model *m, bool force)
@@ -182,13 +178,11 @@ static const char *phase_text(enum sess_phase ph)
     return "Working";
 }
 
-static void title_state(const struct ui_screen *s, const struct ui_model *m, char *out,
-                        size_t cap)
+static void title_state(const struct ui_screen *s, const struct ui_model *m, char *out, size_t cap)
 {
     switch (s->mode) {
     case UI_MODE_MONITOR:
-        snprintf(out, cap, "Device monitor: %zu NXP bootloader device%s", m->ndev,
-                 m->ndev == 1 ? "" : "s");
+        snprintf(out, cap, "Device monitor: %zu NXP bootloader device%s", m->ndev, m->ndev == 1 ? "" : "s");
         break;
     case UI_MODE_PICK:
         snprintf(out, cap, "Several modules attached: choose one with %s and Enter",
@@ -215,8 +209,7 @@ static void draw_title(const struct ui_screen *s, const struct ui_model *m, WIND
     title_state(s, m, state, sizeof state);
     wbkgdset(w, ' ' | style(s, ST_TITLE));
     werase(w);
-    snprintf(line, sizeof line, " nt_flash %s - %s", PACKAGE_VERSION,
-             s->prompt[0] ? s->prompt : state);
+    snprintf(line, sizeof line, " nt_flash %s - %s", PACKAGE_VERSION, s->prompt[0] ? s->prompt : state);
     put(w, 0, 0, wd, style(s, ST_TITLE), line);
 }
 
@@ -286,8 +279,8 @@ static void draw_devices(const struct ui_screen *s, const struct ui_model *m, WI
             st = ST_OK;
         else if (!strcmp(state, "failed"))
             st = ST_ERROR;
-        snprintf(line, sizeof line, "%s%-14s %-6s %04x:%04x  %-14s %s", sel ? "> " : "  ",
-                 d->port, tp_kind_name(d->kind), d->vid, d->pid, state, d->desc);
+        snprintf(line, sizeof line, "%s%-14s %-6s %04x:%04x  %-14s %s", sel ? "> " : "  ", d->port,
+                 tp_kind_name(d->kind), d->vid, d->pid, state, d->desc);
         put(w, 1 + (int)i, 2, wd, sel ? style(s, ST_SELECT) : style(s, st), line);
     }
     if (shown < m->ndev && (int)shown < rows) {
@@ -296,15 +289,14 @@ static void draw_devices(const struct ui_screen *s, const struct ui_model *m, WI
     }
 }
 
-static void draw_gauge_line(const struct ui_screen *s, const struct ui_model *m, WINDOW *w,
-                            int y, enum ui_gauge_id g)
+static void draw_gauge_line(const struct ui_screen *s, const struct ui_model *m, WINDOW *w, int y,
+                            enum ui_gauge_id g)
 {
     const struct ui_gauge_model *gm = &m->gauge[g];
     int iw = getmaxx(w) - 4, gw = iw - GAUGE_NAME_COLS - GAUGE_PCT_COLS - GAUGE_TEXT_COLS;
     char bar[GAUGE_MAX_COLS * 4 + 1], text[LINE_MAX_BYTES], pct[16];
     double frac = 0;
-    enum ui_style st = gm->state == UI_GS_FAILED ? ST_ERROR
-                     : gm->state == UI_GS_DONE   ? ST_OK : ST_NORMAL;
+    enum ui_style st = gm->state == UI_GS_FAILED ? ST_ERROR : gm->state == UI_GS_DONE ? ST_OK : ST_NORMAL;
 
     gw = gw < GAUGE_MIN_COLS ? GAUGE_MIN_COLS : gw > GAUGE_MAX_COLS ? GAUGE_MAX_COLS : gw;
     if (gm->state == UI_GS_DONE)
@@ -319,12 +311,12 @@ static void draw_gauge_line(const struct ui_screen *s, const struct ui_model *m,
     if (gm->state == UI_GS_PENDING || (gm->state == UI_GS_RUNNING && !gm->total))
         snprintf(pct, sizeof pct, "%5s ", "");
     else
-        snprintf(pct, sizeof pct, "%4d%% ", (gm->state == UI_GS_DONE) ? 100
-                 : ui_percent(gm->done, gm->total));
+        snprintf(pct, sizeof pct, "%4d%% ",
+                 (gm->state == UI_GS_DONE) ? 100 : ui_percent(gm->done, gm->total));
     put(w, y, 2 + GAUGE_NAME_COLS + gw, GAUGE_PCT_COLS, A_NORMAL, pct);
     ui_model_gauge_text(m, g, text, sizeof text);
-    put(w, y, 2 + GAUGE_NAME_COLS + gw + GAUGE_PCT_COLS,
-        iw - GAUGE_NAME_COLS - gw - GAUGE_PCT_COLS, style(s, st), text);
+    put(w, y, 2 + GAUGE_NAME_COLS + gw + GAUGE_PCT_COLS, iw - GAUGE_NAME_COLS - gw - GAUGE_PCT_COLS,
+        style(s, st), text);
 }
 
 static void draw_phases(const struct ui_screen *s, const struct ui_model *m, WINDOW *w)
@@ -346,8 +338,7 @@ static void draw_phases(const struct ui_screen *s, const struct ui_model *m, WIN
 
 static void log_line_text(const struct ui_log_line *l, char *out, size_t cap)
 {
-    const char *tag = l->level == SESS_LOG_ERROR ? "error: "
-                    : l->level == SESS_LOG_WARN  ? "warning: " : "";
+    const char *tag = l->level == SESS_LOG_ERROR ? "error: " : l->level == SESS_LOG_WARN ? "warning: " : "";
     snprintf(out, cap, "%s%s", tag, l->text);
 }
 
@@ -370,8 +361,9 @@ static void draw_log(const struct ui_screen *s, const struct ui_model *m, WINDOW
     for (size_t i = first; i < m->log_count; i++) {
         const struct ui_log_line *l = ui_model_log_line(m, i);
         enum ui_style st = l->level == SESS_LOG_ERROR ? ST_ERROR
-                         : l->level == SESS_LOG_WARN  ? ST_WARN
-                         : l->level == SESS_LOG_DEBUG ? ST_DIM : ST_NORMAL;
+            : l->level == SESS_LOG_WARN               ? ST_WARN
+            : l->level == SESS_LOG_DEBUG              ? ST_DIM
+                                                      : ST_NORMAL;
         const char *p = text;
         log_line_text(l, text, sizeof text);
         snprintf(stamp, sizeof stamp, "%7.1fs", l->t);
@@ -412,8 +404,8 @@ static void draw_too_small(const struct ui_screen *s, WINDOW *w)
     int wd = getmaxx(w), h = getmaxy(w);
 
     werase(w);
-    snprintf(line, sizeof line, "Terminal is %dx%d: nt_flash needs at least %dx%d.", s->cols,
-             s->rows, UI_MIN_COLS, UI_MIN_ROWS);
+    snprintf(line, sizeof line, "Terminal is %dx%d: nt_flash needs at least %dx%d.", s->cols, s->rows,
+             UI_MIN_COLS, UI_MIN_ROWS);
     put(w, h / 2 > 0 ? h / 2 - 1 : 0, 0, wd, A_BOLD, line);
     put(w, h / 2, 0, wd, A_NORMAL, "Enlarge the window; the job carries on meanwhile.");
 }
@@ -440,9 +432,8 @@ typedef void (*panel_draw_fn)(const struct ui_screen *, const struct ui_model *,
 void ui_screen_draw(struct ui_screen *s, struct ui_model *m)
 {
     static const panel_draw_fn draw[UI_PANEL_COUNT] = {
-        [UI_PANEL_TITLE] = draw_title,   [UI_PANEL_PACKAGE] = draw_package,
-        [UI_PANEL_DEVICES] = draw_devices, [UI_PANEL_PHASES] = draw_phases,
-        [UI_PANEL_LOG] = draw_log,       [UI_PANEL_FOOTER] = draw_footer,
+        [UI_PANEL_TITLE] = draw_title,   [UI_PANEL_PACKAGE] = draw_package, [UI_PANEL_DEVICES] = draw_devices,
+        [UI_PANEL_PHASES] = draw_phases, [UI_PANEL_LOG] = draw_log,         [UI_PANEL_FOOTER] = draw_footer,
     };
     bool drew = false;
 

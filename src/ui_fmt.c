@@ -101,9 +101,8 @@ static bool gauge_put(char *out, size_t cap, size_t *len, const char *s)
 size_t ui_gauge(double frac, int width, bool utf8, char *out, size_t cap)
 {
     /* U+2588 FULL BLOCK, U+258F..U+2589 one to seven eighths, U+2591 LIGHT SHADE. */
-    static const char *const eighths[UI_EIGHTHS_PER_CELL] = {
-        "", "\u258f", "\u258e", "\u258d", "\u258c", "\u258b", "\u258a", "\u2589"
-    };
+    static const char *const eighths[UI_EIGHTHS_PER_CELL] = { "",       "\u258f", "\u258e", "\u258d",
+                                                              "\u258c", "\u258b", "\u258a", "\u2589" };
     size_t len = 0;
     long units, full, part, i;
 
@@ -135,10 +134,7 @@ size_t ui_gauge(double frac, int width, bool utf8, char *out, size_t cap)
 
 /* Is byte i of s inside a UTF-8 sequence (a continuation byte)? Cuts move
  * off those, so no text is ever split in the middle of a character. */
-static bool utf8_inside(const char *s, size_t i)
-{
-    return ((unsigned char)s[i] & 0xC0) == 0x80;
-}
+static bool utf8_inside(const char *s, size_t i) { return ((unsigned char)s[i] & 0xC0) == 0x80; }
 
 void ui_fmt_fit(const char *src, int cols, char *out, size_t cap)
 {
@@ -189,7 +185,7 @@ size_t ui_fmt_wrap(const char *s, int cols, size_t *advance)
     cut = (size_t)cols;
     while (cut > 0 && utf8_inside(s, cut))
         cut--;
-    if (cut == 0) {  /* one character wider than the row: take it whole */
+    if (cut == 0) { /* one character wider than the row: take it whole */
         cut = 1;
         while (utf8_inside(s, cut))
             cut++;

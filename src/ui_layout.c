@@ -20,13 +20,10 @@ static struct ui_rect rect(int y, int x, int h, int w)
     return r;
 }
 
-static int clamp_int(int v, int lo, int hi)
-{
-    return v < lo ? lo : v > hi ? hi : v;
-}
+static int clamp_int(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-void ui_layout_compute(int cols, int rows, size_t ndevices, enum ui_layout_kind kind,
-                       bool show_download, struct ui_layout *out)
+void ui_layout_compute(int cols, int rows, size_t ndevices, enum ui_layout_kind kind, bool show_download,
+                       struct ui_layout *out)
 {
     bool with_package = kind == UI_LAYOUT_FLASH, with_phases = kind != UI_LAYOUT_DEVICES;
     int pkg_h = with_package ? UI_PACKAGE_LINES + BOX_FRAME : 0;
@@ -47,8 +44,8 @@ void ui_layout_compute(int cols, int rows, size_t ndevices, enum ui_layout_kind 
     out->panel[UI_PANEL_FOOTER] = rect(rows - 1, 0, 1, cols);
     /* Rows for devices (and, when wide, the package beside them) and the log. */
     avail = rows - 2 - phases_h - (wide ? 0 : pkg_h);
-    dev_h = clamp_int(wanted_dev + BOX_FRAME, DEVICES_MIN_LINES + BOX_FRAME,
-                      avail - (LOG_MIN_LINES + BOX_FRAME));
+    dev_h =
+        clamp_int(wanted_dev + BOX_FRAME, DEVICES_MIN_LINES + BOX_FRAME, avail - (LOG_MIN_LINES + BOX_FRAME));
     if (wide) {
         int pkg_w = cols * 3 / 5;
         top_h = dev_h > pkg_h ? dev_h : pkg_h;

@@ -15,21 +15,21 @@ struct ui_rect {
 };
 
 enum ui_panel {
-    UI_PANEL_TITLE,    /* one line: program, state, what the keys do now */
-    UI_PANEL_PACKAGE,  /* version, processor, source, both images */
-    UI_PANEL_DEVICES,  /* attached bootloader devices */
-    UI_PANEL_PHASES,   /* one gauge per phase */
-    UI_PANEL_LOG,      /* scrolling log */
-    UI_PANEL_FOOTER,   /* key help */
+    UI_PANEL_TITLE,   /* one line: program, state, what the keys do now */
+    UI_PANEL_PACKAGE, /* version, processor, source, both images */
+    UI_PANEL_DEVICES, /* attached bootloader devices */
+    UI_PANEL_PHASES,  /* one gauge per phase */
+    UI_PANEL_LOG,     /* scrolling log */
+    UI_PANEL_FOOTER,  /* key help */
     UI_PANEL_COUNT
 };
 
 struct ui_layout {
-    bool too_small;             /* below UI_MIN_COLS x UI_MIN_ROWS: show only a notice */
+    bool too_small; /* below UI_MIN_COLS x UI_MIN_ROWS: show only a notice */
     struct ui_rect panel[UI_PANEL_COUNT];
-    int device_rows;            /* device lines that fit inside the devices box */
-    int phase_rows;             /* gauge lines inside the phases box */
-    int log_rows;               /* log lines inside the log box */
+    int device_rows; /* device lines that fit inside the devices box */
+    int phase_rows;  /* gauge lines inside the phases box */
+    int log_rows;    /* log lines inside the log box */
 };
 
 /* Package box inner lines: summary, flashloader, firmware. */
@@ -39,15 +39,15 @@ struct ui_layout {
 
 /* Which panels a screen has. */
 enum ui_layout_kind {
-    UI_LAYOUT_DEVICES,  /* monitor and picker: devices and log */
-    UI_LAYOUT_FLASH,    /* package, devices, phases, log */
-    UI_LAYOUT_REPORT    /* after a failure: the package box gives its rows to the
-                           log, where the error and the way to recover are read */
+    UI_LAYOUT_DEVICES, /* monitor and picker: devices and log */
+    UI_LAYOUT_FLASH,   /* package, devices, phases, log */
+    UI_LAYOUT_REPORT   /* after a failure: the package box gives its rows to the
+                          log, where the error and the way to recover are read */
 };
 
 /* Lay out a cols x rows screen of that kind for ndevices attached devices,
  * with a download gauge when show_download. */
-void ui_layout_compute(int cols, int rows, size_t ndevices, enum ui_layout_kind kind,
-                       bool show_download, struct ui_layout *out);
+void ui_layout_compute(int cols, int rows, size_t ndevices, enum ui_layout_kind kind, bool show_download,
+                       struct ui_layout *out);
 
 #endif

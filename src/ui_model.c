@@ -22,10 +22,7 @@ static const int gauge_weight[UI_G_COUNT] = {
     [UI_G_ERASE] = 25,   [UI_G_WRITE] = 60,  [UI_G_RESET] = 3,
 };
 
-static void mark(struct ui_model *m, enum ui_panel p)
-{
-    m->dirty |= 1u << p;
-}
+static void mark(struct ui_model *m, enum ui_panel p) { m->dirty |= 1u << p; }
 
 void ui_model_init(struct ui_model *m, bool show_download)
 {
@@ -36,9 +33,8 @@ void ui_model_init(struct ui_model *m, bool show_download)
 
 const char *ui_gauge_name(enum ui_gauge_id g)
 {
-    static const char *const names[UI_G_COUNT] = {
-        "download", "upload", "configure", "erase", "write", "reset"
-    };
+    static const char *const names[UI_G_COUNT] = { "download", "upload", "configure",
+                                                   "erase",    "write",  "reset" };
     return (unsigned)g < UI_G_COUNT ? names[g] : "?";
 }
 
@@ -149,8 +145,8 @@ static void apply_package(struct ui_model *m, const struct pkg *p)
     copy_image(&m->firmware, &p->firmware);
     mark(m, UI_PANEL_PACKAGE);
     ui_fmt_bytes(m->firmware.size, size, sizeof size);
-    ui_model_log(m, SESS_LOG_INFO, m->now, "Package %s: firmware %s (%s)", m->version,
-                 m->firmware.name, size);
+    ui_model_log(m, SESS_LOG_INFO, m->now, "Package %s: firmware %s (%s)", m->version, m->firmware.name,
+                 size);
 }
 
 static void device_event(struct ui_model *m, const struct sess_event *ev)
@@ -161,8 +157,8 @@ static void device_event(struct ui_model *m, const struct sess_event *ev)
     switch (ev->type) {
     case SESS_EV_DEVICE_ARRIVED:
         ui_model_device_add(m, d);
-        ui_model_log(m, SESS_LOG_INFO, ev->t, "Device arrived: %s %s %04x:%04x", d->port, mode,
-                     d->vid, d->pid);
+        ui_model_log(m, SESS_LOG_INFO, ev->t, "Device arrived: %s %s %04x:%04x", d->port, mode, d->vid,
+                     d->pid);
         break;
     case SESS_EV_DEVICE_LEFT:
         ui_model_device_remove(m, d);
@@ -252,7 +248,7 @@ void ui_model_apply(struct ui_model *m, const struct sess_event *ev)
     if (ev->t > m->now) {
         m->now = ev->t;
         if (m->phase_active)
-            mark(m, UI_PANEL_PHASES);  /* rates and time left move with the clock */
+            mark(m, UI_PANEL_PHASES); /* rates and time left move with the clock */
     }
     if (m->run == UI_RS_IDLE && ev->type != SESS_EV_IDLE) {
         m->run = UI_RS_RUNNING;
@@ -271,18 +267,11 @@ void ui_model_apply(struct ui_model *m, const struct sess_event *ev)
         break;
     case SESS_EV_PHASE_START:
     case SESS_EV_PROGRESS:
-    case SESS_EV_PHASE_DONE:
-        phase_event(m, ev);
-        break;
-    case SESS_EV_LOG:
-        ui_model_log(m, ev->level, ev->t, "%s", ev->text ? ev->text : "");
-        break;
+    case SESS_EV_PHASE_DONE: phase_event(m, ev); break;
+    case SESS_EV_LOG: ui_model_log(m, ev->level, ev->t, "%s", ev->text ? ev->text : ""); break;
     case SESS_EV_FINISHED:
-    case SESS_EV_FAILED:
-        finish_event(m, ev);
-        break;
-    case SESS_EV_IDLE:
-        break;
+    case SESS_EV_FAILED: finish_event(m, ev); break;
+    case SESS_EV_IDLE: break;
     }
 }
 
@@ -307,8 +296,7 @@ int ui_model_overall_percent(const struct ui_model *m)
     return sum >= 99.0 ? 99 : (int)sum;
 }
 
-void ui_model_device_state(const struct ui_model *m, const struct tp_devinfo *d, char *out,
-                           size_t cap)
+void ui_model_device_state(const struct ui_model *m, const struct tp_devinfo *d, char *out, size_t cap)
 {
     if (!m->target_port[0] || strcmp(m->target_port, d->port) != 0) {
         snprintf(out, cap, "idle");
@@ -340,9 +328,7 @@ void ui_model_gauge_text(const struct ui_model *m, enum ui_gauge_id g, char *out
     double rate = ui_model_gauge_rate(m, g);
 
     switch (gm->state) {
-    case UI_GS_PENDING:
-        snprintf(out, cap, "%s", "");
-        break;
+    case UI_GS_PENDING: snprintf(out, cap, "%s", ""); break;
     case UI_GS_DONE:
         ui_fmt_duration(gm->t_end - gm->t_start, t, sizeof t);
         if (gm->total && rate > 0) {
@@ -368,7 +354,7 @@ void ui_model_gauge_text(const struct ui_model *m, enum ui_gauge_id g, char *out
         }
         ui_fmt_bytes(gm->done, a, sizeof a);
         ui_fmt_bytes(gm->total, b, sizeof b);
-        if (!(rate > 0)) {  /* too early to tell: no rate, no guess */
+        if (!(rate > 0)) { /* too early to tell: no rate, no guess */
             snprintf(out, cap, "%s / %s", a, b);
             break;
         }
@@ -382,5 +368,5 @@ void ui_model_gauge_text(const struct ui_model *m, enum ui_gauge_id g, char *out
 bool ui_model_in_destructive_phase(const struct ui_model *m)
 {
     return m->run == UI_RS_RUNNING && m->phase_active &&
-           (m->phase == SESS_PH_ERASE || m->phase == SESS_PH_FCB || m->phase == SESS_PH_WRITE);
+        (m->phase == SESS_PH_ERASE || m->phase == SESS_PH_FCB || m->phase == SESS_PH_WRITE);
 }

@@ -16,8 +16,8 @@
 
 #define UI_MAX_DEVICES 64
 #define UI_LOG_LINES 256
-#define UI_LOG_TEXT_MAX 512   /* a recovery hint is a long paragraph */
-#define UI_NAME_MAX 256  /* = pkg_image.name */
+#define UI_LOG_TEXT_MAX 512 /* a recovery hint is a long paragraph */
+#define UI_NAME_MAX 256     /* = pkg_image.name */
 
 /* The gauges, in screen order. */
 enum ui_gauge_id {
@@ -35,7 +35,7 @@ enum ui_gauge_state { UI_GS_PENDING, UI_GS_RUNNING, UI_GS_DONE, UI_GS_FAILED };
 struct ui_gauge_model {
     enum ui_gauge_state state;
     uint64_t done, total;
-    double t_start, t_end;   /* session seconds */
+    double t_start, t_end; /* session seconds */
 };
 
 struct ui_image_model {
@@ -53,28 +53,28 @@ struct ui_log_line {
 };
 
 struct ui_model {
-    unsigned dirty;                          /* bit (1u << enum ui_panel) */
+    unsigned dirty; /* bit (1u << enum ui_panel) */
     /* devices */
     struct tp_devinfo dev[UI_MAX_DEVICES];
     size_t ndev;
-    size_t selected;                         /* picker cursor */
-    char target_port[TP_PORT_MAX];           /* the module being flashed, "" none yet */
+    size_t selected;               /* picker cursor */
+    char target_port[TP_PORT_MAX]; /* the module being flashed, "" none yet */
     /* package */
     bool have_package;
-    char source[1024], version[64], processor[32];   /* sizes as in struct pkg */
+    char source[1024], version[64], processor[32]; /* sizes as in struct pkg */
     struct ui_image_model flashloader, firmware;
     /* phases */
     bool show_download;
     struct ui_gauge_model gauge[UI_G_COUNT];
-    enum sess_phase phase;                   /* latest phase started */
+    enum sess_phase phase; /* latest phase started */
     bool phase_active;
-    double now;                              /* latest session time seen */
+    double now; /* latest session time seen */
     enum ui_run_state run;
-    bool dry_run;                            /* --dry-run: success means "checked" */
-    char result[NT_ERR_MSG_MAX];             /* final message */
+    bool dry_run;                /* --dry-run: success means "checked" */
+    char result[NT_ERR_MSG_MAX]; /* final message */
     /* log ring */
     struct ui_log_line log[UI_LOG_LINES];
-    size_t log_count, log_head;              /* head = index of the oldest line */
+    size_t log_count, log_head; /* head = index of the oldest line */
 };
 
 void ui_model_init(struct ui_model *m, bool show_download);
@@ -90,8 +90,7 @@ void ui_model_log(struct ui_model *m, enum sess_log_level level, double t, const
 const struct ui_log_line *ui_model_log_line(const struct ui_model *m, size_t i);
 
 /* A device's state column: "idle", "flashing 42%", "done", "failed". */
-void ui_model_device_state(const struct ui_model *m, const struct tp_devinfo *d, char *out,
-                           size_t cap);
+void ui_model_device_state(const struct ui_model *m, const struct tp_devinfo *d, char *out, size_t cap);
 /* Whole-job progress 0..100 for the device list (weighted by typical phase time). */
 int ui_model_overall_percent(const struct ui_model *m);
 /* Bytes (or units) per second of a gauge, 0 when not yet measurable. */

@@ -53,10 +53,10 @@ struct ui_ctx {
     struct ui_screen s;
     int64_t last_draw_ms;
     int64_t last_keys_ms;
-    bool confirm;               /* q pressed once during erase or write */
-    bool quit;                  /* the user asked to stop (q confirmed, or a signal) */
-    bool chosen;                /* the picker's Enter */
-    char port[TP_PORT_MAX];     /* the module picked */
+    bool confirm;           /* q pressed once during erase or write */
+    bool quit;              /* the user asked to stop (q confirmed, or a signal) */
+    bool chosen;            /* the picker's Enter */
+    char port[TP_PORT_MAX]; /* the module picked */
 };
 
 /* The caller's own stop flag (main's, which the download polls) is set
@@ -176,8 +176,7 @@ static nt_status term_start(struct ui_ctx *c, struct ui_term *t, struct nt_err *
     cbreak();
     noecho();
     curs_set(0);
-    ui_screen_init(&c->s, utf8, colors_wanted(c->cfg),
-                   c->s.with_package);
+    ui_screen_init(&c->s, utf8, colors_wanted(c->cfg), c->s.with_package);
     return NT_OK;
 }
 
@@ -302,7 +301,7 @@ static void read_keys(struct ui_ctx *c)
         else if (c->s.mode == UI_MODE_PICK)
             pick_key(c, ch);
         else if (c->s.mode == UI_MODE_RESULT)
-            c->quit = true;  /* any key leaves the result screen */
+            c->quit = true; /* any key leaves the result screen */
     }
     if (any)
         redraw(c, true);
@@ -355,8 +354,7 @@ static void scan_bus(struct ui_ctx *c)
     }
     for (size_t i = 0; i < n && i < UI_MAX_DEVICES; i++)
         ui_model_device_add(&c->m, &devs[i]);
-    ui_model_log(&c->m, SESS_LOG_INFO, 0, "%zu NXP bootloader device%s attached", n,
-                 n == 1 ? "" : "s");
+    ui_model_log(&c->m, SESS_LOG_INFO, 0, "%zu NXP bootloader device%s attached", n, n == 1 ? "" : "s");
 }
 
 /* Wait up to timeout_ms for one arrival or removal and show it. False when
@@ -373,10 +371,9 @@ static bool poll_bus(struct ui_ctx *c, int timeout_ms)
     nt_err_clear(&e);
     st = bus->ops->next_event(bus, timeout_ms, &ev, &e);
     if (st == NT_OK)
-        bus_device(c, ev.type == TP_EV_ARRIVED ? SESS_EV_DEVICE_ARRIVED : SESS_EV_DEVICE_LEFT,
-                   &ev.dev);
+        bus_device(c, ev.type == TP_EV_ARRIVED ? SESS_EV_DEVICE_ARRIVED : SESS_EV_DEVICE_LEFT, &ev.dev);
     else if (st != NT_E_TIMEOUT)
-        clock_sleep_us((int64_t)timeout_ms * 1000, &ui_signal_flag);  /* no busy loop on a bus error */
+        clock_sleep_us((int64_t)timeout_ms * 1000, &ui_signal_flag); /* no busy loop on a bus error */
     return true;
 }
 

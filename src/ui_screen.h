@@ -13,10 +13,10 @@
 #include "ui_model.h"
 
 enum ui_mode {
-    UI_MODE_MONITOR,  /* no package: watch devices come and go */
-    UI_MODE_PICK,     /* several modules: the user chooses one */
-    UI_MODE_FLASH,    /* the session runs */
-    UI_MODE_RESULT    /* the session ended: waiting for a key */
+    UI_MODE_MONITOR, /* no package: watch devices come and go */
+    UI_MODE_PICK,    /* several modules: the user chooses one */
+    UI_MODE_FLASH,   /* the session runs */
+    UI_MODE_RESULT   /* the session ended: waiting for a key */
 };
 
 #define UI_PROMPT_MAX 160

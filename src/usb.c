@@ -64,7 +64,7 @@ bool usb_format_port(char *out, size_t cap, uint8_t bus, const uint8_t *ports, i
 static int speed_mbps(enum libusb_speed s)
 {
     switch (s) {
-    case LIBUSB_SPEED_LOW: return 1;     /* 1.5 Mbit/s, rounded for the int field */
+    case LIBUSB_SPEED_LOW: return 1; /* 1.5 Mbit/s, rounded for the int field */
     case LIBUSB_SPEED_FULL: return 12;
     case LIBUSB_SPEED_HIGH: return 480;
     case LIBUSB_SPEED_SUPER: return 5000;
@@ -108,8 +108,7 @@ nt_status usb_map_error(int rc, struct nt_err *err, const char *what, const char
                           "check the cable and put the module back in bootloader mode",
                           what, port);
     case LIBUSB_ERROR_TIMEOUT:
-        return nt_err_set(err, NT_E_TIMEOUT, "%s: the module at port %s did not respond in time",
-                          what, port);
+        return nt_err_set(err, NT_E_TIMEOUT, "%s: the module at port %s did not respond in time", what, port);
     case LIBUSB_ERROR_PIPE:
         return nt_err_set(err, NT_E_IO,
                           "%s: the module at port %s stalled the request (it does not accept "
@@ -118,17 +117,19 @@ nt_status usb_map_error(int rc, struct nt_err *err, const char *what, const char
     case LIBUSB_ERROR_BUSY:
         return nt_err_set(err, NT_E_IO,
                           "%s: the module at port %s is in use by another program; close other "
-                          "flashing tools (nt_flash, blhost, sdphost) and retry", what, port);
-    case LIBUSB_ERROR_NO_MEM:
-        return nt_err_set(err, NT_E_NOMEM, "%s: out of memory", what);
+                          "flashing tools (nt_flash, blhost, sdphost) and retry",
+                          what, port);
+    case LIBUSB_ERROR_NO_MEM: return nt_err_set(err, NT_E_NOMEM, "%s: out of memory", what);
     default:
-        return nt_err_set(err, NT_E_IO, "%s: USB transfer to the module at port %s failed (%s); "
-                          "replug the module and retry", what, port, libusb_strerror(rc));
+        return nt_err_set(err, NT_E_IO,
+                          "%s: USB transfer to the module at port %s failed (%s); "
+                          "replug the module and retry",
+                          what, port, libusb_strerror(rc));
     }
 }
 
-nt_status usb_access_error(struct nt_err *err, const char *node, bool have_stat, unsigned uid,
-                           unsigned gid, unsigned mode)
+nt_status usb_access_error(struct nt_err *err, const char *node, bool have_stat, unsigned uid, unsigned gid,
+                           unsigned mode)
 {
     char owner[96];
 
@@ -153,7 +154,8 @@ nt_status usb_access_error(struct nt_err *err, const char *node, bool have_stat,
                       "no permission to open the module's USB device node %s (%s): install the "
                       "udev rule with 'sudo cp doc/" USB_UDEV_RULE_NAME " /etc/udev/rules.d/ && "
                       "sudo udevadm control --reload-rules && sudo udevadm trigger', then replug "
-                      "the module", node, owner);
+                      "the module",
+                      node, owner);
 }
 
 /* --- Enumeration ---------------------------------------------------------- */
@@ -193,11 +195,12 @@ static nt_status usb_open(struct tp_bus *base, const struct tp_devinfo *id, stru
         return usb_map_error((int)n, err, "listing USB devices", id->port);
     nt_err_set(err, NT_E_DISCONNECT,
                "no %04x:%04x device at port %s any more: the module left the bus; check the "
-               "cable and that the module is in bootloader mode", id->vid, id->pid, id->port);
+               "cable and that the module is in bootloader mode",
+               id->vid, id->pid, id->port);
     for (ssize_t i = 0; i < n; i++) {
         struct tp_devinfo info;
-        if (!usb_devinfo_from(list[i], &info) || strcmp(info.port, id->port) != 0 ||
-            info.vid != id->vid || info.pid != id->pid)
+        if (!usb_devinfo_from(list[i], &info) || strcmp(info.port, id->port) != 0 || info.vid != id->vid ||
+            info.pid != id->pid)
             continue;
         st = usb_dev_open(bus, list[i], &info, out, err);
         break;
@@ -212,7 +215,7 @@ static void push_event(struct usb_bus *bus, enum tp_event_type type, const struc
 {
     size_t slot;
 
-    if (bus->evq_count == USB_EVENT_QUEUE_LEN) {   /* full: forget the oldest */
+    if (bus->evq_count == USB_EVENT_QUEUE_LEN) { /* full: forget the oldest */
         bus->evq_head = (bus->evq_head + 1) % USB_EVENT_QUEUE_LEN;
         bus->evq_count--;
     }
@@ -222,17 +225,16 @@ static void push_event(struct usb_bus *bus, enum tp_event_type type, const struc
     bus->evq_count++;
 }
 
-static int LIBUSB_CALL hotplug_cb(libusb_context *ctx, libusb_device *dev,
-                                  libusb_hotplug_event event, void *user)
+static int LIBUSB_CALL hotplug_cb(libusb_context *ctx, libusb_device *dev, libusb_hotplug_event event,
+                                  void *user)
 {
     struct usb_bus *bus = user;
     struct tp_devinfo info;
 
     (void)ctx;
     if (usb_devinfo_from(dev, &info))
-        push_event(bus, event == LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED ? TP_EV_ARRIVED : TP_EV_LEFT,
-                   &info);
-    return 0;   /* stay registered */
+        push_event(bus, event == LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED ? TP_EV_ARRIVED : TP_EV_LEFT, &info);
+    return 0; /* stay registered */
 }
 
 static bool same_device(const struct tp_devinfo *a, const struct tp_devinfo *b)
@@ -277,8 +279,7 @@ void usb_pump_events(libusb_context *ctx, int ms)
     libusb_handle_events_timeout_completed(ctx, &tv, NULL);
 }
 
-static nt_status usb_next_event(struct tp_bus *base, int timeout_ms, struct tp_event *ev,
-                                struct nt_err *err)
+static nt_status usb_next_event(struct tp_bus *base, int timeout_ms, struct tp_event *ev, struct nt_err *err)
 {
     struct usb_bus *bus = (struct usb_bus *)base;
     int64_t deadline = clock_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
@@ -300,8 +301,7 @@ static nt_status usb_next_event(struct tp_bus *base, int timeout_ms, struct tp_e
                 continue;
         }
         if (left <= 0)
-            return nt_err_set(err, NT_E_TIMEOUT, "no USB device arrived or left within %d ms",
-                              timeout_ms);
+            return nt_err_set(err, NT_E_TIMEOUT, "no USB device arrived or left within %d ms", timeout_ms);
         if (!bus->hotplug && left > USB_POLL_INTERVAL_MS)
             left = USB_POLL_INTERVAL_MS;
         usb_pump_events(bus->ctx, (int)left);
@@ -343,7 +343,8 @@ static nt_status init_error(int rc, struct nt_err *err)
         return no_usb_error(err);
     return nt_err_set(err, NT_E_UNSUPPORTED,
                       "USB is not usable on this machine (libusb could not start: %s); check "
-                      "that usbfs is available at " USB_USBFS_ROOT, libusb_strerror(rc));
+                      "that usbfs is available at " USB_USBFS_ROOT,
+                      libusb_strerror(rc));
 }
 
 nt_status usb_bus_new(struct tp_bus **out, struct nt_err *err)
@@ -366,12 +367,11 @@ nt_status usb_bus_new(struct tp_bus **out, struct nt_err *err)
         free(bus);
         return init_error(rc, err);
     }
-    if (libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG) &&
-        getenv("NT_FLASH_USB_NO_HOTPLUG") == NULL) {
+    if (libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG) && getenv("NT_FLASH_USB_NO_HOTPLUG") == NULL) {
         rc = libusb_hotplug_register_callback(
-            bus->ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED | LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT,
-            0, LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY,
-            hotplug_cb, bus, &bus->hp);
+            bus->ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED | LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT, 0,
+            LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY, hotplug_cb, bus,
+            &bus->hp);
         bus->hotplug = rc == LIBUSB_SUCCESS;
     }
     if (!bus->hotplug) {

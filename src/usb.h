@@ -42,7 +42,7 @@ bool usb_format_port(char *out, size_t cap, uint8_t bus, const uint8_t *ports, i
  * the node, its owner and mode (from st_uid/st_gid/st_mode; pass
  * have_stat=false when stat failed) and how to install the udev rule.
  * Kept separate so tests can check it without a permission failure. */
-nt_status usb_access_error(struct nt_err *err, const char *node, bool have_stat, unsigned uid,
-                           unsigned gid, unsigned mode);
+nt_status usb_access_error(struct nt_err *err, const char *node, bool have_stat, unsigned uid, unsigned gid,
+                           unsigned mode);
 
 #endif

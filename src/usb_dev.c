@@ -32,13 +32,13 @@ struct usb_dev {
     struct tp_dev base;
     libusb_context *ctx;
     libusb_device_handle *h;
-    uint8_t ep_in, ep_out;             /* ep_out 0: no OUT endpoint, use SET_REPORT */
-    bool pad_out;                      /* always send full-size OUT reports */
+    uint8_t ep_in, ep_out; /* ep_out 0: no OUT endpoint, use SET_REPORT */
+    bool pad_out;          /* always send full-size OUT reports */
     struct libusb_transfer *xfer;
     uint8_t xbuf[USB_MBOOT_REPORT_LEN];
     bool xfer_active;
-    bool gone;                         /* the device left the bus */
-    int in_error;                      /* a libusb error that stopped IN reads, or 0 */
+    bool gone;    /* the device left the bus */
+    int in_error; /* a libusb error that stopped IN reads, or 0 */
     uint8_t q[USB_IN_QUEUE_LEN][USB_MBOOT_REPORT_LEN];
     size_t qlen[USB_IN_QUEUE_LEN];
     size_t qhead, qcount;
@@ -75,27 +75,18 @@ static void LIBUSB_CALL in_done(struct libusb_transfer *t)
             d->qlen[slot] = (size_t)t->actual_length;
             d->qcount++;
         }
-        submit_in(d);   /* with a full queue the device waits, as with a slow host */
+        submit_in(d); /* with a full queue the device waits, as with a slow host */
         break;
-    case LIBUSB_TRANSFER_CANCELLED:
-        break;
-    case LIBUSB_TRANSFER_NO_DEVICE:
-        d->gone = true;
-        break;
-    case LIBUSB_TRANSFER_STALL:
-        d->in_error = LIBUSB_ERROR_PIPE;
-        break;
-    case LIBUSB_TRANSFER_OVERFLOW:
-        d->in_error = LIBUSB_ERROR_OVERFLOW;
-        break;
-    default:
-        d->in_error = LIBUSB_ERROR_IO;
-        break;
+    case LIBUSB_TRANSFER_CANCELLED: break;
+    case LIBUSB_TRANSFER_NO_DEVICE: d->gone = true; break;
+    case LIBUSB_TRANSFER_STALL: d->in_error = LIBUSB_ERROR_PIPE; break;
+    case LIBUSB_TRANSFER_OVERFLOW: d->in_error = LIBUSB_ERROR_OVERFLOW; break;
+    default: d->in_error = LIBUSB_ERROR_IO; break;
     }
 }
 
-static nt_status usb_dev_read(struct tp_dev *base, uint8_t *buf, size_t cap, size_t *len,
-                              int timeout_ms, struct nt_err *err)
+static nt_status usb_dev_read(struct tp_dev *base, uint8_t *buf, size_t cap, size_t *len, int timeout_ms,
+                              struct nt_err *err)
 {
     struct usb_dev *d = (struct usb_dev *)base;
     int64_t deadline = clock_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
@@ -107,8 +98,7 @@ static nt_status usb_dev_read(struct tp_dev *base, uint8_t *buf, size_t cap, siz
             size_t n = d->qlen[d->qhead];
             if (n > cap)
                 return nt_err_set(err, NT_E_INTERNAL,
-                                  "an IN report of %zu bytes does not fit the %zu-byte buffer",
-                                  n, cap);
+                                  "an IN report of %zu bytes does not fit the %zu-byte buffer", n, cap);
             memcpy(buf, d->q[d->qhead], n);
             *len = n;
             d->qhead = (d->qhead + 1) % USB_IN_QUEUE_LEN;
@@ -117,26 +107,24 @@ static nt_status usb_dev_read(struct tp_dev *base, uint8_t *buf, size_t cap, siz
             return NT_OK;
         }
         if (d->gone)
-            return usb_map_error(LIBUSB_ERROR_NO_DEVICE, err, "reading a report",
-                                 d->base.info.port);
+            return usb_map_error(LIBUSB_ERROR_NO_DEVICE, err, "reading a report", d->base.info.port);
         if (d->in_error)
             return usb_map_error(d->in_error, err, "reading a report", d->base.info.port);
         submit_in(d);
         left = deadline - clock_now_ms();
         if (pumped && left <= 0)
-            return nt_err_set(err, NT_E_TIMEOUT,
-                              "no report from the module at port %s within %d ms",
+            return nt_err_set(err, NT_E_TIMEOUT, "no report from the module at port %s within %d ms",
                               d->base.info.port, timeout_ms);
         usb_pump_events(d->ctx, left > 0 ? (int)left : 0);
         pumped = true;
     }
 }
 
-static nt_status usb_dev_write(struct tp_dev *base, const uint8_t *report, size_t len,
-                               int timeout_ms, struct nt_err *err)
+static nt_status usb_dev_write(struct tp_dev *base, const uint8_t *report, size_t len, int timeout_ms,
+                               struct nt_err *err)
 {
     struct usb_dev *d = (struct usb_dev *)base;
-    unsigned tmo = timeout_ms > 0 ? (unsigned)timeout_ms : 1;   /* libusb: 0 would mean forever */
+    unsigned tmo = timeout_ms > 0 ? (unsigned)timeout_ms : 1; /* libusb: 0 would mean forever */
     int rc, sent = 0;
     size_t n = len;
 
@@ -156,8 +144,8 @@ static nt_status usb_dev_write(struct tp_dev *base, const uint8_t *report, size_
         rc = libusb_interrupt_transfer(d->h, d->ep_out, d->outbuf, (int)n, &sent, tmo);
     } else {
         rc = libusb_control_transfer(d->h, USB_HID_SET_REPORT_TYPE, USB_HID_SET_REPORT,
-                                     (uint16_t)(USB_HID_REPORT_OUTPUT | report[0]),
-                                     USB_HID_INTERFACE, d->outbuf, (uint16_t)n, tmo);
+                                     (uint16_t)(USB_HID_REPORT_OUTPUT | report[0]), USB_HID_INTERFACE,
+                                     d->outbuf, (uint16_t)n, tmo);
         sent = rc;
     }
     if (rc == LIBUSB_ERROR_NO_DEVICE)
@@ -165,8 +153,10 @@ static nt_status usb_dev_write(struct tp_dev *base, const uint8_t *report, size_
     if (rc < 0)
         return usb_map_error(rc, err, "sending a report", d->base.info.port);
     if ((size_t)sent != n)
-        return nt_err_set(err, NT_E_IO, "sending a report: the module at port %s took %d of %zu "
-                          "bytes; replug the module and retry", d->base.info.port, sent, n);
+        return nt_err_set(err, NT_E_IO,
+                          "sending a report: the module at port %s took %d of %zu "
+                          "bytes; replug the module and retry",
+                          d->base.info.port, sent, n);
     return NT_OK;
 }
 
@@ -184,7 +174,7 @@ static void usb_dev_close(struct tp_dev *base)
     if (!d->xfer_active)
         libusb_free_transfer(d->xfer);
     /* else: leak it; freeing a transfer libusb still owns would be worse */
-    libusb_release_interface(d->h, USB_HID_INTERFACE);   /* re-attaches usbhid */
+    libusb_release_interface(d->h, USB_HID_INTERFACE); /* re-attaches usbhid */
     libusb_close(d->h);
     free(d);
 }
@@ -206,9 +196,10 @@ static nt_status find_endpoints(struct usb_dev *d, libusb_device *dev, struct nt
         return usb_map_error(rc, err, "reading the configuration descriptor", d->base.info.port);
     if (cfg->bNumInterfaces < 1 || cfg->interface[0].num_altsetting < 1) {
         libusb_free_config_descriptor(cfg);
-        return nt_err_set(err, NT_E_PROTOCOL, "the %04x:%04x device at port %s has no interface "
-                          "0; it is not an NXP boot device", d->base.info.vid, d->base.info.pid,
-                          d->base.info.port);
+        return nt_err_set(err, NT_E_PROTOCOL,
+                          "the %04x:%04x device at port %s has no interface "
+                          "0; it is not an NXP boot device",
+                          d->base.info.vid, d->base.info.pid, d->base.info.port);
     }
     alt = &cfg->interface[0].altsetting[0];
     for (int i = 0; i < alt->bNumEndpoints; i++) {
@@ -224,18 +215,19 @@ static nt_status find_endpoints(struct usb_dev *d, libusb_device *dev, struct nt
     }
     libusb_free_config_descriptor(cfg);
     if (!d->ep_in)
-        return nt_err_set(err, NT_E_PROTOCOL, "the %04x:%04x device at port %s has no interrupt IN "
-                          "endpoint; it is not an NXP boot device", d->base.info.vid,
-                          d->base.info.pid, d->base.info.port);
+        return nt_err_set(err, NT_E_PROTOCOL,
+                          "the %04x:%04x device at port %s has no interrupt IN "
+                          "endpoint; it is not an NXP boot device",
+                          d->base.info.vid, d->base.info.pid, d->base.info.port);
     if (d->base.info.kind == TP_KIND_MBOOT && !d->ep_out)
-        return nt_err_set(err, NT_E_PROTOCOL, "the flashloader at port %s has no interrupt OUT "
+        return nt_err_set(err, NT_E_PROTOCOL,
+                          "the flashloader at port %s has no interrupt OUT "
                           "endpoint (it refuses SET_REPORT, protocol.md 1.2); replug the module",
                           d->base.info.port);
     return NT_OK;
 }
 
-static nt_status open_error(int rc, libusb_device *dev, const struct tp_devinfo *info,
-                            struct nt_err *err)
+static nt_status open_error(int rc, libusb_device *dev, const struct tp_devinfo *info, struct nt_err *err)
 {
     char node[64];
     struct stat sb;
@@ -246,8 +238,8 @@ static nt_status open_error(int rc, libusb_device *dev, const struct tp_devinfo 
     snprintf(node, sizeof node, "/dev/bus/usb/%03u/%03u", libusb_get_bus_number(dev),
              libusb_get_device_address(dev));
     have = stat(node, &sb) == 0;
-    return usb_access_error(err, node, have, have ? (unsigned)sb.st_uid : 0,
-                            have ? (unsigned)sb.st_gid : 0, have ? (unsigned)sb.st_mode : 0);
+    return usb_access_error(err, node, have, have ? (unsigned)sb.st_uid : 0, have ? (unsigned)sb.st_gid : 0,
+                            have ? (unsigned)sb.st_mode : 0);
 }
 
 static nt_status claim(struct usb_dev *d, libusb_device *dev, struct nt_err *err)
@@ -303,8 +295,8 @@ nt_status usb_dev_open(struct usb_bus *bus, libusb_device *dev, const struct tp_
     libusb_fill_interrupt_transfer(d->xfer, d->h, d->ep_in, d->xbuf, (int)in_len, in_done, d, 0);
     submit_in(d);
     if (d->in_error || d->gone) {
-        st = usb_map_error(d->gone ? LIBUSB_ERROR_NO_DEVICE : d->in_error, err,
-                           "starting to read reports", info->port);
+        st = usb_map_error(d->gone ? LIBUSB_ERROR_NO_DEVICE : d->in_error, err, "starting to read reports",
+                           info->port);
         usb_dev_close(&d->base);
         return st;
     }

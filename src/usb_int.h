@@ -14,11 +14,11 @@
 struct usb_bus {
     struct tp_bus base;
     libusb_context *ctx;
-    bool hotplug;                         /* libusb hotplug in use (else polling) */
+    bool hotplug; /* libusb hotplug in use (else polling) */
     libusb_hotplug_callback_handle hp;
     struct tp_event evq[USB_EVENT_QUEUE_LEN];
     size_t evq_head, evq_count;
-    struct tp_devinfo known[USB_KNOWN_MAX];   /* polling: the last scan */
+    struct tp_devinfo known[USB_KNOWN_MAX]; /* polling: the last scan */
     size_t nknown;
     int64_t last_poll_ms;
 };

@@ -15,12 +15,12 @@ enum vmod_start { VMOD_START_SDP, VMOD_START_MBOOT, VMOD_START_NONE };
 
 enum vmod_fault_kind {
     VMOD_FAULT_NONE,
-    VMOD_FAULT_UNPLUG,   /* leave the bus at PHASE:PCT */
-    VMOD_FAULT_STATUS,   /* answer PHASE's command with an error status */
-    VMOD_FAULT_SILENT,   /* stop answering at PHASE:PCT */
-    VMOD_FAULT_STALE,    /* an old unread IN report waits in each device when opened */
-    VMOD_FAULT_BADJUMP,  /* the ROM rejects the jump with a report 4 */
-    VMOD_FAULT_NOENUM    /* the flashloader never appears after the jump */
+    VMOD_FAULT_UNPLUG,  /* leave the bus at PHASE:PCT */
+    VMOD_FAULT_STATUS,  /* answer PHASE's command with an error status */
+    VMOD_FAULT_SILENT,  /* stop answering at PHASE:PCT */
+    VMOD_FAULT_STALE,   /* an old unread IN report waits in each device when opened */
+    VMOD_FAULT_BADJUMP, /* the ROM rejects the jump with a report 4 */
+    VMOD_FAULT_NOENUM   /* the flashloader never appears after the jump */
 };
 
 enum vmod_phase {
@@ -35,26 +35,26 @@ enum vmod_phase {
 #define VMOD_PATH_MAX 1024
 
 struct vmod_config {
-    double speed;               /* 1 realistic, 0 no delays */
+    double speed; /* 1 realistic, 0 no delays */
     enum vmod_start start;
-    uint64_t flash_size;        /* NOR bytes, default 8 MiB */
+    uint64_t flash_size; /* NOR bytes, default 8 MiB */
     bool hab_closed;
     enum vmod_fault_kind fault;
     enum vmod_phase fault_phase;
-    int fault_pct;              /* default 50 */
-    char dump_path[VMOD_PATH_MAX];   /* "" = none */
-    char stats_path[VMOD_PATH_MAX];  /* "" = none */
+    int fault_pct;                  /* default 50 */
+    char dump_path[VMOD_PATH_MAX];  /* "" = none */
+    char stats_path[VMOD_PATH_MAX]; /* "" = none */
     /* Unconfirmed behaviours (protocol.md §8) and extensions: see vmod_spec.c
      * for the keys, their defaults and what they model. */
-    double enum_delay_s;        /* ROM jump -> flashloader arrival (modelled seconds) */
-    double arrive_s;            /* with start=none: the ROM arrives after this (<0: never) */
-    unsigned modules;           /* number of identical virtual modules (ports sim-1..N) */
-    bool rom_store_padding;     /* ROM stores the zero padding of the last WRITE_FILE chunk */
-    bool wrap_beyond_flash;     /* addresses past the NOR size wrap (true) or give 10200 */
-    uint32_t max_packet;        /* MaxPacketSize property, default 1012 */
-    uint32_t version;           /* CurrentVersion property, default 0x4D010000 ('M' 1.0.0) */
-    uint32_t jump_error;        /* report-4 word of a rejected jump, default 0x000A0533 */
-    double sector_erase_ms, block_erase_ms, page_program_ms;  /* NOR timing, typical */
+    double enum_delay_s;    /* ROM jump -> flashloader arrival (modelled seconds) */
+    double arrive_s;        /* with start=none: the ROM arrives after this (<0: never) */
+    unsigned modules;       /* number of identical virtual modules (ports sim-1..N) */
+    bool rom_store_padding; /* ROM stores the zero padding of the last WRITE_FILE chunk */
+    bool wrap_beyond_flash; /* addresses past the NOR size wrap (true) or give 10200 */
+    uint32_t max_packet;    /* MaxPacketSize property, default 1012 */
+    uint32_t version;       /* CurrentVersion property, default 0x4D010000 ('M' 1.0.0) */
+    uint32_t jump_error;    /* report-4 word of a rejected jump, default 0x000A0533 */
+    double sector_erase_ms, block_erase_ms, page_program_ms; /* NOR timing, typical */
 };
 
 /* Defaults as documented in spec.md §7 and vmod_spec.c. */
@@ -66,14 +66,11 @@ nt_status vmod_parse_spec(const char *spec, struct vmod_config *cfg, struct nt_e
 /* A bus of virtual modules per cfg. Destroying it writes dump= and stats=. */
 nt_status vmod_bus_new(const struct vmod_config *cfg, struct tp_bus **out, struct nt_err *err);
 
-
-
 /* --- Device-level engine ------------------------------------------------
  * One virtual module with no bus and no real-time waiting, for transports
  * that model the wire themselves (the umockdev emulator in the USB tests).
  * The virtual bus above is built on the same engine, so there is one device
  * model. Time is modelled: the engine tracks how long the module is busy. */
-
 
 struct vmod_engine;
 
@@ -105,7 +102,7 @@ const uint8_t *vmod_engine_nor(const struct vmod_engine *e, uint64_t *size);
 
 /* Counters behind stats= (spec.md §7). */
 struct vmod_stats {
-    double device_busy_s;       /* modelled seconds the module spent working */
+    double device_busy_s; /* modelled seconds the module spent working */
     uint64_t bytes_out, bytes_in, reports_out, reports_in;
 };
 void vmod_engine_stats(const struct vmod_engine *e, struct vmod_stats *out);

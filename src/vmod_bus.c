@@ -50,7 +50,7 @@ static void devinfo(unsigned idx, int kind, struct tp_devinfo *d)
 static void push_event(struct vbus *b, enum tp_event_type type, unsigned idx, int kind)
 {
     if (b->ev_len == VBUS_EVENT_CAP)
-        return;   /* nobody is listening; scan() still tells the truth */
+        return; /* nobody is listening; scan() still tells the truth */
     b->ev[b->ev_len].type = type;
     devinfo(idx, kind, &b->ev[b->ev_len].dev);
     b->ev_len++;
@@ -142,7 +142,8 @@ static nt_status bus_next_event(struct tp_bus *bus, int timeout_ms, struct tp_ev
             return NT_OK;
         }
         if (wait_step(b, -1, deadline) != NT_OK)
-            return nt_err_set(err, NT_E_TIMEOUT, "no virtual module arrived or left within %d ms", timeout_ms);
+            return nt_err_set(err, NT_E_TIMEOUT, "no virtual module arrived or left within %d ms",
+                              timeout_ms);
     }
 }
 

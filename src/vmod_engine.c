@@ -28,9 +28,9 @@
 static const struct {
     uint32_t start, size;
 } RAM_MAP[VMOD_RAM_REGIONS] = {
-    { 0x00000000u, 128u * 1024 },   /* ITCM */
-    { 0x20000000u, 128u * 1024 },   /* DTCM */
-    { 0x20200000u, 256u * 1024 },   /* OCRAM */
+    { 0x00000000u, 128u * 1024 }, /* ITCM */
+    { 0x20000000u, 128u * 1024 }, /* DTCM */
+    { 0x20200000u, 256u * 1024 }, /* OCRAM */
 };
 
 uint8_t *vmod__ram_ptr(struct vmod_engine *e, uint32_t addr, uint32_t len)
@@ -64,7 +64,7 @@ bool vmod__queue(struct vmod_engine *e, const uint8_t *data, size_t len, double 
         len = VMOD_REPORT_MAX;
     memcpy(r->data, data, len);
     r->len = len;
-    r->ready_at = ready_at > e->busy_until ? ready_at : e->busy_until;   /* not before the work is done */
+    r->ready_at = ready_at > e->busy_until ? ready_at : e->busy_until; /* not before the work is done */
     return true;
 }
 
@@ -179,10 +179,7 @@ void vmod_engine_free(struct vmod_engine *e)
     free(e);
 }
 
-int vmod_engine_presence(const struct vmod_engine *e)
-{
-    return e->presence;
-}
+int vmod_engine_presence(const struct vmod_engine *e) { return e->presence; }
 
 nt_status vmod_engine_out(struct vmod_engine *e, const uint8_t *report, size_t len)
 {
@@ -199,7 +196,7 @@ nt_status vmod_engine_out(struct vmod_engine *e, const uint8_t *report, size_t l
     e->bytes_out += len;
     e->reports_out++;
     if (e->leave_on_drain)
-        return NT_OK;   /* jumped or resetting: nobody is listening any more */
+        return NT_OK; /* jumped or resetting: nobody is listening any more */
     if (e->presence == TP_KIND_SDP)
         vmod__rom_out(e, report, len);
     else

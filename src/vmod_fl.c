@@ -44,19 +44,16 @@
 #define FCB_TAG 0x42464346u
 #define FL_HEADER_BYTES 4u
 #define FL_MAX_PARAMS 7u
-#define SFDP_CONFIGURE_S 0.005   /* SFDP read + FlexSPI init: "short" (§5) */
+#define SFDP_CONFIGURE_S 0.005 /* SFDP read + FlexSPI init: "short" (§5) */
 
-#define AVAILABLE_PERIPHERALS 0x11u   /* UART + USB-HID */
+#define AVAILABLE_PERIPHERALS 0x11u /* UART + USB-HID */
 #define AVAILABLE_COMMANDS 0x00056FDFu
-#define TARGET_VERSION 0x54010000u    /* 'T' 1.0.0 */
+#define TARGET_VERSION 0x54010000u /* 'T' 1.0.0 */
 #define ATTR_ALL 0x1Fu
-#define UID_WORD0 0x4E540000u         /* per-module unique id words ("NT" + index) */
+#define UID_WORD0 0x4E540000u /* per-module unique id words ("NT" + index) */
 #define UID_WORD1 0x0D157146u
 
-void vmod__fl_reset(struct vmod_engine *e)
-{
-    memset(&e->fl, 0, sizeof e->fl);
-}
+void vmod__fl_reset(struct vmod_engine *e) { memset(&e->fl, 0, sizeof e->fl); }
 
 static double ready_time(const struct vmod_engine *e)
 {
@@ -89,7 +86,7 @@ static void generic(struct vmod_engine *e, uint32_t status, uint8_t cmd)
 
 void vmod__fl_stale(struct vmod_engine *e)
 {
-    generic(e, ST_OK, TAG_FLASH_ERASE_REGION);   /* an erase answer read too late */
+    generic(e, ST_OK, TAG_FLASH_ERASE_REGION); /* an erase answer read too late */
 }
 
 /* Range and configuration rules common to memory commands (§3.11). *flash
@@ -126,7 +123,7 @@ static void erase(struct vmod_engine *e, uint32_t addr, uint32_t len, uint8_t ta
     uint64_t off = 0;
     uint32_t st = len ? check_range(e, addr, len, &flash, &off) : ST_OK;
     if (st == ST_OK && len && !flash)
-        st = ST_UNSUPPORTED_COMMAND;   /* RAM has no erase */
+        st = ST_UNSUPPORTED_COMMAND; /* RAM has no erase */
     if (st != ST_OK || !len) {
         generic(e, st, tag);
         return;
@@ -233,7 +230,8 @@ static void read_memory(struct vmod_engine *e, uint32_t addr, uint32_t len)
     for (uint32_t done = 0; done < len;) {
         uint32_t n = len - done < e->cfg.max_packet ? len - done : e->cfg.max_packet;
         for (uint32_t i = 0; i < n; i++)
-            pkt[i] = flash ? e->nor.mem[(off + done + i) % e->nor.size] : *vmod__ram_ptr(e, addr + done + i, 1);
+            pkt[i] =
+                flash ? e->nor.mem[(off + done + i) % e->nor.size] : *vmod__ram_ptr(e, addr + done + i, 1);
         send_report(e, 4, pkt, n);
         done += n;
     }
@@ -261,7 +259,7 @@ static bool property_values(struct vmod_engine *e, uint32_t tag, uint32_t mem, u
             *st = ST_INVALID_ARGUMENT;
             break;
         }
-        v[0] = tag == 0x0E ? e->ram[mem].start : e->ram[mem].size;   /* index = memoryId */
+        v[0] = tag == 0x0E ? e->ram[mem].start : e->ram[mem].size; /* index = memoryId */
         break;
     case 0x11: v[0] = e->cfg.hab_closed ? 1 : 0; break;
     case 0x12:
@@ -276,8 +274,12 @@ static bool property_values(struct vmod_engine *e, uint32_t tag, uint32_t mem, u
         else if (!e->fl.configured)
             *st = ST_NOT_CONFIGURED;
         else {
-            uint32_t attrs[6] = { ATTR_ALL, VMOD_NOR_BASE, (uint32_t)(e->nor.size / 1024), VMOD_NOR_PAGE_BYTES,
-                                  VMOD_NOR_SECTOR_BYTES, VMOD_NOR_BLOCK_BYTES };
+            uint32_t attrs[6] = { ATTR_ALL,
+                                  VMOD_NOR_BASE,
+                                  (uint32_t)(e->nor.size / 1024),
+                                  VMOD_NOR_PAGE_BYTES,
+                                  VMOD_NOR_SECTOR_BYTES,
+                                  VMOD_NOR_BLOCK_BYTES };
             memcpy(v, attrs, sizeof attrs);
             *n = 6;
         }
@@ -325,12 +327,12 @@ static uint32_t probe_sfdp(struct vmod_engine *e, uint32_t option0)
         if (e->cfg.fault == VMOD_FAULT_STATUS)
             return ST_SFDP_NOT_FOUND;
         hang_or_leave(e);
-        return UINT32_MAX;   /* no answer */
+        return UINT32_MAX; /* no answer */
     }
     unsigned detect = (option0 >> 20) & 0xF;
     vmod__busy(e, SFDP_CONFIGURE_S);
     if (detect > 1)
-        return ST_FLASH_NOT_FOUND;   /* the part is a QuadSPI NOR, not HyperFLASH/octal */
+        return ST_FLASH_NOT_FOUND; /* the part is a QuadSPI NOR, not HyperFLASH/octal */
     vmod__nor_fcb(&e->cfg, option0, e->fl.fcb);
     e->fl.configured = true;
     return ST_OK;
@@ -363,11 +365,11 @@ static void reset(struct vmod_engine *e)
             generic(e, ST_FAIL, TAG_RESET);
             return;
         }
-        vmod__leave(e);   /* resets before its answer goes out */
+        vmod__leave(e); /* resets before its answer goes out */
         return;
     }
     generic(e, ST_OK, TAG_RESET);
-    e->leave_on_drain = true;   /* §3.12: answer first, then reset; nothing comes back */
+    e->leave_on_drain = true; /* §3.12: answer first, then reset; nothing comes back */
     e->kind_after_leave = -1;
 }
 
@@ -376,7 +378,7 @@ static void reset(struct vmod_engine *e)
 static void start_write(struct vmod_engine *e, uint32_t addr, uint32_t len)
 {
     struct vmod_fl *f = &e->fl;
-    generic(e, ST_OK, TAG_WRITE_MEMORY);   /* always 0 here: errors come after the first packet */
+    generic(e, ST_OK, TAG_WRITE_MEMORY); /* always 0 here: errors come after the first packet */
     if (!len)
         return;
     f->in_data = true;
@@ -390,7 +392,7 @@ static void end_write(struct vmod_engine *e, uint32_t st, bool marker)
     e->fl.in_data = false;
     e->fl.page_fill = 0;
     if (marker)
-        send_report(e, 3, NULL, 0);   /* zero-length CMD_IN: data-phase abort */
+        send_report(e, 3, NULL, 0); /* zero-length CMD_IN: data-phase abort */
     generic(e, st, TAG_WRITE_MEMORY);
 }
 
@@ -435,7 +437,7 @@ static uint32_t store_data(struct vmod_engine *e, const uint8_t *data, uint32_t 
     uint32_t st = flash_feed(e, data, n, t);
     f->write_done += n;
     if (st == ST_OK && f->data_remaining == n)
-        st = flash_flush(e, t);   /* the data phase ends: pad and program the last page */
+        st = flash_flush(e, t); /* the data phase ends: pad and program the last page */
     return st;
 }
 
@@ -444,11 +446,11 @@ static void data_packet(struct vmod_engine *e, const uint8_t *r, size_t len)
     struct vmod_fl *f = &e->fl;
     uint32_t plen = get_le16(r + 2);
     if (r[0] != 2 || plen > len - FL_HEADER_BYTES) {
-        end_write(e, ST_FAIL, true);   /* a command or a short packet in the data phase */
+        end_write(e, ST_FAIL, true); /* a command or a short packet in the data phase */
         return;
     }
     if (plen == 0) {
-        end_write(e, ST_ABORT_DATA_PHASE, false);   /* host abort: 02 00 00 00 */
+        end_write(e, ST_ABORT_DATA_PHASE, false); /* host abort: 02 00 00 00 */
         return;
     }
     uint32_t n = plen < f->data_remaining ? plen : f->data_remaining;
@@ -459,8 +461,9 @@ static void data_packet(struct vmod_engine *e, const uint8_t *r, size_t len)
     f->data_addr += n;
     f->data_remaining -= n;
     vmod__busy(e, t);
-    bool hang = st == ST_OK && f->data_flash && (e->cfg.fault == VMOD_FAULT_UNPLUG || e->cfg.fault == VMOD_FAULT_SILENT) &&
-                vmod__fault_hits(e, VMOD_PHASE_WRITE, f->write_done, f->write_total);
+    bool hang = st == ST_OK && f->data_flash &&
+        (e->cfg.fault == VMOD_FAULT_UNPLUG || e->cfg.fault == VMOD_FAULT_SILENT) &&
+        vmod__fault_hits(e, VMOD_PHASE_WRITE, f->write_done, f->write_total);
     if (hang) {
         f->in_data = false;
         hang_or_leave(e);
@@ -475,16 +478,14 @@ static void data_packet(struct vmod_engine *e, const uint8_t *r, size_t len)
 static void command(struct vmod_engine *e, const uint8_t *pkt, uint32_t plen)
 {
     if (plen < 4 || plen < 4u + 4u * pkt[3])
-        return;   /* malformed: dropped without an answer (§3.1) */
+        return; /* malformed: dropped without an answer (§3.1) */
     uint8_t tag = pkt[0];
     uint32_t p[FL_MAX_PARAMS] = { 0 };
     unsigned n = pkt[3] < FL_MAX_PARAMS ? pkt[3] : FL_MAX_PARAMS;
     for (unsigned i = 0; i < n; i++)
         p[i] = get_le32(pkt + 4 + 4 * i);
     switch (tag) {
-    case TAG_FLASH_ERASE_ALL:
-        erase(e, VMOD_NOR_BASE, (uint32_t)e->nor.size, tag);
-        break;
+    case TAG_FLASH_ERASE_ALL: erase(e, VMOD_NOR_BASE, (uint32_t)e->nor.size, tag); break;
     case TAG_FLASH_ERASE_REGION: erase(e, p[0], p[1], tag); break;
     case TAG_READ_MEMORY: read_memory(e, p[0], p[1]); break;
     case TAG_WRITE_MEMORY: start_write(e, p[0], p[1]); break;
@@ -507,6 +508,6 @@ void vmod__fl_out(struct vmod_engine *e, const uint8_t *r, size_t len)
     }
     uint32_t plen = get_le16(r + 2);
     if (r[0] == 2 || plen == 0 || plen > len - FL_HEADER_BYTES)
-        return;   /* data while waiting for a command: flushed after an abort (§3.13) */
+        return; /* data while waiting for a command: flushed after an abort (§3.13) */
     command(e, r + FL_HEADER_BYTES, plen);
 }

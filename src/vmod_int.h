@@ -20,14 +20,14 @@
 
 /* Geometry the SFDP probe "finds" (protocol.md §3.13). */
 #define VMOD_NOR_BASE 0x60000000u
-#define VMOD_NOR_MAP_END 0x70000000u   /* FlexSPI memory-map entry end (exclusive) */
+#define VMOD_NOR_MAP_END 0x70000000u /* FlexSPI memory-map entry end (exclusive) */
 #define VMOD_NOR_PAGE_BYTES 256u
 #define VMOD_NOR_SECTOR_BYTES 4096u
 #define VMOD_NOR_BLOCK_BYTES 65536u
 #define VMOD_FCB_BYTES 512u
 
 /* RAM the ROM loads into and the flashloader fills (protocol.md §3.8 0x0E/0x0F). */
-#define VMOD_RAM_REGIONS 3   /* ITCM, DTCM, OCRAM: in memoryId order */
+#define VMOD_RAM_REGIONS 3 /* ITCM, DTCM, OCRAM: in memoryId order */
 /* The flashloader's own code, data and stack in DTCM (property 0x0C). */
 #define VMOD_FL_RESERVED_START 0x20000000u
 #define VMOD_FL_RESERVED_END 0x2001FFFFu
@@ -39,13 +39,13 @@ struct vmod_ram {
 struct vmod_inrep {
     uint8_t data[VMOD_REPORT_MAX];
     size_t len;
-    double ready_at;   /* modelled time when the device has it ready */
+    double ready_at; /* modelled time when the device has it ready */
 };
 
 struct vmod_nor {
     uint8_t *mem;
     uint64_t size;
-    uint64_t high_water;   /* end offset of the highest byte ever erased or programmed */
+    uint64_t high_water; /* end offset of the highest byte ever erased or programmed */
 };
 
 enum vmod_rom_state { VMOD_ROM_IDLE, VMOD_ROM_RX_FILE, VMOD_ROM_RX_DCD };
@@ -53,10 +53,10 @@ enum vmod_rom_state { VMOD_ROM_IDLE, VMOD_ROM_RX_FILE, VMOD_ROM_RX_DCD };
 struct vmod_rom {
     enum vmod_rom_state state;
     uint32_t addr, count, received;
-    bool addr_ok;                 /* WRITE_FILE target lies in RAM */
-    uint32_t last_status;         /* rpt 4 of ERROR_STATUS */
-    bool loaded;                  /* some WRITE_FILE data landed */
-    uint32_t load_lo, load_hi;    /* bounding range of loaded data */
+    bool addr_ok;              /* WRITE_FILE target lies in RAM */
+    uint32_t last_status;      /* rpt 4 of ERROR_STATUS */
+    bool loaded;               /* some WRITE_FILE data landed */
+    uint32_t load_lo, load_hi; /* bounding range of loaded data */
 };
 
 struct vmod_fl {
@@ -64,29 +64,29 @@ struct vmod_fl {
     uint8_t fcb[VMOD_FCB_BYTES];
     /* WriteMemory data phase (protocol.md §3.5). */
     bool in_data;
-    bool data_checked;           /* range/config checks done at the first packet */
+    bool data_checked; /* range/config checks done at the first packet */
     bool data_flash;
     uint32_t data_start, data_addr, data_remaining;
     uint8_t page[VMOD_NOR_PAGE_BYTES];
     uint32_t page_addr, page_fill;
     /* Fault bookkeeping. */
     bool erase_seen;
-    uint64_t erase_hi;           /* end of the highest FlashEraseRegion (rounded out) */
+    uint64_t erase_hi; /* end of the highest FlashEraseRegion (rounded out) */
     uint64_t write_total, write_done;
 };
 
 struct vmod_engine {
     struct vmod_config cfg;
     unsigned index;
-    int presence;           /* TP_KIND_SDP, TP_KIND_MBOOT or -1 */
-    unsigned epoch;         /* bumped on every presence change */
+    int presence;   /* TP_KIND_SDP, TP_KIND_MBOOT or -1 */
+    unsigned epoch; /* bumped on every presence change */
     double now, busy_until;
-    double leave_at;        /* pending departure (<0 none) */
-    double arrive_at;       /* pending arrival (<0 none) */
+    double leave_at;  /* pending departure (<0 none) */
+    double arrive_at; /* pending arrival (<0 none) */
     int arrive_kind;
-    bool leave_on_drain;    /* leave once the queued IN reports are read (jump, reset) */
-    int kind_after_leave;   /* arrives enum_delay after that departure (-1 none) */
-    bool silent;            /* fault: hung, answers nothing */
+    bool leave_on_drain;  /* leave once the queued IN reports are read (jump, reset) */
+    int kind_after_leave; /* arrives enum_delay after that departure (-1 none) */
+    bool silent;          /* fault: hung, answers nothing */
     bool fault_fired;
     struct vmod_inrep *q;
     size_t q_len, q_cap;
@@ -133,8 +133,8 @@ double vmod__nor_erase(struct vmod_nor *n, const struct vmod_config *c, uint64_t
                        uint64_t stop, uint64_t *stopped_at);
 bool vmod__nor_erased(const struct vmod_nor *n, uint64_t off, uint64_t len);
 /* Program one page at a page-aligned offset; 10203 if not fully erased. */
-uint32_t vmod__nor_program(struct vmod_nor *n, const struct vmod_config *c, uint64_t off,
-                           const uint8_t *page, double *seconds);
+uint32_t vmod__nor_program(struct vmod_nor *n, const struct vmod_config *c, uint64_t off, const uint8_t *page,
+                           double *seconds);
 void vmod__nor_fcb(const struct vmod_config *c, uint32_t option0, uint8_t fcb[VMOD_FCB_BYTES]);
 
 #endif

@@ -54,7 +54,8 @@ double vmod__nor_erase(struct vmod_nor *n, const struct vmod_config *c, uint64_t
     double t = 0;
     while (off < end && off < stop) {
         uint64_t phys = off % n->size;
-        uint64_t unit = block_erase_at(phys, phys + (end - off)) ? VMOD_NOR_BLOCK_BYTES : VMOD_NOR_SECTOR_BYTES;
+        uint64_t unit =
+            block_erase_at(phys, phys + (end - off)) ? VMOD_NOR_BLOCK_BYTES : VMOD_NOR_SECTOR_BYTES;
         double ms = unit == VMOD_NOR_BLOCK_BYTES ? c->block_erase_ms : c->sector_erase_ms;
         memset(n->mem + phys, 0xFF, (size_t)unit);
         touch(n, phys + unit);
@@ -74,12 +75,12 @@ bool vmod__nor_erased(const struct vmod_nor *n, uint64_t off, uint64_t len)
     return true;
 }
 
-uint32_t vmod__nor_program(struct vmod_nor *n, const struct vmod_config *c, uint64_t off,
-                           const uint8_t *page, double *seconds)
+uint32_t vmod__nor_program(struct vmod_nor *n, const struct vmod_config *c, uint64_t off, const uint8_t *page,
+                           double *seconds)
 {
     off %= n->size;
     if (!vmod__nor_erased(n, off, VMOD_NOR_PAGE_BYTES))
-        return 10203;   /* kStatus_MemoryCumulativeWrite */
+        return 10203; /* kStatus_MemoryCumulativeWrite */
     memcpy(n->mem + off, page, VMOD_NOR_PAGE_BYTES);
     touch(n, off + VMOD_NOR_PAGE_BYTES);
     *seconds += c->page_program_ms / MS_PER_S + PAGE_VERIFY_S;
@@ -102,14 +103,14 @@ static uint16_t lut_instr(unsigned opcode, unsigned pads, unsigned operand)
 void vmod__nor_fcb(const struct vmod_config *c, uint32_t option0, uint8_t fcb[VMOD_FCB_BYTES])
 {
     memset(fcb, 0, VMOD_FCB_BYTES);
-    put_le32(fcb + 0x000, 0x42464346u);     /* "FCFB" */
-    put_le32(fcb + 0x004, 0x56010400u);     /* V1.4.0 */
-    fcb[0x00C] = 1;                         /* readSampleClkSrc: loopback from DQS pad */
-    fcb[0x00D] = 3;                         /* csHoldTime */
-    fcb[0x00E] = 3;                         /* csSetupTime */
-    fcb[0x044] = 1;                         /* deviceType: serial NOR */
-    fcb[0x045] = 4;                         /* sflashPadType: quad */
-    fcb[0x046] = (uint8_t)(option0 & 0xF);  /* serialClkFreq from the option's max frequency */
+    put_le32(fcb + 0x000, 0x42464346u);    /* "FCFB" */
+    put_le32(fcb + 0x004, 0x56010400u);    /* V1.4.0 */
+    fcb[0x00C] = 1;                        /* readSampleClkSrc: loopback from DQS pad */
+    fcb[0x00D] = 3;                        /* csHoldTime */
+    fcb[0x00E] = 3;                        /* csSetupTime */
+    fcb[0x044] = 1;                        /* deviceType: serial NOR */
+    fcb[0x045] = 4;                        /* sflashPadType: quad */
+    fcb[0x046] = (uint8_t)(option0 & 0xF); /* serialClkFreq from the option's max frequency */
     put_le32(fcb + 0x050, (uint32_t)c->flash_size);
     /* LUT sequence 0: quad I/O fast read (0xEB), 24-bit address, 6 dummy cycles. */
     put_le16(fcb + 0x080, lut_instr(LUT_CMD_SDR, LUT_PAD1, 0xEB));
@@ -118,7 +119,7 @@ void vmod__nor_fcb(const struct vmod_config *c, uint32_t option0, uint8_t fcb[VM
     put_le16(fcb + 0x086, lut_instr(LUT_READ_SDR, LUT_PAD4, 0x04));
     put_le32(fcb + 0x1C0, VMOD_NOR_PAGE_BYTES);
     put_le32(fcb + 0x1C4, VMOD_NOR_SECTOR_BYTES);
-    fcb[0x1C8] = 1;                         /* ipcmdSerialClkFreq: 30 MHz */
-    fcb[0x1C9] = 0;                         /* isUniformBlockSize */
+    fcb[0x1C8] = 1; /* ipcmdSerialClkFreq: 30 MHz */
+    fcb[0x1C9] = 0; /* isUniformBlockSize */
     put_le32(fcb + 0x1D0, VMOD_NOR_BLOCK_BYTES);
 }

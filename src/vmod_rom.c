@@ -20,7 +20,7 @@
 #define ROM_WRITE_REGISTER_OK 0x128A8A12u
 #define ROM_SKIP_DCD_OK 0x900DD009u
 #define ROM_HAB_SUCCESS 0xF0F0F0F0u
-#define ROM_WRITE_FILE_BAD 0x89232389u   /* observed for a wrong WRITE_FILE (§2.3) */
+#define ROM_WRITE_FILE_BAD 0x89232389u /* observed for a wrong WRITE_FILE (§2.3) */
 #define ROM_READ_CHUNK_BYTES 64u
 /* Taking one 1024-byte data report: about 500 KB/s, "several hundred KB/s"
  * (protocol.md §5, unconfirmed). The SET_REPORT completes when it is stored. */
@@ -60,7 +60,7 @@ static void send_word(struct vmod_engine *e, uint32_t word)
 
 void vmod__rom_stale(struct vmod_engine *e)
 {
-    send_word(e, ROM_WRITE_FILE_OK);   /* an old WRITE_FILE answer nobody read */
+    send_word(e, ROM_WRITE_FILE_OK); /* an old WRITE_FILE answer nobody read */
 }
 
 static bool rom_reserved(uint32_t addr, uint32_t count)
@@ -108,7 +108,7 @@ static void store_chunk(struct vmod_engine *e, const uint8_t *data, uint32_t n, 
     if (r->state == VMOD_ROM_RX_FILE && r->addr_ok) {
         uint32_t store = e->cfg.rom_store_padding ? n : keep;
         uint8_t *p = vmod__ram_ptr(e, addr, store);
-        if (!p)   /* the padding would run past the RAM region: keep only the data */
+        if (!p) /* the padding would run past the RAM region: keep only the data */
             p = vmod__ram_ptr(e, addr, store = keep);
         if (p)
             memcpy(p, data, store);
@@ -167,7 +167,7 @@ static void write_register(struct vmod_engine *e, uint32_t addr, unsigned format
     uint8_t *p = vmod__ram_ptr(e, addr, bytes);
     if (p)
         for (unsigned i = 0; i < bytes; i++)
-            p[i] = (uint8_t)(value >> (8 * i));   /* the core is little-endian */
+            p[i] = (uint8_t)(value >> (8 * i)); /* the core is little-endian */
     send_hab(e);
     send_word(e, ROM_WRITE_REGISTER_OK);
 }
@@ -204,7 +204,7 @@ static void command(struct vmod_engine *e, const uint8_t *c)
 {
     uint16_t cmd = get_be16(c);
     uint32_t addr = get_be32(c + 2), count = get_be32(c + 7), data = get_be32(c + 11);
-    e->rom.state = VMOD_ROM_IDLE;   /* a new command abandons an unfinished transfer */
+    e->rom.state = VMOD_ROM_IDLE; /* a new command abandons an unfinished transfer */
     switch (cmd) {
     case CMD_READ_REGISTER: read_register(e, addr, count); break;
     case CMD_WRITE_REGISTER: write_register(e, addr, c[6], data); break;
@@ -219,7 +219,7 @@ static void command(struct vmod_engine *e, const uint8_t *c)
         send_word(e, ROM_SKIP_DCD_OK);
         break;
     case CMD_JUMP_ADDRESS: jump(e, addr); break;
-    default: break;   /* unknown commands (e.g. MCUboot framing) get no answer: §2.5 */
+    default: break; /* unknown commands (e.g. MCUboot framing) get no answer: §2.5 */
     }
 }
 

@@ -21,14 +21,15 @@ static nt_status write_dump(const struct vmod_engine *e, struct nt_err *err)
     const char *path = e->cfg.dump_path;
     FILE *f = fopen(path, "wb");
     if (!f)
-        return nt_err_set(err, NT_E_IO, "cannot create the dump file '%s': check the directory exists and is writable",
+        return nt_err_set(err, NT_E_IO,
+                          "cannot create the dump file '%s': check the directory exists and is writable",
                           path);
     size_t n = (size_t)e->nor.high_water;
     bool ok = fwrite(e->nor.mem, 1, n, f) == n;
     ok = fclose(f) == 0 && ok;
     if (!ok)
-        return nt_err_set(err, NT_E_IO, "cannot write %zu bytes to the dump file '%s': check the free space", n,
-                          path);
+        return nt_err_set(err, NT_E_IO, "cannot write %zu bytes to the dump file '%s': check the free space",
+                          n, path);
     return NT_OK;
 }
 
@@ -64,7 +65,8 @@ static nt_status write_stats(const struct vmod_engine *const *e, unsigned n, str
     ok = f && fclose(f) == 0 && ok;
     cJSON_free(text);
     if (!ok)
-        return nt_err_set(err, NT_E_IO, "cannot write the stats file '%s': check the directory exists and is writable",
+        return nt_err_set(err, NT_E_IO,
+                          "cannot write the stats file '%s': check the directory exists and is writable",
                           path);
     return NT_OK;
 }
@@ -82,7 +84,4 @@ nt_status vmod__save(const struct vmod_engine *const *e, unsigned n, struct nt_e
     return st;
 }
 
-nt_status vmod_engine_save(const struct vmod_engine *e, struct nt_err *err)
-{
-    return vmod__save(&e, 1, err);
-}
+nt_status vmod_engine_save(const struct vmod_engine *e, struct nt_err *err) { return vmod__save(&e, 1, err); }

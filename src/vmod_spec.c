@@ -43,7 +43,7 @@
 #include <string.h>
 
 #define VMOD_DEFAULT_FLASH_BYTES (8u * 1024 * 1024)
-#define VMOD_MAX_FLASH_BYTES (256u * 1024 * 1024)   /* the FlexSPI map window */
+#define VMOD_MAX_FLASH_BYTES (256u * 1024 * 1024) /* the FlexSPI map window */
 #define VMOD_FLASH_GRAIN_BYTES 65536u
 #define VMOD_MAX_MODULES 8u
 #define VMOD_MAX_PACKET_BYTES 1012u
@@ -216,7 +216,8 @@ static nt_status set_flag(const char *key, const char *val, void *dst, struct nt
 static nt_status set_speed(const char *key, const char *val, void *dst, struct nt_err *err)
 {
     if (!parse_double(val, dst))
-        return bad(err, key, "'%s' is not a number >= 0 (1 realistic, 0 no delays, 0.1 ten times faster)", val);
+        return bad(err, key, "'%s' is not a number >= 0 (1 realistic, 0 no delays, 0.1 ten times faster)",
+                   val);
     return NT_OK;
 }
 
@@ -297,7 +298,7 @@ static const struct spec_key {
     { "start", set_start, FIELD(start) },
     { "flash", set_flash, FIELD(flash_size) },
     { "hab", set_hab, FIELD(hab_closed) },
-    { "fault", set_fault, 0 },   /* sets several fields: gets the whole config */
+    { "fault", set_fault, 0 }, /* sets several fields: gets the whole config */
     { "dump", set_path, FIELD(dump_path) },
     { "stats", set_path, FIELD(stats_path) },
     { "enum_delay", set_seconds, FIELD(enum_delay_s) },

@@ -15,8 +15,8 @@ static void *fake_xrealloc(void *p, size_t n)
     return q;
 }
 
-static void fake_push(struct fake_tp_report **arr, size_t *count, size_t *cap, const uint8_t *b,
-                      size_t len, size_t pad_to)
+static void fake_push(struct fake_tp_report **arr, size_t *count, size_t *cap, const uint8_t *b, size_t len,
+                      size_t pad_to)
 {
     size_t n = len > pad_to ? len : pad_to;
     if (*count == *cap) {
@@ -52,8 +52,8 @@ static nt_status fake_write(struct tp_dev *dev, const uint8_t *report, size_t le
     return NT_OK;
 }
 
-static nt_status fake_read(struct tp_dev *dev, uint8_t *buf, size_t cap, size_t *len,
-                           int timeout_ms, struct nt_err *err)
+static nt_status fake_read(struct tp_dev *dev, uint8_t *buf, size_t cap, size_t *len, int timeout_ms,
+                           struct nt_err *err)
 {
     struct fake_tp *f = (struct fake_tp *)dev;
     struct fake_tp_report *r;
@@ -78,10 +78,7 @@ static nt_status fake_read(struct tp_dev *dev, uint8_t *buf, size_t cap, size_t 
     return NT_OK;
 }
 
-static void fake_close(struct tp_dev *dev)
-{
-    ((struct fake_tp *)dev)->closed++;
-}
+static void fake_close(struct tp_dev *dev) { ((struct fake_tp *)dev)->closed++; }
 
 static const struct tp_dev_ops fake_ops = { fake_write, fake_read, fake_close };
 

@@ -14,8 +14,7 @@ struct fake_tp;
 
 /* Called for each OUT report before it is accepted; return NT_OK to accept
  * it or an error status (e.g. NT_E_TIMEOUT) to make the write fail. */
-typedef nt_status (*fake_tp_on_write)(struct fake_tp *f, const uint8_t *report, size_t len,
-                                      void *user);
+typedef nt_status (*fake_tp_on_write)(struct fake_tp *f, const uint8_t *report, size_t len, void *user);
 
 struct fake_tp_report {
     uint8_t *data;

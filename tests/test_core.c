@@ -59,8 +59,8 @@ static void test_cli_combined(void)
 {
     struct cli_opts o;
     struct nt_err e;
-    const char *argv[] = { "nt_flash", "-bnvv", "-t", "2.5", "--simulate=speed=0", "--port", "1-1.2",
-                           "--trace", "t.log", "x.zip" };
+    const char *argv[] = { "nt_flash", "-bnvv", "-t",      "2.5",   "--simulate=speed=0",
+                           "--port",   "1-1.2", "--trace", "t.log", "x.zip" };
     CHECK_EQ_INT(parse(&o, &e, 10, argv), NT_OK);
     CHECK(o.batch && o.dry_run);
     CHECK_EQ_INT(o.verbose, 2);

@@ -21,12 +21,12 @@
 
 extern char **environ;
 
-#define PAYLOAD_BYTES        (300u * 1024)
+#define PAYLOAD_BYTES (300u * 1024)
 #define SERVER_START_WAIT_MS 15000
-#define SERVER_LIFETIME_S    "120"
-#define LIMIT_BYTES          (1024L * 1024)   /* the lowered cap for the size tests */
-#define BIG_BYTES            "2097152"        /* what /big sends: over LIMIT_BYTES */
-#define STALL_WINDOW_S       1L
+#define SERVER_LIFETIME_S "120"
+#define LIMIT_BYTES (1024L * 1024) /* the lowered cap for the size tests */
+#define BIG_BYTES "2097152"        /* what /big sends: over LIMIT_BYTES */
+#define STALL_WINDOW_S 1L
 
 static char work[1024];      /* private directory inside $TMPDIR */
 static char srvdir[1100];    /* server files: payload, certs, port files */
@@ -150,8 +150,8 @@ struct result {
     int calls;
     int monotonic;
     uint64_t first_done, first_total, last_done, last_total;
-    int nonzero_total_before_end;  /* a call with total != 0 before the last one */
-    int stop_after_calls;          /* >0: set the stop flag after this many calls */
+    int nonzero_total_before_end; /* a call with total != 0 before the last one */
+    int stop_after_calls;         /* >0: set the stop flag after this many calls */
     volatile int stop;
 };
 
@@ -184,8 +184,7 @@ static void fetch_full(const char *url, struct fetch_opts *o, struct result *r)
     snprintf(r->url, sizeof r->url, "%s", url);
     list_tree(work, before, sizeof before);
     nt_err_clear(&r->err);
-    r->st = fetch_url(url, o, on_progress, r, &r->data, &r->len, r->name, sizeof r->name,
-                      &r->err);
+    r->st = fetch_url(url, o, on_progress, r, &r->data, &r->len, r->name, sizeof r->name, &r->err);
     list_tree(work, after, sizeof after);
     CHECK_EQ_STR(before, after);
     if (r->st != NT_OK) {
@@ -200,8 +199,8 @@ static void fetch_path(int tls, const char *path, struct fetch_opts *o, struct r
 {
     char url[256];
 
-    snprintf(url, sizeof url, "%s://127.0.0.1:%d%s", tls ? "https" : "http",
-             tls ? https_port : http_port, path);
+    snprintf(url, sizeof url, "%s://127.0.0.1:%d%s", tls ? "https" : "http", tls ? https_port : http_port,
+             path);
     fetch_full(url, o, r);
 }
 
@@ -238,10 +237,7 @@ static struct fetch_opts opts(void)
     return o;
 }
 
-static void srvfile(char *out, size_t cap, const char *name)
-{
-    snprintf(out, cap, "%s/%s", srvdir, name);
-}
+static void srvfile(char *out, size_t cap, const char *name) { snprintf(out, cap, "%s/%s", srvdir, name); }
 
 /* ---- cases --------------------------------------------------------------- */
 
@@ -367,8 +363,7 @@ static void test_404(void)
 
     fetch_path(0, "/404", &o, &r);
     expect_fail(&r, NT_E_DOWNLOAD, "HTTP 404 Not Found");
-    snprintf(want, sizeof want, "cannot download %s: the server answered HTTP 404 Not Found",
-             r.url);
+    snprintf(want, sizeof want, "cannot download %s: the server answered HTTP 404 Not Found", r.url);
     CHECK_EQ_STR(r.err.msg, want);
 }
 
@@ -388,7 +383,7 @@ static void test_redirects(void)
 
     fetch_path(0, "/redirect/5", &o, &r);
     expect_payload(&r);
-    CHECK_EQ_STR(r.name, "ok.zip");  /* named after the final URL */
+    CHECK_EQ_STR(r.name, "ok.zip"); /* named after the final URL */
     result_free(&r);
 
     fetch_path(0, "/redirect/6", &o, &r6);
@@ -420,8 +415,8 @@ static void test_truncated(void)
     char cause[128];
 
     fetch_path(0, "/truncated", &o, &r);
-    snprintf(cause, sizeof cause, "truncated: the server sent %u of %u bytes",
-             PAYLOAD_BYTES, PAYLOAD_BYTES + 1000);
+    snprintf(cause, sizeof cause, "truncated: the server sent %u of %u bytes", PAYLOAD_BYTES,
+             PAYLOAD_BYTES + 1000);
     expect_fail(&r, NT_E_DOWNLOAD, cause);
 }
 
@@ -443,7 +438,7 @@ static void test_too_large_declared(void)
     o.max_bytes = LIMIT_BYTES;
     fetch_path(0, "/big", &o, &r);
     expect_fail(&r, NT_E_DOWNLOAD, "too large (over the 1048576 byte limit");
-    CHECK_EQ_INT(r.calls, 0);  /* refused on Content-Length, before any body */
+    CHECK_EQ_INT(r.calls, 0); /* refused on Content-Length, before any body */
 }
 
 static void test_too_large_streamed(void)
@@ -469,8 +464,8 @@ static void test_no_length(void)
     CHECK(r.monotonic);
     CHECK_EQ_INT(r.first_done, 0);
     CHECK_EQ_INT(r.first_total, 0);
-    CHECK(!r.nonzero_total_before_end);  /* total 0 while unknown ... */
-    CHECK_EQ_INT(r.last_done, PAYLOAD_BYTES);  /* ... then (len, len) at the end */
+    CHECK(!r.nonzero_total_before_end);       /* total 0 while unknown ... */
+    CHECK_EQ_INT(r.last_done, PAYLOAD_BYTES); /* ... then (len, len) at the end */
     CHECK_EQ_INT(r.last_total, PAYLOAD_BYTES);
     result_free(&r);
 }
@@ -528,8 +523,7 @@ static void test_connect_timeout(void)
 
 static void test_bad_schemes(void)
 {
-    static const char *const urls[] = { "ftp://127.0.0.1/ok.zip", "file:///etc/hostname",
-                                        "not a url" };
+    static const char *const urls[] = { "ftp://127.0.0.1/ok.zip", "file:///etc/hostname", "not a url" };
     struct fetch_opts o = opts();
     size_t i;
 
@@ -549,7 +543,7 @@ static void test_names(void)
 
     fetch_path(0, "/disposition", &o, &r);
     expect_payload(&r);
-    CHECK_EQ_STR(r.name, "disting_NT_1.2.3.zip");  /* directories dropped */
+    CHECK_EQ_STR(r.name, "disting_NT_1.2.3.zip"); /* directories dropped */
     result_free(&r);
 
     fetch_path(0, "/name/disting%20NT_1.9.0.zip?x=1", &o, &r2);
@@ -563,7 +557,7 @@ static void test_stop(void)
     struct fetch_opts o = opts();
     struct result r = { 0 }, r2 = { 0 };
 
-    r.stop = 1;  /* before anything happens */
+    r.stop = 1; /* before anything happens */
     fetch_path(0, "/ok.zip", &o, &r);
     expect_fail(&r, NT_E_INTERRUPTED, "interrupted");
 
@@ -588,8 +582,9 @@ static void test_env_overrides(void)
     CHECK_EQ_INT(o.connect_timeout_s, FETCH_CONNECT_TIMEOUT_S_DEFAULT);
     setenv("NT_FLASH_CONNECT_TIMEOUT", "abc", 1);
     CHECK_EQ_INT(fetch_opts_from_env(&o, &err), NT_E_USAGE);
-    CHECK_EQ_STR(err.msg, "NT_FLASH_CONNECT_TIMEOUT='abc' is not a positive whole number; "
-                          "fix or unset it (it is a test-only setting)");
+    CHECK_EQ_STR(err.msg,
+                 "NT_FLASH_CONNECT_TIMEOUT='abc' is not a positive whole number; "
+                 "fix or unset it (it is a test-only setting)");
     unsetenv("NT_FLASH_LOW_SPEED_TIME");
     unsetenv("NT_FLASH_MAX_BYTES");
     unsetenv("NT_FLASH_CONNECT_TIMEOUT");

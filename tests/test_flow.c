@@ -46,7 +46,10 @@ static void sink(void *user, const struct sess_event *ev)
             s->detected_mboot++;
         break;
     case SESS_EV_FINISHED: s->finished++; break;
-    case SESS_EV_FAILED: s->failed++; s->failed_phase = ev->phase; break;
+    case SESS_EV_FAILED:
+        s->failed++;
+        s->failed_phase = ev->phase;
+        break;
     default: break;
     }
 }
@@ -178,7 +181,7 @@ static void test_flashloader_already_running(void)
 struct fault_case {
     const char *spec;
     nt_status want;
-    enum sess_phase phase;   /* where the failure is reported */
+    enum sess_phase phase; /* where the failure is reported */
 };
 
 static void test_every_fault(void)

@@ -8,8 +8,7 @@
 #include "usb.h"
 #include "vmod.h"
 
-static struct tp_devinfo dev(enum tp_kind kind, const char *port, uint16_t vid, uint16_t pid,
-                             int mbps)
+static struct tp_devinfo dev(enum tp_kind kind, const char *port, uint16_t vid, uint16_t pid, int mbps)
 {
     struct tp_devinfo d;
     memset(&d, 0, sizeof d);
@@ -29,8 +28,8 @@ static void test_port_paths(void)
     CHECK_EQ_STR(buf, "1-1");
     CHECK(usb_format_port(buf, sizeof buf, 3, ports, 3));
     CHECK_EQ_STR(buf, "3-1.2.3");
-    CHECK(!usb_format_port(buf, sizeof buf, 1, ports, 0));   /* root hub */
-    CHECK(!usb_format_port(buf, 5, 1, ports, 3));            /* does not fit */
+    CHECK(!usb_format_port(buf, sizeof buf, 1, ports, 0)); /* root hub */
+    CHECK(!usb_format_port(buf, 5, 1, ports, 3));          /* does not fit */
 }
 
 static void test_known_ids(void)
@@ -68,7 +67,7 @@ static void test_select_one(void)
     struct nt_err e;
     size_t idx = 99;
     CHECK_EQ_INT(select_module(d, 2, NULL, &idx, &e), NT_OK);
-    CHECK_EQ_INT(idx, 1);   /* the other ROM is no candidate */
+    CHECK_EQ_INT(idx, 1); /* the other ROM is no candidate */
 }
 
 static void test_select_refuses_to_guess(void)
@@ -78,14 +77,16 @@ static void test_select_refuses_to_guess(void)
     struct nt_err e;
     size_t idx = 99;
     CHECK_EQ_INT(select_module(d, 2, NULL, &idx, &e), NT_E_AMBIGUOUS);
-    CHECK_EQ_STR(e.msg, "2 modules are in bootloader mode (1-1.2 (sdp), 1-1.3 (mboot)): "
-                        "choose one with --port PATH");
+    CHECK_EQ_STR(e.msg,
+                 "2 modules are in bootloader mode (1-1.2 (sdp), 1-1.3 (mboot)): "
+                 "choose one with --port PATH");
     CHECK_EQ_INT(idx, 99);
     CHECK_EQ_INT(select_module(d, 2, "1-1.3", &idx, &e), NT_OK);
     CHECK_EQ_INT(idx, 1);
     CHECK_EQ_INT(select_module(d, 2, "1-9", &idx, &e), NT_E_NODEVICE);
-    CHECK_EQ_STR(e.msg, "no module in bootloader mode at port 1-9 (attached: 1-1.2 (sdp), "
-                        "1-1.3 (mboot)); check the port path with --list");
+    CHECK_EQ_STR(e.msg,
+                 "no module in bootloader mode at port 1-9 (attached: 1-1.2 (sdp), "
+                 "1-1.3 (mboot)); check the port path with --list");
 }
 
 static void test_select_none(void)
@@ -104,10 +105,10 @@ static void test_candidates(void)
     char buf[64];
     CHECK_EQ_INT(select_format_candidates(buf, sizeof buf, d, 3), 2);
     CHECK_EQ_STR(buf, "1-1 (sdp), 1-3 (mboot)");
-    CHECK_EQ_INT(select_format_candidates(buf, 8, d, 3), 2);   /* truncated, still counted */
+    CHECK_EQ_INT(select_format_candidates(buf, 8, d, 3), 2); /* truncated, still counted */
     CHECK_EQ_INT(strlen(buf), 7);
     {
-        struct tp_devinfo r[3] = { d[2], d[1], d[0] };      /* any scan order */
+        struct tp_devinfo r[3] = { d[2], d[1], d[0] }; /* any scan order */
         select_format_candidates(buf, sizeof buf, r, 3);
         CHECK_EQ_STR(buf, "1-1 (sdp), 1-3 (mboot)");
     }
@@ -117,10 +118,11 @@ static void test_access_message(void)
 {
     struct nt_err e;
     CHECK_EQ_INT(usb_access_error(&e, "/dev/bus/usb/001/005", true, 0, 0, 020664), NT_E_ACCESS);
-    CHECK_EQ_STR(e.msg, "no permission to open the module's USB device node /dev/bus/usb/001/005 "
-                        "(owner root:root, mode 0664): install the udev rule with 'sudo cp "
-                        "doc/60-nt-flash.rules /etc/udev/rules.d/ && sudo udevadm control "
-                        "--reload-rules && sudo udevadm trigger', then replug the module");
+    CHECK_EQ_STR(e.msg,
+                 "no permission to open the module's USB device node /dev/bus/usb/001/005 "
+                 "(owner root:root, mode 0664): install the udev rule with 'sudo cp "
+                 "doc/60-nt-flash.rules /etc/udev/rules.d/ && sudo udevadm control "
+                 "--reload-rules && sudo udevadm trigger', then replug the module");
     usb_access_error(&e, "/dev/bus/usb/002/003", false, 0, 0, 0);
     CHECK_CONTAINS(e.msg, "/dev/bus/usb/002/003 (owner and mode unknown)");
 }
@@ -150,8 +152,9 @@ static char *list_sim(const char *spec)
 static void test_list_virtual_bus(void)
 {
     char *t = list_sim("modules=2");
-    CHECK_EQ_STR(t, "sim-1          1fc9:0135  sdp           480M  hab=open\n"
-                    "sim-2          1fc9:0135  sdp           480M  hab=open\n");
+    CHECK_EQ_STR(t,
+                 "sim-1          1fc9:0135  sdp           480M  hab=open\n"
+                 "sim-2          1fc9:0135  sdp           480M  hab=open\n");
     free(t);
     t = list_sim("start=mboot,hab=closed");
     CHECK_EQ_STR(t, "sim-1          15a2:0073  mboot         480M  version=M1.0.0\n");

@@ -17,8 +17,7 @@ static struct mboot_host host(struct fake_tp *f)
 }
 
 /* Queue a response packet with framing: tag, flags, params. */
-static void queue_packet(struct fake_tp *f, uint8_t tag, uint8_t flags, unsigned n,
-                         const uint32_t *params)
+static void queue_packet(struct fake_tp *f, uint8_t tag, uint8_t flags, unsigned n, const uint32_t *params)
 {
     uint8_t r[RPT] = { 0 };
     r[0] = MBOOT_REPORT_CMD_IN;
@@ -142,7 +141,8 @@ static void test_decode_vectors(void)
     CHECK_EQ_INT(p.flags, 1);
     CHECK_EQ_INT(p.params[1], 0x200);
     decode_hex("03 00 20 00 A7 00 00 07 00 00 00 00 1F 00 00 00 00 00 00 60 00 20 00 00 "
-               "00 01 00 00 00 10 00 00 00 00 01 00", &p, &ab, NT_OK); /* M19 */
+               "00 01 00 00 00 10 00 00 00 00 01 00",
+               &p, &ab, NT_OK); /* M19 */
     CHECK_EQ_INT(p.nparams, 7);
     CHECK_EQ_INT(p.params[1], 0x1F);
     CHECK_EQ_INT(p.params[2], 0x60000000u);
@@ -188,11 +188,10 @@ static void test_status_table(void)
 {
     /* Every code protocol.md §3.9 lists, single or as a range. */
     static const uint32_t ranges[][2] = {
-        { 0, 6 }, { 100, 154 }, { 400, 408 }, { 6000, 6002 }, { 7000, 7002 },
-        { 10000, 10006 }, { 10100, 10120 }, { 10200, 10213 }, { 10300, 10302 },
-        { 10400, 10404 }, { 10500, 10503 }, { 10600, 10609 }, { 10700, 10704 },
-        { 20000, 20011 }, { 20100, 20110 }, { 20200, 20203 }, { 21100, 21116 },
-        { 21200, 21222 }, { 22000, 22007 },
+        { 0, 6 },         { 100, 154 },     { 400, 408 },     { 6000, 6002 },   { 7000, 7002 },
+        { 10000, 10006 }, { 10100, 10120 }, { 10200, 10213 }, { 10300, 10302 }, { 10400, 10404 },
+        { 10500, 10503 }, { 10600, 10609 }, { 10700, 10704 }, { 20000, 20011 }, { 20100, 20110 },
+        { 20200, 20203 }, { 21100, 21116 }, { 21200, 21222 }, { 22000, 22007 },
     };
     for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++)
         for (uint32_t c = ranges[r][0]; c <= ranges[r][1]; c++) {
@@ -211,10 +210,10 @@ static void test_status_table(void)
 
 /* A small flashloader model driven by the OUT reports. */
 struct model {
-    uint32_t max_packet;          /* answer to property 0x0B; 0 = unknown property */
-    uint32_t expected, got;       /* write-memory byte counts */
+    uint32_t max_packet;    /* answer to property 0x0B; 0 = unknown property */
+    uint32_t expected, got; /* write-memory byte counts */
     unsigned data_packets, property_queries;
-    unsigned abort_after;         /* device abort after this data packet (0 = never) */
+    unsigned abort_after; /* device abort after this data packet (0 = never) */
     uint32_t abort_status;
     uint32_t final_status;
     bool host_aborted;
@@ -341,7 +340,8 @@ static void test_get_property_max_packet_m5(void)
 static void test_get_property_ext_attrs_m19(void)
 {
     struct canned c = { "03 00 20 00 A7 00 00 07 00 00 00 00 1F 00 00 00 00 00 00 60 00 20 00 00 "
-                        "00 01 00 00 00 10 00 00 00 00 01 00", 0 };
+                        "00 01 00 00 00 10 00 00 00 00 01 00",
+                        0 };
     struct fake_tp *f = canned_loader(&c);
     struct mboot_host h = host(f);
     struct nt_err err = { 0 };
@@ -633,8 +633,7 @@ static void test_device_abort_mid_phase(void)
     const struct fake_tp_report *d[8];
     size_t len = 5 * 1012;
     uint8_t *img = pattern(len);
-    CHECK_EQ_INT(mboot_write_memory(&h, 0x60001000, img, len, 0, record_progress, &p, &err),
-                 NT_E_STATUS);
+    CHECK_EQ_INT(mboot_write_memory(&h, 0x60001000, img, len, 0, record_progress, &p, &err), NT_E_STATUS);
     CHECK_EQ_INT(err.device_status, 10203);
     CHECK_CONTAINS(err.msg, "write-memory failed: kStatus_MemoryCumulativeWrite (10203)");
     CHECK_EQ_INT(data_reports(f, d, 8), 2);
@@ -741,8 +740,7 @@ static void test_host_abort_before_start(void)
     volatile int stop = 1;
     uint8_t img[16] = { 0 };
     h.abort_req = &stop;
-    CHECK_EQ_INT(mboot_write_memory(&h, 0x60001000, img, sizeof img, 0, NULL, NULL, &err),
-                 NT_E_INTERRUPTED);
+    CHECK_EQ_INT(mboot_write_memory(&h, 0x60001000, img, sizeof img, 0, NULL, NULL, &err), NT_E_INTERRUPTED);
     CHECK_EQ_INT(f->nout, 0);
     fake_tp_free(f);
 }

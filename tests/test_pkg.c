@@ -67,7 +67,7 @@ static void test_plain(void)
     struct pkg *p = open_good("plain", "plain.zip", ZIPNAME);
     if (!p)
         return;
-    CHECK_EQ_STR(p->version, "9.9.9");   /* the manifest wins over the file name */
+    CHECK_EQ_STR(p->version, "9.9.9"); /* the manifest wins over the file name */
     CHECK_EQ_STR(p->processor, "MIMXRT1060");
     CHECK(p->has_manifest);
     CHECK_EQ_STR(p->manifest, "MANIFEST.json");
@@ -93,7 +93,7 @@ static void test_top_folder(void)
     if (!p)
         return;
     CHECK_EQ_STR(p->manifest, "distingNT_1.12.0/MANIFEST.json");
-    CHECK_EQ_STR(p->firmware.name, "distingNT_1.12.0/" FW);   /* not the __MACOSX fork */
+    CHECK_EQ_STR(p->firmware.name, "distingNT_1.12.0/" FW); /* not the __MACOSX fork */
     CHECK_EQ_STR(p->flashloader.name, "distingNT_1.12.0/" FL);
     check_images_exact(p, SYNTH_FW_DEFAULT_BYTES, false);
     pkg_free(p);
@@ -160,11 +160,12 @@ static void test_open_memory(void)
     if (p) {
         CHECK_EQ_STR(p->version, "4.5.6");
         check_images_exact(p, 0x3000, false);
-        CHECK_EQ_INT(pkg_erase_end(p), 0x60004000u);   /* 0x60004000 exactly: no extra sector */
+        CHECK_EQ_INT(pkg_erase_end(p), 0x60004000u); /* 0x60004000 exactly: no extra sector */
     }
     pkg_free(p);
     CHECK_EQ_INT(pkg_open_memory("PK", 2, "distingNT_4.5.6.zip", &p, &err), NT_E_PACKAGE);
-    CHECK_EQ_STR(err.msg, "distingNT_4.5.6.zip: not a ZIP archive (Not a zip archive); download the package again");
+    CHECK_EQ_STR(err.msg,
+                 "distingNT_4.5.6.zip: not a ZIP archive (Not a zip archive); download the package again");
     CHECK(p == NULL);
 }
 
@@ -173,7 +174,7 @@ static void test_erase_end_rounds_up(void)
     struct pkg *p = open_good("plain", "odd.zip", ZIPNAME);
     if (!p)
         return;
-    p->firmware.size = 0x2001;   /* only the size matters */
+    p->firmware.size = 0x2001; /* only the size matters */
     CHECK_EQ_INT(pkg_erase_end(p), 0x60004000u);
     pkg_free(p);
 }
@@ -187,8 +188,9 @@ static void test_check_fits(void)
     CHECK_EQ_INT(pkg_check_fits(p, 8u << 20, &err), NT_OK);
     CHECK_EQ_INT(pkg_check_fits(p, SYNTH_FW_DEFAULT_BYTES + 0x1000, &err), NT_OK);
     CHECK_EQ_INT(pkg_check_fits(p, SYNTH_FW_DEFAULT_BYTES + 0xFFF, &err), NT_E_PACKAGE);
-    CHECK_EQ_STR(err.msg, FW ": 262144 bytes do not fit the 266239-byte flash, which holds at most "
-                 "262143 after its 4 KiB boot header");
+    CHECK_EQ_STR(err.msg,
+                 FW ": 262144 bytes do not fit the 266239-byte flash, which holds at most "
+                    "262143 after its 4 KiB boot header");
     pkg_free(p);
 }
 
@@ -213,7 +215,8 @@ static void test_summary(void)
              "flashloader: " FL " size=87040 sha256=%s load=0x20001c00 entry=0x20002101 layout=spt\n"
              "firmware: " FW " size=262144 sha256=%s load=0x60001000 entry=0x60002401\n"
              "erase: 0x60000000-0x60041000\n"
-             "write: 0x60001000-0x60041000\n", fl_hex, fw_hex);
+             "write: 0x60001000-0x60041000\n",
+             fl_hex, fw_hex);
     CHECK_EQ_STR(text, want);
     free(text);
     pkg_free(p);
@@ -247,52 +250,64 @@ struct bad {
 static const struct bad bad_kinds[] = {
     { "not-zip", ZIPNAME ": not a ZIP archive (Not a zip archive); download the package again" },
     { "truncated-zip", ZIPNAME ": not a ZIP archive (Not a zip archive); download the package again" },
-    { "bomb", FW ": declared size 4026531840 bytes is over the 33554432-byte limit; this is not a "
-              "Disting NT firmware package" },
-    { "size-liar", FW ": the entry holds more data than its declared 6144 bytes; the package is "
-                   "damaged, download it again" },
+    { "bomb",
+      FW ": declared size 4026531840 bytes is over the 33554432-byte limit; this is not a "
+         "Disting NT firmware package" },
+    { "size-liar",
+      FW ": the entry holds more data than its declared 6144 bytes; the package is "
+         "damaged, download it again" },
     { "crc", FW ": cannot read the entry (CRC error); the package is damaged, download it again" },
     { "no-images", ZIPNAME ": no flashloader image (*flashloader*.bin) in the package" },
     { "bad-json", "MANIFEST.json: invalid JSON near byte 33; the package is damaged" },
-    { "wrong-processor", "MANIFEST.json: processor is \"MIMXRT1170\", expected \"MIMXRT1060\"; this "
-                         "package is not for the Disting NT" },
+    { "wrong-processor",
+      "MANIFEST.json: processor is \"MIMXRT1170\", expected \"MIMXRT1060\"; this "
+      "package is not for the Disting NT" },
     { "no-flashloader", ZIPNAME ": no flashloader image (*flashloader*.bin) in the package" },
     { "no-firmware", ZIPNAME ": no firmware image (*disting_NT.bin) in the package" },
-    { "app-firmware-missing", "MANIFEST.json: app_firmware names bootable_images/missing.bin, which is "
-                              "not in the package" },
-    { "app-firmware-traversal", "MANIFEST.json: app_firmware \"../disting_NT.bin\" is not a relative "
-                                "path inside the package" },
+    { "app-firmware-missing",
+      "MANIFEST.json: app_firmware names bootable_images/missing.bin, which is "
+      "not in the package" },
+    { "app-firmware-traversal",
+      "MANIFEST.json: app_firmware \"../disting_NT.bin\" is not a relative "
+      "path inside the package" },
     { "traversal", ZIPNAME ": no usable firmware image: ../disting_NT.bin has an unsafe path" },
     { "duplicate", ZIPNAME ": no usable firmware image: " FW " appears more than once" },
-    { "several-firmware", ZIPNAME ": several firmware images (v1/disting_NT.bin, v2/disting_NT.bin); "
-                          "repack it with one" },
+    { "several-firmware",
+      ZIPNAME ": several firmware images (v1/disting_NT.bin, v2/disting_NT.bin); "
+              "repack it with one" },
     { "encrypted", ZIPNAME ": no usable firmware image: " FW " is encrypted" },
     { "fw-empty", FW ": the image is empty" },
     { "fw-truncated", FW ": truncated: 4100 bytes, an image needs at least 4104" },
     { "fl-empty", FL ": the image is empty" },
-    { "fw-oversize", FW ": 8384516 bytes do not fit the 8388608-byte flash, which holds at most "
-                     "8384512 after its 4 KiB boot header" },
+    { "fw-oversize",
+      FW ": 8384516 bytes do not fit the 8388608-byte flash, which holds at most "
+         "8384512 after its 4 KiB boot header" },
     { "fw-tag", FW ": IVT tag is 0xd2, expected 0xd1; this is not a bootable i.MX RT image" },
     { "fw-length", FW ": IVT length is 0x0028, expected 0x0020" },
     { "fw-version", FW ": IVT version is 0x3f, expected 0x40-0x4e" },
     { "fw-self", FW ": IVT self is 0x60002000, expected 0x60001000" },
-    { "fw-bootdata", FW ": IVT boot data pointer 0x60003000 is outside the image after the IVT "
-                     "(0x60001020-0x60002000)" },
+    { "fw-bootdata",
+      FW ": IVT boot data pointer 0x60003000 is outside the image after the IVT "
+         "(0x60001020-0x60002000)" },
     { "fw-bootstart", FW ": boot data start is 0x60001000, expected 0x60000000" },
-    { "fw-bootsize", FW ": boot data size is 0x1000, less than the image plus its 4 KiB boot header "
-                     "(0x41000)" },
+    { "fw-bootsize",
+      FW ": boot data size is 0x1000, less than the image plus its 4 KiB boot header "
+         "(0x41000)" },
     { "fw-entry", FW ": IVT entry 0x60001401 is outside the application (0x60002000-0x60041000)" },
     { "fw-csf", FW ": IVT csf is 0x60003000, expected 0; signed images are not supported" },
     { "fw-sp", FW ": vector table stack pointer 0x60000000 is not an aligned RAM address" },
-    { "fw-reset", FW ": vector table reset handler 0x60002400 is not an odd (Thumb) address inside "
-                  "the image (0x60002000-0x60041000)" },
+    { "fw-reset",
+      FW ": vector table reset handler 0x60002400 is not an odd (Thumb) address inside "
+         "the image (0x60002000-0x60041000)" },
     { "fl-tag", FL ": IVT tag is 0x00, expected 0xd1; this is not a bootable i.MX RT image" },
     { "fl-length", FL ": IVT length is 0x2000, expected 0x0020" },
     { "fl-version", FL ": IVT version is 0x50, expected 0x40-0x4e" },
-    { "fl-self", FL ": IVT self is 0x20001c02, expected a 4-byte aligned DTCM or OCRAM address "
-                 "(0x20001c00 for SPT packages)" },
-    { "fl-bootdata", FL ": IVT boot data pointer 0x20040000 is outside the image after the IVT "
-                     "(0x20001c20-0x20017000)" },
+    { "fl-self",
+      FL ": IVT self is 0x20001c02, expected a 4-byte aligned DTCM or OCRAM address "
+         "(0x20001c00 for SPT packages)" },
+    { "fl-bootdata",
+      FL ": IVT boot data pointer 0x20040000 is outside the image after the IVT "
+         "(0x20001c20-0x20017000)" },
     { "fl-bootstart", FL ": boot data start 0x20002000 is above the IVT at 0x20001c00" },
     { "fl-bootsize", FL ": boot data size is 0x400, too small for the 87040-byte image at 0x20001c00" },
     { "fl-entry", FL ": IVT entry 0x20100001 is outside the image (0x20001c00-0x20017000)" },

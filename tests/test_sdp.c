@@ -41,8 +41,7 @@ static void test_vectors_s5_s8_s9_s10(void)
 {
     check_cmd(SDP_WRITE_FILE, 0x20001C00, 0, 0x18000, 0,
               "01 04 04 20 00 1C 00 00 00 01 80 00 00 00 00 00 00");
-    check_cmd(SDP_JUMP_ADDRESS, 0x20001C00, 0, 0, 0,
-              "01 0B 0B 20 00 1C 00 00 00 00 00 00 00 00 00 00 00");
+    check_cmd(SDP_JUMP_ADDRESS, 0x20001C00, 0, 0, 0, "01 0B 0B 20 00 1C 00 00 00 00 00 00 00 00 00 00 00");
     check_cmd(SDP_READ_REGISTER, 0x20001C00, 0x20, 4, 0,
               "01 01 01 20 00 1C 00 20 00 00 00 04 00 00 00 00 00");
     check_cmd(SDP_WRITE_REGISTER, 0x20000000, 0x20, 4, 0x12345678,

@@ -16,8 +16,7 @@ struct fixture {
     char *text;
 };
 
-static int fixture_open(struct fixture *x, enum tp_kind kind, size_t report_max,
-                        int64_t start_us)
+static int fixture_open(struct fixture *x, enum tp_kind kind, size_t report_max, int64_t start_us)
 {
     const char *dir = getenv("TMPDIR");
     int fd;

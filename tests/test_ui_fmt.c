@@ -14,10 +14,7 @@ struct num_case {
 
 typedef void (*num_fmt_fn)(double v, char *out, size_t cap);
 
-static void fmt_bytes_d(double v, char *out, size_t cap)
-{
-    ui_fmt_bytes((uint64_t)v, out, cap);
-}
+static void fmt_bytes_d(double v, char *out, size_t cap) { ui_fmt_bytes((uint64_t)v, out, cap); }
 
 /* Each input through fmt gives exactly its expected text. */
 static void check_table(num_fmt_fn fmt, const struct num_case *c, size_t n)
@@ -35,10 +32,16 @@ static void check_table(num_fmt_fn fmt, const struct num_case *c, size_t n)
 static void test_bytes(void)
 {
     static const struct num_case cases[] = {
-        { 0, "0 B" }, { 1023, "1023 B" }, { 1024, "1.00 KiB" }, { 4096 + 512, "4.50 KiB" },
-        { 50 * 1024, "50.0 KiB" }, { 1023 * 1024, "1023 KiB" }, { 4194304, "4.00 MiB" },
+        { 0, "0 B" },
+        { 1023, "1023 B" },
+        { 1024, "1.00 KiB" },
+        { 4096 + 512, "4.50 KiB" },
+        { 50 * 1024, "50.0 KiB" },
+        { 1023 * 1024, "1023 KiB" },
+        { 4194304, "4.00 MiB" },
         /* Floored, never rounded up past what was done. */
-        { 4194303, "3.99 MiB" }, { 3.0 * 1024 * 1024 * 1024, "3.00 GiB" },
+        { 4194303, "3.99 MiB" },
+        { 3.0 * 1024 * 1024 * 1024, "3.00 GiB" },
     };
     TABLE(fmt_bytes_d, cases);
 }
@@ -46,7 +49,10 @@ static void test_bytes(void)
 static void test_rate(void)
 {
     static const struct num_case cases[] = {
-        { 0, "-" }, { -5, "-" }, { 512.7, "512 B/s" }, { 1.5 * 1024 * 1024, "1.50 MiB/s" },
+        { 0, "-" },
+        { -5, "-" },
+        { 512.7, "512 B/s" },
+        { 1.5 * 1024 * 1024, "1.50 MiB/s" },
         { 300.0 * 1024, "300 KiB/s" },
     };
     TABLE(ui_fmt_rate, cases);
@@ -55,8 +61,8 @@ static void test_rate(void)
 static void test_duration(void)
 {
     static const struct num_case cases[] = {
-        { 0, "0.0s" }, { 0.45, "0.4s" }, { 9.99, "9.9s" }, { 12.7, "12s" }, { 65, "1m05s" },
-        { 3600 + 180, "1h03m" }, { -1, "-" },
+        { 0, "0.0s" },   { 0.45, "0.4s" },        { 9.99, "9.9s" }, { 12.7, "12s" },
+        { 65, "1m05s" }, { 3600 + 180, "1h03m" }, { -1, "-" },
     };
     TABLE(ui_fmt_duration, cases);
 }

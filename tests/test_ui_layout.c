@@ -35,8 +35,7 @@ static void check_sane(int cols, int rows, size_t ndev, enum ui_layout_kind kind
         area += r->h * r->w;
         for (int j = 0; j < i; j++)
             if (l.panel[j].h > 0 && overlap(r, &l.panel[j])) {
-                fprintf(stderr, "panels %d and %d overlap at %dx%d, %zu devices\n", i, j,
-                        cols, rows, ndev);
+                fprintf(stderr, "panels %d and %d overlap at %dx%d, %zu devices\n", i, j, cols, rows, ndev);
                 CHECK(0);
             }
     }
@@ -52,7 +51,7 @@ static void check_sane(int cols, int rows, size_t ndev, enum ui_layout_kind kind
 
 static void test_standard_sizes(void)
 {
-    static const int sizes[][2] = { { 80, 24 }, { 100, 30 }, { 200, 60 }, { 139, 40 },
+    static const int sizes[][2] = { { 80, 24 },  { 100, 30 }, { 200, 60 }, { 139, 40 },
                                     { 140, 24 }, { 80, 100 }, { 300, 24 } };
     static const size_t devs[] = { 0, 1, 5, 20, 64, 1000 };
 
@@ -68,12 +67,12 @@ static void test_80x24_devices(void)
     struct ui_layout l;
 
     ui_layout_compute(80, 24, 0, UI_LAYOUT_FLASH, false, &l);
-    CHECK_EQ_INT(l.device_rows, 1);   /* room for "no devices" */
+    CHECK_EQ_INT(l.device_rows, 1); /* room for "no devices" */
     CHECK_EQ_INT(l.log_rows, 5);
     ui_layout_compute(80, 24, 1, UI_LAYOUT_FLASH, false, &l);
     CHECK_EQ_INT(l.device_rows, 1);
     ui_layout_compute(80, 24, 5, UI_LAYOUT_FLASH, false, &l);
-    CHECK_EQ_INT(l.device_rows, 3);   /* capped: the log keeps 3 lines */
+    CHECK_EQ_INT(l.device_rows, 3); /* capped: the log keeps 3 lines */
     CHECK_EQ_INT(l.log_rows, 3);
     ui_layout_compute(80, 24, 20, UI_LAYOUT_FLASH, true, &l);
     CHECK_EQ_INT(l.device_rows, 2);

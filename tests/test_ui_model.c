@@ -9,8 +9,8 @@
 #include "ui_model.h"
 #include "ui_testdev.h"
 
-static void send(struct ui_model *m, enum sess_event_type type, double t, enum sess_phase ph,
-                 uint64_t done, uint64_t total)
+static void send(struct ui_model *m, enum sess_event_type type, double t, enum sess_phase ph, uint64_t done,
+                 uint64_t total)
 {
     struct sess_event ev;
 
@@ -23,8 +23,7 @@ static void send(struct ui_model *m, enum sess_event_type type, double t, enum s
     ui_model_apply(m, &ev);
 }
 
-static void send_dev(struct ui_model *m, enum sess_event_type type, double t,
-                     const struct tp_devinfo *d)
+static void send_dev(struct ui_model *m, enum sess_event_type type, double t, const struct tp_devinfo *d)
 {
     struct sess_event ev;
 
@@ -202,8 +201,7 @@ static void test_package_and_log_ring(void)
     CHECK_EQ_INT(m.firmware.size, 3u << 20);
     CHECK(strncmp(m.firmware.sha256, "de00", 4) == 0);
     CHECK(strcmp(m.firmware.sha256 + 62, "01") == 0);
-    CHECK_EQ_STR(ui_model_log_line(&m, 0)->text,
-                 "Package 1.9.0: firmware disting_NT.bin (3.00 MiB)");
+    CHECK_EQ_STR(ui_model_log_line(&m, 0)->text, "Package 1.9.0: firmware disting_NT.bin (3.00 MiB)");
     /* The ring keeps the newest lines, oldest first, and flattens newlines. */
     for (int i = 0; i < UI_LOG_LINES + 10; i++)
         ui_model_log(&m, SESS_LOG_INFO, i, "line %d\nmore", i);

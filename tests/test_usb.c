@@ -18,15 +18,15 @@
 #include "usbemu.h"
 #include "vmod.h"
 
-#define T_MS 2000   /* generous: emulated transfers share 2 busy CPUs */
+#define T_MS 2000 /* generous: emulated transfers share 2 busy CPUs */
 #define MAX_MODULES 3
-#define FL_LOAD_ADDR 0x20001C00u     /* where nt-flash loads the flashloader (anchors.md §1) */
+#define FL_LOAD_ADDR 0x20001C00u /* where nt-flash loads the flashloader (anchors.md §1) */
 #define FL_IMAGE_BYTES (16u * 1024)
 #define NOR_BASE 0x60000000u
 #define APP_OFFSET 0x1000u
 #define CONFIG_ADDR 0x2000u
-#define NOR_OPTION 0xC0000008u       /* QSPI NOR, as nt-flash configures it */
-#define FCB_OPTION 0xF000000Fu       /* program the FlexSPI config block */
+#define NOR_OPTION 0xC0000008u /* QSPI NOR, as nt-flash configures it */
+#define FCB_OPTION 0xF000000Fu /* program the FlexSPI config block */
 #define FLASH_IMAGE_BYTES (1024u * 1024)
 
 struct fixture {
@@ -43,7 +43,7 @@ struct modspec {
     const char *port;
     bool mboot;
     int speed;
-    const char *vmod_spec;   /* extra key=value settings of the virtual module, or NULL */
+    const char *vmod_spec; /* extra key=value settings of the virtual module, or NULL */
     bool rom_stalls;
     unsigned unplug_after;
     bool deny;
@@ -95,8 +95,7 @@ static void teardown(struct fixture *f)
         vmod_engine_free(f->eng[i]);
 }
 
-static nt_status open_port(struct fixture *f, const char *port, struct tp_dev **dev,
-                           struct nt_err *e)
+static nt_status open_port(struct fixture *f, const char *port, struct tp_dev **dev, struct nt_err *e)
 {
     struct tp_devinfo devs[8];
     size_t n = 0, idx = 0;
@@ -116,7 +115,8 @@ static size_t error_status_cmd(uint8_t cmd[SDP_CMD_REPORT_LEN])
 
 static size_t get_property_cmd(uint8_t *rep, size_t cap)
 {
-    struct mboot_packet p = { .tag = MBOOT_CMD_GET_PROPERTY, .nparams = 2,
+    struct mboot_packet p = { .tag = MBOOT_CMD_GET_PROPERTY,
+                              .nparams = 2,
                               .params = { MBOOT_PROP_CURRENT_VERSION, 0 } };
     return mboot_encode_command(rep, cap, &p);
 }
@@ -133,7 +133,7 @@ static void test_enumeration_and_identity(void)
     if (!setup(&f, s, 2))
         goto out;
     CHECK_EQ_INT(f.bus->ops->scan(f.bus, devs, 8, &n, &e), NT_OK);
-    CHECK_EQ_INT(n, 2);   /* the hubs are not NXP devices */
+    CHECK_EQ_INT(n, 2); /* the hubs are not NXP devices */
     for (size_t i = 0; i < n && i < 8; i++) {
         if (devs[i].kind == TP_KIND_SDP) {
             CHECK_EQ_STR(devs[i].port, "1-1.2");
@@ -176,7 +176,7 @@ static void test_two_modules_and_port_selection(void)
     }
     usbemu_get_stats(f.mod[0], &a);
     usbemu_get_stats(f.mod[1], &b);
-    CHECK_EQ_INT(a.out_set_report, 0);   /* the other module was left alone */
+    CHECK_EQ_INT(a.out_set_report, 0); /* the other module was left alone */
     CHECK_EQ_INT(b.out_set_report, 1);
 out:
     teardown(&f);
@@ -201,7 +201,7 @@ static void test_detach_claim_and_reattach(void)
     CHECK(!st.driver_bound);
     tp_close(dev);
     usbemu_get_stats(f.mod[0], &st);
-    CHECK(st.driver_bound);   /* auto-detach gives usbhid back on release */
+    CHECK(st.driver_bound); /* auto-detach gives usbhid back on release */
     CHECK_EQ_INT(st.reattaches, 1);
 out:
     teardown(&f);
@@ -224,15 +224,15 @@ static void test_rom_set_report_and_in(void)
     CHECK_EQ_INT(tp_write(dev, cmd, error_status_cmd(cmd), T_MS, &e), NT_OK);
     CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
     CHECK_EQ_INT(len, 5);
-    CHECK_MEM(buf, ((const uint8_t[]){ 3, 0x56, 0x78, 0x78, 0x56 }), 5);   /* HAB open */
+    CHECK_MEM(buf, ((const uint8_t[]){ 3, 0x56, 0x78, 0x78, 0x56 }), 5); /* HAB open */
     CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
     CHECK_EQ_INT(len, 65);
     CHECK_EQ_INT(buf[0], 4);
     usbemu_get_stats(f.mod[0], &st);
     CHECK_EQ_INT(st.out_set_report, 1);
     CHECK_EQ_INT(st.out_interrupt, 0);
-    CHECK_EQ_INT(st.out_last_len, 17);   /* SET_REPORT carries the report as is */
-    CHECK_EQ_INT(st.in_urb_len, 65);     /* protocol.md §1.3 */
+    CHECK_EQ_INT(st.out_last_len, 17); /* SET_REPORT carries the report as is */
+    CHECK_EQ_INT(st.in_urb_len, 65);   /* protocol.md §1.3 */
     tp_close(dev);
 out:
     teardown(&f);
@@ -255,18 +255,18 @@ static void test_flashloader_interrupt_out_padded(void)
     CHECK_EQ_INT(dev->in_report_max, 1016);
     n = get_property_cmd(cmd, sizeof cmd);
     CHECK(n > 4 && n < 64);
-    CHECK_EQ_INT(tp_write(dev, cmd, n, T_MS, &e), NT_OK);   /* the short framed length */
+    CHECK_EQ_INT(tp_write(dev, cmd, n, T_MS, &e), NT_OK); /* the short framed length */
     CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
     CHECK_EQ_INT(len, 1016);
     CHECK_EQ_INT(mboot_decode_response(buf, len, &rsp, &is_abort, &e), NT_OK);
     CHECK_EQ_INT(rsp.tag, MBOOT_RSP_GET_PROPERTY);
     CHECK_EQ_INT(rsp.params[0], 0);
-    CHECK_EQ_INT(rsp.params[1], 0x4D010000);   /* "M1.0.0" */
+    CHECK_EQ_INT(rsp.params[1], 0x4D010000); /* "M1.0.0" */
     usbemu_get_stats(f.mod[0], &st);
     CHECK_EQ_INT(st.out_interrupt, 1);
     CHECK_EQ_INT(st.out_set_report, 0);
-    CHECK_EQ_INT(st.out_last_len, 1016);   /* always a full report */
-    CHECK_EQ_INT(st.in_urb_len, 1016);     /* exactly one report per read */
+    CHECK_EQ_INT(st.out_last_len, 1016); /* always a full report */
+    CHECK_EQ_INT(st.in_urb_len, 1016);   /* exactly one report per read */
     tp_close(dev);
 out:
     teardown(&f);
@@ -290,7 +290,7 @@ static void test_stale_reports_are_left_to_the_protocol(void)
     CHECK_EQ_INT(tp_write(dev, cmd, error_status_cmd(cmd), T_MS, &e), NT_OK);
     CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
     CHECK_EQ_INT(len, 65);
-    CHECK_MEM(buf, stale, 65);           /* not drained by the transport */
+    CHECK_MEM(buf, stale, 65); /* not drained by the transport */
     CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
     CHECK_EQ_INT(len, 5);
     CHECK_EQ_INT(buf[0], 3);
@@ -312,7 +312,7 @@ static void test_timeouts_and_nak(void)
 
     if (!setup(&f, s, 1) || open_port(&f, NULL, &dev, &e) != NT_OK)
         goto out;
-    CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, 0, &e), NT_E_TIMEOUT);   /* a poll */
+    CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, 0, &e), NT_E_TIMEOUT); /* a poll */
     CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, 50, &e), NT_E_TIMEOUT);
     CHECK_EQ_STR(e.msg, "no report from the module at port 1-1.2 within 50 ms");
     /* Never reading: the host queue fills, the flashloader blocks in its IN
@@ -396,9 +396,10 @@ static void test_unplug_during_write(void)
     CHECK_EQ_INT(tp_write(dev, cmd, n, T_MS, &e), NT_OK);
     CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, T_MS, &e), NT_OK);
     CHECK_EQ_INT(tp_write(dev, cmd, n, T_MS, &e), NT_OK);
-    CHECK_EQ_INT(tp_write(dev, cmd, n, T_MS, &e), NT_E_DISCONNECT);   /* the 3rd: plug pulled */
-    CHECK_EQ_STR(e.msg, "sending a report: the module at port 1-1.2 left the bus (unplugged or "
-                        "reset); check the cable and put the module back in bootloader mode");
+    CHECK_EQ_INT(tp_write(dev, cmd, n, T_MS, &e), NT_E_DISCONNECT); /* the 3rd: plug pulled */
+    CHECK_EQ_STR(e.msg,
+                 "sending a report: the module at port 1-1.2 left the bus (unplugged or "
+                 "reset); check the cable and put the module back in bootloader mode");
     /* the answer that arrived before may still be read, then the loss shows */
     while ((st = tp_read(dev, buf, sizeof buf, &len, T_MS, &e)) == NT_OK && answers < 5)
         answers++;
@@ -423,8 +424,8 @@ static uint8_t *make_flashloader(void)
     for (uint32_t i = 32; i < FL_IMAGE_BYTES; i++)
         img[i] = (uint8_t)(i * 7 + 3);
     memcpy(img, ivt_header, sizeof ivt_header);
-    put_le32(img + 4, FL_LOAD_ADDR + 0x400 + 1);   /* entry (thumb) */
-    put_le32(img + 20, FL_LOAD_ADDR);              /* self */
+    put_le32(img + 4, FL_LOAD_ADDR + 0x400 + 1); /* entry (thumb) */
+    put_le32(img + 20, FL_LOAD_ADDR);            /* self */
     return img;
 }
 
@@ -459,13 +460,12 @@ static void reenumerate(bool polling)
     CHECK_EQ_INT(f.bus->ops->next_event(f.bus, T_MS, &ev, &e), NT_OK);
     CHECK_EQ_INT(ev.type, TP_EV_ARRIVED);
     CHECK_EQ_INT(ev.dev.kind, TP_KIND_MBOOT);
-    CHECK_EQ_STR(ev.dev.port, "1-1.2");   /* the same port path: the same module */
+    CHECK_EQ_STR(ev.dev.port, "1-1.2"); /* the same port path: the same module */
     CHECK_EQ_INT(f.bus->ops->next_event(f.bus, 50, &ev, &e), NT_E_TIMEOUT);
     CHECK_EQ_INT(f.bus->ops->open(f.bus, &ev.dev, &dev, &e), NT_OK);
     if (dev) {
         struct mboot_host m = { dev, 1.0, 0, NULL };
-        CHECK_EQ_INT(mboot_get_property(&m, MBOOT_PROP_CURRENT_VERSION, 0, &version, 1, &count,
-                                        &e), NT_OK);
+        CHECK_EQ_INT(mboot_get_property(&m, MBOOT_PROP_CURRENT_VERSION, 0, &version, 1, &count, &e), NT_OK);
         CHECK_EQ_INT(version, 0x4D010000);
         tp_close(dev);
     }
@@ -475,15 +475,9 @@ out:
     free(img);
 }
 
-static void test_reenumeration_hotplug(void)
-{
-    reenumerate(false);
-}
+static void test_reenumeration_hotplug(void) { reenumerate(false); }
 
-static void test_reenumeration_polling(void)
-{
-    reenumerate(true);
-}
+static void test_reenumeration_polling(void) { reenumerate(true); }
 
 static void test_permission_denied(void)
 {
@@ -560,16 +554,15 @@ static void flash_app(struct tp_dev *dev, const uint8_t *app, uint32_t len, uint
     struct nt_err e;
 
     CHECK_EQ_INT(mboot_drain(&m, NULL, &e), NT_OK);
-    CHECK_EQ_INT(mboot_get_property(&m, MBOOT_PROP_CURRENT_VERSION, 0, &version, 1, &count, &e),
-                 NT_OK);
+    CHECK_EQ_INT(mboot_get_property(&m, MBOOT_PROP_CURRENT_VERSION, 0, &version, 1, &count, &e), NT_OK);
     CHECK_EQ_INT(mboot_fill_memory(&m, CONFIG_ADDR, 4, NOR_OPTION, &e), NT_OK);
     CHECK_EQ_INT(mboot_configure_memory(&m, MBOOT_MEM_FLEXSPI_NOR, CONFIG_ADDR, &e), NT_OK);
-    CHECK_EQ_INT(mboot_erase_region(&m, NOR_BASE, len + APP_OFFSET, MBOOT_MEM_FLEXSPI_NOR, &e),
-                 NT_OK);
+    CHECK_EQ_INT(mboot_erase_region(&m, NOR_BASE, len + APP_OFFSET, MBOOT_MEM_FLEXSPI_NOR, &e), NT_OK);
     CHECK_EQ_INT(mboot_fill_memory(&m, CONFIG_ADDR, 4, FCB_OPTION, &e), NT_OK);
     CHECK_EQ_INT(mboot_configure_memory(&m, MBOOT_MEM_FLEXSPI_NOR, CONFIG_ADDR, &e), NT_OK);
     CHECK_EQ_INT(mboot_write_memory(&m, NOR_BASE + APP_OFFSET, app, len, MBOOT_MEM_FLEXSPI_NOR,
-                                    count_progress, progress, &e), NT_OK);
+                                    count_progress, progress, &e),
+                 NT_OK);
     CHECK_EQ_INT(mboot_reset(&m, &answered, &e), NT_OK);
 }
 
@@ -602,7 +595,7 @@ static void test_full_flash_1mib(void)
         goto out;
     flash_app(dev, app, FLASH_IMAGE_BYTES, &progress);
     tp_close(dev);
-    CHECK(usbemu_wait_presence(f.mod[0], -1, T_MS));   /* reset: off the bus */
+    CHECK(usbemu_wait_presence(f.mod[0], -1, T_MS)); /* reset: off the bus */
     CHECK(progress >= FLASH_IMAGE_BYTES / 1012);
     usbemu_get_stats(f.mod[0], &st);
     CHECK_EQ_INT(st.enumerations, 2);
@@ -610,9 +603,9 @@ static void test_full_flash_1mib(void)
     CHECK(st.out_interrupt >= FLASH_IMAGE_BYTES / 1012);
     nor = vmod_engine_nor(f.eng[0], &nor_size);
     CHECK(nor_size >= APP_OFFSET + FLASH_IMAGE_BYTES);
-    CHECK_EQ_INT(get_le32(nor), 0x42464346);   /* "FCFB": the FlexSPI config block */
+    CHECK_EQ_INT(get_le32(nor), 0x42464346); /* "FCFB": the FlexSPI config block */
     CHECK_MEM(nor + APP_OFFSET, app, FLASH_IMAGE_BYTES);
-    CHECK_EQ_INT(nor[APP_OFFSET - 1], 0xFF);   /* erased, between FCB and image */
+    CHECK_EQ_INT(nor[APP_OFFSET - 1], 0xFF); /* erased, between FCB and image */
 out:
     teardown(&f);
     free(img);
@@ -635,8 +628,9 @@ static void test_list_over_usb(void)
     out = open_memstream(&text, &size);
     CHECK_EQ_INT(list_print(out, f.bus, 1.0, &e), NT_OK);
     fclose(out);
-    CHECK_EQ_STR(text, "1-1.2          1fc9:0135  sdp           480M  hab=closed\n"
-                       "1-3            15a2:0073  mboot         12M   version=M1.0.0\n");
+    CHECK_EQ_STR(text,
+                 "1-1.2          1fc9:0135  sdp           480M  hab=closed\n"
+                 "1-3            15a2:0073  mboot         12M   version=M1.0.0\n");
     free(text);
 out:
     teardown(&f);
@@ -659,8 +653,9 @@ static void test_list_no_permission(void)
     CHECK_EQ_INT(list_print(out, f.bus, 1.0, &e), NT_OK);
     usbemu_drop_privileges(false);
     fclose(out);
-    CHECK_CONTAINS(text, "1-1.2          1fc9:0135  sdp           480M  no-permission\n"
-                         "# 1-1.2: no permission to open the module's USB device node ");
+    CHECK_CONTAINS(text,
+                   "1-1.2          1fc9:0135  sdp           480M  no-permission\n"
+                   "# 1-1.2: no permission to open the module's USB device node ");
     CHECK_CONTAINS(text, "udevadm trigger', then replug the module\n");
     free(text);
 out:
@@ -698,16 +693,17 @@ static void test_no_usb_subsystem(void)
     close(fds[0]);
     waitpid(pid, NULL, 0);
     CHECK_EQ_INT(e.status, NT_E_UNSUPPORTED);
-    CHECK_EQ_STR(e.msg, "this machine has no USB subsystem (/sys/bus/usb does not exist), so no "
-                        "module can be found; run nt_flash on a computer with USB, or try it "
-                        "with --simulate");
+    CHECK_EQ_STR(e.msg,
+                 "this machine has no USB subsystem (/sys/bus/usb does not exist), so no "
+                 "module can be found; run nt_flash on a computer with USB, or try it "
+                 "with --simulate");
 }
 
 int main(void)
 {
     struct usbemu *probe;
 
-    RUN(test_no_usb_subsystem);   /* first: before any testbed or libusb context */
+    RUN(test_no_usb_subsystem); /* first: before any testbed or libusb context */
     skip_status = usbemu_new(&probe);
     if (skip_status != 0) {
         printf("SKIP: umockdev is not usable here (status %d)\n", skip_status);

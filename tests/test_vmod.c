@@ -79,11 +79,11 @@ static void make_image(uint8_t *img)
         img[i] = (uint8_t)(i * 13 + 1);
     static const uint8_t hdr[4] = { 0xD1, 0x00, 0x20, 0x41 };
     memcpy(img, hdr, 4);
-    put_le32(img + 4, LOAD_ADDR + 0x400 + 1);   /* entry (thumb) inside the image */
+    put_le32(img + 4, LOAD_ADDR + 0x400 + 1); /* entry (thumb) inside the image */
     put_le32(img + 8, 0);
     put_le32(img + 12, 0);
     put_le32(img + 16, 0);
-    put_le32(img + 20, LOAD_ADDR);              /* self */
+    put_le32(img + 20, LOAD_ADDR); /* self */
 }
 
 static void upload(struct vmod_engine *e, const uint8_t *img, uint32_t len)
@@ -92,7 +92,7 @@ static void upload(struct vmod_engine *e, const uint8_t *img, uint32_t len)
     for (uint32_t off = 0; off < len; off += 1024) {
         uint8_t r[1025] = { 2 };
         memcpy(r + 1, img + off, len - off < 1024 ? len - off : 1024);
-        settle(e);   /* the previous report is stored */
+        settle(e); /* the previous report is stored */
         vmod_engine_out(e, r, sizeof r);
     }
 }
@@ -109,8 +109,8 @@ static nt_status fl_cmd(struct vmod_engine *e, uint8_t tag, uint8_t flags, const
     return vmod_engine_out(e, r, sizeof r);
 }
 
-#define CMD(e, tag, ...)                                                                  \
-    fl_cmd(e, tag, 0, (const uint32_t[]){ __VA_ARGS__ },                                  \
+#define CMD(e, tag, ...)                                 \
+    fl_cmd(e, tag, 0, (const uint32_t[]){ __VA_ARGS__ }, \
            (unsigned)(sizeof((const uint32_t[]){ __VA_ARGS__ }) / sizeof(uint32_t)))
 
 static nt_status fl_data(struct vmod_engine *e, const uint8_t *d, uint16_t n)
@@ -157,7 +157,8 @@ static void program_fcb(struct vmod_engine *e, uint32_t want)
 
 /* WriteMemory of len bytes of `data` in 1012-byte packets, reading the
  * initial answer; returns the final status (and whether an abort marker came). */
-static uint32_t write_mem(struct vmod_engine *e, uint32_t addr, const uint8_t *data, uint32_t len, bool *marker)
+static uint32_t write_mem(struct vmod_engine *e, uint32_t addr, const uint8_t *data, uint32_t len,
+                          bool *marker)
 {
     fl_cmd(e, 0x04, 1, (const uint32_t[]){ addr, len, 0 }, 3);
     CHECK_EQ_INT(generic(e, 0x04), 0);
@@ -178,10 +179,7 @@ static uint32_t write_mem(struct vmod_engine *e, uint32_t addr, const uint8_t *d
     return 0xDEADBEEF;
 }
 
-static const uint8_t *nor(struct vmod_engine *e)
-{
-    return vmod_engine_nor(e, NULL);
-}
+static const uint8_t *nor(struct vmod_engine *e) { return vmod_engine_nor(e, NULL); }
 
 static bool all_ff(const uint8_t *p, size_t n)
 {
@@ -228,7 +226,7 @@ static void test_rom_ignores_unknown(void)
     struct vmod_engine *e = engine("");
     uint8_t b[1100];
     uint8_t mboot[FL_LEN] = { 1, 0, 0x0C, 0, 0x07, 0, 0, 2, 1 };
-    CHECK_EQ_INT(vmod_engine_out(e, mboot, 16), NT_OK);   /* too short for rpt 1 */
+    CHECK_EQ_INT(vmod_engine_out(e, mboot, 16), NT_OK); /* too short for rpt 1 */
     CHECK_EQ_INT(vmod_engine_out(e, mboot, sizeof mboot), NT_OK);
     CHECK_EQ_INT(in(e, b), 0);
     uint8_t r5[17] = { 5, 0x05, 0x05 };
@@ -248,7 +246,7 @@ static void test_rom_register_commands(void)
     CHECK_EQ_INT(rom_word(e, 3), 0x56787856);
     CHECK_EQ_INT(in(e, b), 65);
     CHECK_MEM(b, "\x04\x78\x56\x34\x12", 5);
-    CHECK_EQ_INT(in(e, b), 65);   /* ceil(100/64) = 2 data reports */
+    CHECK_EQ_INT(in(e, b), 65); /* ceil(100/64) = 2 data reports */
     CHECK_EQ_INT(in(e, b), 0);
     rom_cmd(e, 0x0C0C, 0, 0, 0, 0);
     CHECK_EQ_INT(rom_word(e, 3), 0x56787856);
@@ -264,15 +262,15 @@ static void test_rom_upload_and_jump(void)
     make_image(img);
     rom_cmd(e, 0x0404, LOAD_ADDR, 0, IMAGE_BYTES, 0);
     for (uint32_t off = 0; off < IMAGE_BYTES; off += 1024) {
-        CHECK_EQ_INT(in(e, b), 0);   /* nothing before the last chunk */
+        CHECK_EQ_INT(in(e, b), 0); /* nothing before the last chunk */
         uint8_t r[1025] = { 2 };
         memcpy(r + 1, img + off, IMAGE_BYTES - off < 1024 ? IMAGE_BYTES - off : 1024);
         CHECK_EQ_INT(vmod_engine_out(e, r, sizeof r), NT_OK);
-        CHECK_EQ_INT(vmod_engine_out(e, r, sizeof r), NT_E_TIMEOUT);   /* still storing the last one */
+        CHECK_EQ_INT(vmod_engine_out(e, r, sizeof r), NT_E_TIMEOUT); /* still storing the last one */
     }
     struct vmod_stats st;
     vmod_engine_stats(e, &st);
-    CHECK(st.device_busy_s > 0.0179 && st.device_busy_s < 0.0181);   /* 9 reports x 2 ms */
+    CHECK(st.device_busy_s > 0.0179 && st.device_busy_s < 0.0181); /* 9 reports x 2 ms */
     CHECK_EQ_INT(rom_word(e, 3), 0x56787856);
     CHECK_EQ_INT(rom_word(e, 4), 0x88888888);
     rom_cmd(e, 0x0101, LOAD_ADDR, 0x20, 64, 0);
@@ -280,16 +278,16 @@ static void test_rom_upload_and_jump(void)
     CHECK_EQ_INT(in(e, b), 65);
     CHECK_MEM(b + 1, img, 64);
     rom_cmd(e, 0x0B0B, LOAD_ADDR, 0, 0, 0);
-    CHECK_EQ_INT(vmod_engine_presence(e), 0);   /* until rpt 3 is read */
+    CHECK_EQ_INT(vmod_engine_presence(e), 0); /* until rpt 3 is read */
     CHECK_EQ_INT(rom_word(e, 3), 0x56787856);
     CHECK_EQ_INT(vmod_engine_presence(e), -1);
     double nc = vmod_engine_next_change(e);
-    CHECK(nc > 0.79 && nc < 0.81);   /* enum_delay default 0.8 s */
+    CHECK(nc > 0.79 && nc < 0.81); /* enum_delay default 0.8 s */
     vmod_engine_advance(e, 0.5);
     CHECK_EQ_INT(vmod_engine_presence(e), -1);
     vmod_engine_advance(e, 0.31);
     CHECK_EQ_INT(vmod_engine_presence(e), 1 /* TP_KIND_MBOOT */);
-    CHECK_EQ_INT(in(e, b), 0);   /* no stale report without fault=stale */
+    CHECK_EQ_INT(in(e, b), 0); /* no stale report without fault=stale */
     vmod_engine_free(e);
 }
 
@@ -306,25 +304,25 @@ static void test_rom_rejects_bad_ivt(void)
     struct vmod_engine *e = engine("jump_error=0x33333333");
     static uint8_t img[IMAGE_BYTES];
     make_image(img);
-    expect_bad_jump(e, LOAD_ADDR, 0x33333333);   /* nothing loaded */
-    put_le32(img + 20, LOAD_ADDR + 4);          /* self != address */
+    expect_bad_jump(e, LOAD_ADDR, 0x33333333); /* nothing loaded */
+    put_le32(img + 20, LOAD_ADDR + 4);         /* self != address */
     upload(e, img, IMAGE_BYTES);
     rom_word(e, 3);
     rom_word(e, 4);
     expect_bad_jump(e, LOAD_ADDR, 0x33333333);
     make_image(img);
-    put_le32(img + 4, 0x20100000);              /* entry outside the loaded data */
+    put_le32(img + 4, 0x20100000); /* entry outside the loaded data */
     upload(e, img, IMAGE_BYTES);
     rom_word(e, 3);
     rom_word(e, 4);
     expect_bad_jump(e, LOAD_ADDR, 0x33333333);
     make_image(img);
-    img[0] = 0xD2;                              /* wrong tag */
+    img[0] = 0xD2; /* wrong tag */
     upload(e, img, IMAGE_BYTES);
     rom_word(e, 3);
     rom_word(e, 4);
     expect_bad_jump(e, LOAD_ADDR, 0x33333333);
-    rom_cmd(e, 0x0505, 0, 0, 0, 0);             /* ERROR_STATUS reports the failure */
+    rom_cmd(e, 0x0505, 0, 0, 0, 0); /* ERROR_STATUS reports the failure */
     rom_word(e, 3);
     CHECK_EQ_INT(rom_word(e, 4), 0x33333333);
     vmod_engine_free(e);
@@ -340,7 +338,7 @@ static void test_rom_padding_setting(void)
         rom_cmd(e, 0x0202, LOAD_ADDR + 100, 0x20, 4, 0xAABBCCDD);
         rom_word(e, 3);
         rom_word(e, 4);
-        upload(e, img, 100);   /* one chunk: 100 data bytes + 924 zero padding */
+        upload(e, img, 100); /* one chunk: 100 data bytes + 924 zero padding */
         rom_word(e, 3);
         CHECK_EQ_INT(rom_word(e, 4), 0x88888888);
         rom_cmd(e, 0x0101, LOAD_ADDR + 100, 0x20, 4, 0);
@@ -370,7 +368,7 @@ static void test_rom_faults(void)
     rom_cmd(e, 0x0B0B, LOAD_ADDR, 0, 0, 0);
     rom_word(e, 3);
     CHECK_EQ_INT(vmod_engine_presence(e), -1);
-    CHECK(vmod_engine_next_change(e) < 0);   /* nothing will ever arrive */
+    CHECK(vmod_engine_next_change(e) < 0); /* nothing will ever arrive */
     vmod_engine_free(e);
 
     e = engine("fault=status@upload");
@@ -383,10 +381,10 @@ static void test_rom_faults(void)
     rom_cmd(e, 0x0404, LOAD_ADDR, 0, 4096, 0);
     uint8_t r[1025] = { 2 };
     CHECK_EQ_INT(vmod_engine_out(e, r, sizeof r), NT_OK);
-    CHECK_EQ_INT(vmod_engine_presence(e), 0);    /* 25 %: still there */
+    CHECK_EQ_INT(vmod_engine_presence(e), 0); /* 25 %: still there */
     settle(e);
     CHECK_EQ_INT(vmod_engine_out(e, r, sizeof r), NT_OK);
-    CHECK_EQ_INT(vmod_engine_presence(e), -1);   /* 50 %: gone */
+    CHECK_EQ_INT(vmod_engine_presence(e), -1); /* 50 %: gone */
     CHECK_EQ_INT(vmod_engine_out(e, r, sizeof r), NT_E_DISCONNECT);
     vmod_engine_free(e);
 
@@ -397,7 +395,7 @@ static void test_rom_faults(void)
     vmod_engine_free(e);
 
     e = engine("fault=stale");
-    CHECK_EQ_INT(rom_word(e, 4), 0x88888888);   /* old rpt 4 waiting at open */
+    CHECK_EQ_INT(rom_word(e, 4), 0x88888888); /* old rpt 4 waiting at open */
     vmod_engine_free(e);
 }
 
@@ -410,28 +408,30 @@ static void test_fl_vectors(void)
     CHECK_EQ_INT(vmod_engine_presence(e), 1);
     CMD(e, 0x07, 1, 0);
     CHECK_EQ_INT(in(e, b), FL_LEN);
-    CHECK_MEM(b, "\x03\x00\x0C\x00\xA7\x00\x00\x02\x00\x00\x00\x00\x00\x00\x01\x4D", 16);   /* M2 */
+    CHECK_MEM(b, "\x03\x00\x0C\x00\xA7\x00\x00\x02\x00\x00\x00\x00\x00\x00\x01\x4D", 16); /* M2 */
     CMD(e, 0x07, 0x0B, 0);
     in(e, b);
-    CHECK_MEM(b, "\x03\x00\x0C\x00\xA7\x00\x00\x02\x00\x00\x00\x00\xF4\x03\x00\x00", 16);   /* M5 */
+    CHECK_MEM(b, "\x03\x00\x0C\x00\xA7\x00\x00\x02\x00\x00\x00\x00\xF4\x03\x00\x00", 16); /* M5 */
     CMD(e, 0x07, 0x3C, 0);
     in(e, b);
-    CHECK_MEM(b, "\x03\x00\x08\x00\xA7\x00\x00\x01\x3C\x28\x00\x00", 12);                   /* M15 */
+    CHECK_MEM(b, "\x03\x00\x08\x00\xA7\x00\x00\x01\x3C\x28\x00\x00", 12); /* M15 */
     CMD(e, 0x06, 1, 2);
     in(e, b);
-    CHECK_MEM(b, "\x03\x00\x0C\x00\xA0\x00\x00\x02\x10\x27\x00\x00\x06\x00\x00\x00", 16);   /* M14 */
+    CHECK_MEM(b, "\x03\x00\x0C\x00\xA0\x00\x00\x02\x10\x27\x00\x00\x06\x00\x00\x00", 16); /* M14 */
     CMD(e, 0x05, 0x2000, 4, 0xC0000008);
     in(e, b);
-    CHECK_MEM(b, "\x03\x00\x0C\x00\xA0\x00\x00\x02\x00\x00\x00\x00\x05\x00\x00\x00", 16);   /* M7 */
+    CHECK_MEM(b, "\x03\x00\x0C\x00\xA0\x00\x00\x02\x00\x00\x00\x00\x05\x00\x00\x00", 16); /* M7 */
     CMD(e, 0x07, 0x19, 9);
     in(e, b);
-    CHECK_MEM(b, "\x03\x00\x08\x00\xA7\x00\x00\x01\xDD\x27\x00\x00", 12);                   /* 10205 */
+    CHECK_MEM(b, "\x03\x00\x08\x00\xA7\x00\x00\x01\xDD\x27\x00\x00", 12); /* 10205 */
     CMD(e, 0x11, 9, 0x2000);
     CHECK_EQ_INT(generic(e, 0x11), 0);
     CMD(e, 0x07, 0x19, 9);
     in(e, b);
-    CHECK_MEM(b, "\x03\x00\x20\x00\xA7\x00\x00\x07\x00\x00\x00\x00\x1F\x00\x00\x00\x00\x00\x00\x60"
-                 "\x00\x20\x00\x00\x00\x01\x00\x00\x00\x10\x00\x00\x00\x00\x01\x00", 36);   /* M19 */
+    CHECK_MEM(b,
+              "\x03\x00\x20\x00\xA7\x00\x00\x07\x00\x00\x00\x00\x1F\x00\x00\x00\x00\x00\x00\x60"
+              "\x00\x20\x00\x00\x00\x01\x00\x00\x00\x10\x00\x00\x00\x00\x01\x00",
+              36); /* M19 */
     vmod_engine_free(e);
 }
 
@@ -475,7 +475,7 @@ static void test_fl_nak_while_in_unread(void)
     struct vmod_engine *e = engine("start=mboot");
     uint8_t b[1100];
     CHECK_EQ_INT(CMD(e, 0x07, 1, 0), NT_OK);
-    CHECK_EQ_INT(CMD(e, 0x07, 1, 0), NT_E_TIMEOUT);   /* response not read yet */
+    CHECK_EQ_INT(CMD(e, 0x07, 1, 0), NT_E_TIMEOUT); /* response not read yet */
     CHECK_EQ_INT(in(e, b), FL_LEN);
     CHECK_EQ_INT(CMD(e, 0x07, 1, 0), NT_OK);
     vmod_engine_free(e);
@@ -487,7 +487,7 @@ static void test_fl_discards_data_in_command_phase(void)
     uint8_t b[1100], d[16] = { 0 };
     CHECK_EQ_INT(fl_data(e, d, sizeof d), NT_OK);
     CHECK_EQ_INT(in(e, b), 0);
-    uint8_t empty[4] = { 1, 0, 0, 0 };   /* blhost's receiver abort: an empty command */
+    uint8_t empty[4] = { 1, 0, 0, 0 }; /* blhost's receiver abort: an empty command */
     CHECK_EQ_INT(vmod_engine_out(e, empty, sizeof empty), NT_OK);
     CHECK_EQ_INT(in(e, b), 0);
     CMD(e, 0x07, 1, 0);
@@ -503,13 +503,13 @@ static void test_fl_not_configured(void)
     bool marker;
     erase(e, NOR, 0x1000, 10205);
     CHECK_EQ_INT(write_mem(e, NOR, data, sizeof data, &marker), 10205);
-    CHECK(marker);   /* data remained after the first packet */
+    CHECK(marker); /* data remained after the first packet */
     CMD(e, 0x03, NOR, 16, 0);
     uint8_t b[1100];
     in(e, b);
     CHECK_EQ_INT(b[4], 0xA3);
     CHECK_EQ_INT(get_le32(b + 8), 10205);
-    program_fcb(e, 4);   /* 0xF000000F before a successful configure */
+    program_fcb(e, 4); /* 0xF000000F before a successful configure */
     vmod_engine_free(e);
 }
 
@@ -519,21 +519,21 @@ static void test_fl_configure_checks(void)
     CMD(e, 0x05, 0x2000, 4, 0xC0000008);
     generic(e, 0x05);
     CMD(e, 0x11, 8, 0x2000);
-    CHECK_EQ_INT(generic(e, 0x11), 4);      /* not FlexSPI NOR */
+    CHECK_EQ_INT(generic(e, 0x11), 4); /* not FlexSPI NOR */
     CMD(e, 0x11, 9, 0);
-    CHECK_EQ_INT(generic(e, 0x11), 4);      /* address 0 */
+    CHECK_EQ_INT(generic(e, 0x11), 4); /* address 0 */
     CMD(e, 0x11, 9, 0x30000000);
-    CHECK_EQ_INT(generic(e, 0x11), 4);      /* not RAM */
+    CHECK_EQ_INT(generic(e, 0x11), 4); /* not RAM */
     CMD(e, 0x11, 9, 0x1FF00);
-    CHECK_EQ_INT(generic(e, 0x11), 4);      /* +511 runs past ITCM */
+    CHECK_EQ_INT(generic(e, 0x11), 4); /* +511 runs past ITCM */
     CMD(e, 0x05, 0x3000, 4, 0x12345678);
     generic(e, 0x05);
     CMD(e, 0x11, 9, 0x3000);
-    CHECK_EQ_INT(generic(e, 0x11), 4);      /* neither option, magic nor FCB */
+    CHECK_EQ_INT(generic(e, 0x11), 4); /* neither option, magic nor FCB */
     CMD(e, 0x05, 0x3000, 4, 0xC0200008);
     generic(e, 0x05);
     CMD(e, 0x11, 9, 0x3000);
-    CHECK_EQ_INT(generic(e, 0x11), 20109);  /* HyperFLASH probe on a QSPI part */
+    CHECK_EQ_INT(generic(e, 0x11), 20109); /* HyperFLASH probe on a QSPI part */
     vmod_engine_free(e);
 }
 
@@ -541,7 +541,7 @@ static void test_fl_fcb(void)
 {
     struct vmod_engine *e = configured("start=mboot");
     uint8_t b[1100];
-    program_fcb(e, 10203);   /* not erased */
+    program_fcb(e, 10203); /* not erased */
     in(e, b);
     erase(e, NOR, 0x1000, 0);
     CMD(e, 0x05, 0x2000, 4, 0xF000000F);
@@ -553,14 +553,14 @@ static void test_fl_fcb(void)
     CHECK_MEM(n, "FCFB", 4);
     CHECK_EQ_INT(get_le32(n + 4), 0x56010400);
     CHECK_EQ_INT(n[0x44], 1);
-    CHECK_EQ_INT(n[0x46], 8);   /* 133 MHz from option 0xC0000008 */
+    CHECK_EQ_INT(n[0x46], 8); /* 133 MHz from option 0xC0000008 */
     CHECK_EQ_INT(get_le32(n + 0x50), 8 * 1024 * 1024);
-    CHECK_EQ_INT(get_le32(n + 0x80), 0x0A1804EB);   /* LUT: quad read 0xEB, 24-bit address */
+    CHECK_EQ_INT(get_le32(n + 0x80), 0x0A1804EB); /* LUT: quad read 0xEB, 24-bit address */
     CHECK_EQ_INT(get_le32(n + 0x1C0), 256);
     CHECK_EQ_INT(get_le32(n + 0x1C4), 4096);
     CHECK_EQ_INT(get_le32(n + 0x1D0), 65536);
     CHECK(all_ff(n + 512, 4096 - 512));
-    program_fcb(e, 10203);   /* already programmed */
+    program_fcb(e, 10203); /* already programmed */
     CHECK_EQ_INT(get_le32(n), 0x42464346);
     vmod_engine_free(e);
 }
@@ -570,12 +570,12 @@ static void test_fl_erase_rounding(void)
     struct vmod_engine *e = configured("start=mboot");
     const uint8_t *n = nor(e);
     uint8_t before = n[0x0FFF], after = n[0x3000];
-    erase(e, NOR + 0x1100, 0x1000, 0);   /* touches sectors 0x1000 and 0x2000 */
+    erase(e, NOR + 0x1100, 0x1000, 0); /* touches sectors 0x1000 and 0x2000 */
     CHECK(all_ff(n + 0x1000, 0x2000));
     CHECK_EQ_INT(n[0x0FFF], before);
     CHECK_EQ_INT(n[0x3000], after);
     CHECK(before != 0xFF && after != 0xFF);
-    erase(e, NOR + 0x8000, 0, 0);         /* length 0: no-op */
+    erase(e, NOR + 0x8000, 0, 0); /* length 0: no-op */
     CHECK(n[0x8000] != 0xFF);
     vmod_engine_free(e);
 }
@@ -592,19 +592,19 @@ static void test_fl_write_rules(void)
     CHECK(!marker);
     const uint8_t *n = nor(e);
     CHECK_MEM(n + 0x1000, data, sizeof data);
-    CHECK(all_ff(n + 0x1000 + sizeof data, 0x1000 - sizeof data % 0x1000));   /* last page padded */
+    CHECK(all_ff(n + 0x1000 + sizeof data, 0x1000 - sizeof data % 0x1000)); /* last page padded */
     /* Page 0x1B00 was programmed (partly): writing it again is a cumulative write. */
     CHECK_EQ_INT(write_mem(e, NOR + 0x1B00, data, 2000, &marker), 10203);
     CHECK(marker);
-    CHECK_EQ_INT(write_mem(e, NOR + 0x4010, data, 2000, &marker), 20105);   /* not page aligned */
+    CHECK_EQ_INT(write_mem(e, NOR + 0x4010, data, 2000, &marker), 20105); /* not page aligned */
     CHECK(marker);
-    CHECK_EQ_INT(write_mem(e, NOR + 0x4010, data, 100, &marker), 20105);    /* last packet failed */
+    CHECK_EQ_INT(write_mem(e, NOR + 0x4010, data, 100, &marker), 20105); /* last packet failed */
     CHECK(!marker);
-    CHECK_EQ_INT(write_mem(e, NOR + 0x7FFF00, data, 512, &marker), 10200);  /* past 8 MiB */
-    CHECK_EQ_INT(write_mem(e, 0x70000000, data, 16, &marker), 10200);       /* no memory there */
-    CHECK_EQ_INT(write_mem(e, 0x20000100, data, 16, &marker), 10200);       /* flashloader's RAM */
-    CHECK_EQ_INT(write_mem(e, 0x3000, data, 16, &marker), 0);               /* ITCM */
-    CMD(e, 0x05, NOR + 0x5000, 10, 0x11223344);                              /* fill to flash */
+    CHECK_EQ_INT(write_mem(e, NOR + 0x7FFF00, data, 512, &marker), 10200); /* past 8 MiB */
+    CHECK_EQ_INT(write_mem(e, 0x70000000, data, 16, &marker), 10200);      /* no memory there */
+    CHECK_EQ_INT(write_mem(e, 0x20000100, data, 16, &marker), 10200);      /* flashloader's RAM */
+    CHECK_EQ_INT(write_mem(e, 0x3000, data, 16, &marker), 0);              /* ITCM */
+    CMD(e, 0x05, NOR + 0x5000, 10, 0x11223344);                            /* fill to flash */
     CHECK_EQ_INT(generic(e, 0x05), 0);
     CHECK_MEM(n + 0x5000, "\x44\x33\x22\x11\x44\x33\x22\x11\x44\x33\xFF", 11);
     CMD(e, 0x05, NOR + 0x5000, 4, 0);
@@ -620,7 +620,7 @@ static void test_fl_wrap_setting(void)
     uint8_t data[256];
     bool marker;
     memset(data, 0x5A, sizeof data);
-    erase(e, NOR + 0x100000, 0x1000, 0);   /* = offset 0 of a 1 MiB part */
+    erase(e, NOR + 0x100000, 0x1000, 0); /* = offset 0 of a 1 MiB part */
     CHECK_EQ_INT(write_mem(e, NOR + 0x100000, data, sizeof data, &marker), 0);
     CHECK_MEM(nor(e), data, sizeof data);
     vmod_engine_free(e);
@@ -650,7 +650,7 @@ static void test_fl_read_memory(void)
     uint8_t b[1100];
     CMD(e, 0x03, NOR, 0x200, 0);
     in(e, b);
-    CHECK_MEM(b, "\x03\x00\x0C\x00\xA3\x01\x00\x02\x00\x00\x00\x00\x00\x02\x00\x00", 16);   /* M18 */
+    CHECK_MEM(b, "\x03\x00\x0C\x00\xA3\x01\x00\x02\x00\x00\x00\x00\x00\x02\x00\x00", 16); /* M18 */
     CHECK_EQ_INT(in(e, b), FL_LEN);
     CHECK_EQ_INT(b[0], 4);
     CHECK_EQ_INT(get_le16(b + 2), 0x200);
@@ -663,7 +663,7 @@ static void test_fl_reset(void)
 {
     struct vmod_engine *e = engine("start=mboot");
     uint8_t b[1100];
-    uint8_t r[8] = { 1, 0, 4, 0, 0x0B, 0, 0, 0 };   /* M13 */
+    uint8_t r[8] = { 1, 0, 4, 0, 0x0B, 0, 0, 0 }; /* M13 */
     vmod_engine_out(e, r, sizeof r);
     CHECK_EQ_INT(vmod_engine_presence(e), 1);
     in(e, b);
@@ -677,22 +677,22 @@ static void test_fl_timing(void)
 {
     struct vmod_engine *e = configured("start=mboot,sector_ms=40,block_ms=100,page_ms=1");
     uint8_t b[1100];
-    CMD(e, 0x02, NOR + 0x40000, 10 * 4096, 0);   /* 10 sectors, no block quirk here */
+    CMD(e, 0x02, NOR + 0x40000, 10 * 4096, 0); /* 10 sectors, no block quirk here */
     CHECK(vmod_engine_next_change(e) > 0.399 && vmod_engine_next_change(e) < 0.401);
     size_t n = 0;
-    CHECK(!vmod_engine_in(e, b, sizeof b, &n));   /* not before the erase ends */
-    CHECK_EQ_INT(CMD(e, 0x07, 1, 0), NT_E_TIMEOUT);   /* busy */
+    CHECK(!vmod_engine_in(e, b, sizeof b, &n));     /* not before the erase ends */
+    CHECK_EQ_INT(CMD(e, 0x07, 1, 0), NT_E_TIMEOUT); /* busy */
     vmod_engine_advance(e, 0.2);
     CHECK(!vmod_engine_in(e, b, sizeof b, &n));
     vmod_engine_advance(e, 0.2001);
     CHECK(vmod_engine_in(e, b, sizeof b, &n));
     /* Block quirk (§3.11): offsets 0 and 0x10000 use 64 KiB erases. */
     CMD(e, 0x02, NOR, 0x21000, 0);
-    CHECK(vmod_engine_next_change(e) > 0.239 && vmod_engine_next_change(e) < 0.241);   /* 2 x 100 + 40 */
+    CHECK(vmod_engine_next_change(e) > 0.239 && vmod_engine_next_change(e) < 0.241); /* 2 x 100 + 40 */
     settle(e);
     in(e, b);
     struct vmod_stats st;
-    vmod_engine_stats(e, &st);   /* configure 5 ms + 10 x 40 ms + (2 x 100 + 40) ms */
+    vmod_engine_stats(e, &st); /* configure 5 ms + 10 x 40 ms + (2 x 100 + 40) ms */
     CHECK(st.device_busy_s > 0.6449 && st.device_busy_s < 0.6451);
     vmod_engine_free(e);
 }
@@ -709,7 +709,7 @@ static int packets_until_fault(const char *spec, uint32_t erase_end, int cmds)
     if (erase_end > 0x1000)
         erase(e, NOR, erase_end, 0);
     else {
-        CMD(e, 0x01, 0);   /* erase all: no extent beyond the write */
+        CMD(e, 0x01, 0); /* erase all: no extent beyond the write */
         generic(e, 0x01);
     }
     int sent = 0, per = 20 / cmds;
@@ -765,13 +765,13 @@ static void test_fl_fault_erase_configure_reset(void)
     struct vmod_engine *e = configured("start=mboot,fault=status@erase:50");
     erase(e, NOR + 0x40000, 0x8000, 20101);
     CHECK(all_ff(nor(e) + 0x40000, 0x4000));
-    CHECK(nor(e)[0x44000] != 0xFF);   /* stopped at 50 % */
+    CHECK(nor(e)[0x44000] != 0xFF); /* stopped at 50 % */
     vmod_engine_free(e);
 
     e = configured("start=mboot,fault=unplug@erase:25");
     CMD(e, 0x02, NOR + 0x40000, 0x10000, 0);
     double nc = vmod_engine_next_change(e);
-    CHECK(nc > 0.179 && nc < 0.181);   /* 4 of 16 sectors */
+    CHECK(nc > 0.179 && nc < 0.181); /* 4 of 16 sectors */
     settle(e);
     CHECK_EQ_INT(vmod_engine_presence(e), -1);
     vmod_engine_free(e);
@@ -787,7 +787,7 @@ static void test_fl_fault_erase_configure_reset(void)
     CMD(e, 0x05, 0x2000, 4, 0xC0000008);
     generic(e, 0x05);
     CMD(e, 0x11, 9, 0x2000);
-    CHECK_EQ_INT(generic(e, 0x11), 0xDEADBEEF);   /* no answer */
+    CHECK_EQ_INT(generic(e, 0x11), 0xDEADBEEF); /* no answer */
     CHECK_EQ_INT(CMD(e, 0x07, 1, 0), NT_E_TIMEOUT);
     vmod_engine_free(e);
 
@@ -801,7 +801,7 @@ static void test_fl_fault_erase_configure_reset(void)
 
     e = configured("start=mboot,fault=silent@erase:50");
     CMD(e, 0x02, NOR + 0x40000, 0x8000, 0);
-    CHECK_EQ_INT(generic(e, 0x02), 0xDEADBEEF);   /* no answer, ever */
+    CHECK_EQ_INT(generic(e, 0x02), 0xDEADBEEF); /* no answer, ever */
     CHECK_EQ_INT(vmod_engine_presence(e), 1);
     CHECK(all_ff(nor(e) + 0x40000, 0x4000));
     CHECK(nor(e)[0x44000] != 0xFF);
@@ -809,7 +809,7 @@ static void test_fl_fault_erase_configure_reset(void)
 
     e = engine("start=mboot,fault=silent@reset");
     CMD(e, 0x0B, 0);
-    CHECK_EQ_INT(vmod_engine_presence(e), -1);   /* resets without answering */
+    CHECK_EQ_INT(vmod_engine_presence(e), -1); /* resets without answering */
     vmod_engine_free(e);
 
     e = engine("start=mboot,fault=unplug@reset");
@@ -825,7 +825,7 @@ static void test_fl_fault_erase_configure_reset(void)
     vmod_engine_free(e);
 
     e = engine("start=mboot,fault=stale");
-    CHECK_EQ_INT(CMD(e, 0x07, 1, 0), NT_E_TIMEOUT);   /* the stale report blocks the OUT endpoint */
+    CHECK_EQ_INT(CMD(e, 0x07, 1, 0), NT_E_TIMEOUT); /* the stale report blocks the OUT endpoint */
     CHECK_EQ_INT(generic(e, 0x02), 0);
     CHECK_EQ_INT(CMD(e, 0x07, 1, 0), NT_OK);
     vmod_engine_free(e);
@@ -926,8 +926,8 @@ static void test_bus_reenumeration(void)
     CHECK_EQ_INT(d->in_report_max, 1016);
     uint8_t gp[FL_LEN] = { 1, 0, 0x0C, 0, 0x07, 0, 0, 2, 1 };
     CHECK_EQ_INT(tp_write(d, gp, sizeof gp, 100, &err), NT_OK);
-    CHECK_EQ_INT(tp_write(d, gp, sizeof gp, 0, &err), NT_E_TIMEOUT);   /* NAK: response unread */
-    CHECK_EQ_INT(tp_read(d, buf, 10, &n, 100, &err), NT_E_IO);        /* too small a buffer */
+    CHECK_EQ_INT(tp_write(d, gp, sizeof gp, 0, &err), NT_E_TIMEOUT); /* NAK: response unread */
+    CHECK_EQ_INT(tp_read(d, buf, 10, &n, 100, &err), NT_E_IO);       /* too small a buffer */
     CHECK_EQ_INT(tp_read(d, buf, FL_LEN, &n, 100, &err), NT_OK);
     CHECK_EQ_INT(n, FL_LEN);
     uint8_t rst[8] = { 1, 0, 4, 0, 0x0B, 0, 0, 0 };
@@ -990,7 +990,9 @@ static void test_bus_dump_and_stats(void)
     uint8_t buf[FL_LEN];
     size_t n;
     static const uint32_t cmds[][4] = {
-        { 0x05, 0x2000, 4, 0xC0000008 }, { 0x11, 9, 0x2000, 0 }, { 0x02, NOR + 0x20000, 3 * 4096, 0 },
+        { 0x05, 0x2000, 4, 0xC0000008 },
+        { 0x11, 9, 0x2000, 0 },
+        { 0x02, NOR + 0x20000, 3 * 4096, 0 },
     };
     for (int i = 0; i < 3; i++) {
         uint8_t r[FL_LEN] = { 1, 0 };
@@ -1009,11 +1011,11 @@ static void test_bus_dump_and_stats(void)
     size_t len = 0;
     const char *s = slurp(dump, &len);
     CHECK(s != NULL);
-    CHECK_EQ_INT(len, 0x23000);   /* up to the end of the highest erased sector */
+    CHECK_EQ_INT(len, 0x23000); /* up to the end of the highest erased sector */
     CHECK(s && all_ff((const uint8_t *)s + 0x20000, 0x3000));
     s = slurp(stats, &len);
     CHECK(s != NULL);
-    CHECK_CONTAINS(s, "\"device_busy_s\":\t0.14");   /* 3 x 45 ms + 5 ms SFDP configure */
+    CHECK_CONTAINS(s, "\"device_busy_s\":\t0.14"); /* 3 x 45 ms + 5 ms SFDP configure */
     CHECK_CONTAINS(s, "\"bytes_out\":\t3048");
     CHECK_CONTAINS(s, "\"bytes_in\":\t3048");
     CHECK_CONTAINS(s, "\"reports_out\":\t3");
@@ -1040,7 +1042,7 @@ static void test_bus_waits_for_busy_module(void)
     CHECK_EQ_INT(tp_read(d, buf, sizeof buf, &n, 1000, &err), NT_OK);
     uint8_t er[FL_LEN] = { 1, 0, 0x10, 0, 0x02, 0, 0, 3 };
     put_le32(er + 8, NOR + 0x100000);
-    put_le32(er + 12, 100 * 4096);   /* 100 sectors: 4.5 s modelled, 0.45 s wall */
+    put_le32(er + 12, 100 * 4096); /* 100 sectors: 4.5 s modelled, 0.45 s wall */
     CHECK_EQ_INT(tp_write(d, er, sizeof er, 1000, &err), NT_OK);
     CHECK_EQ_INT(tp_read(d, buf, sizeof buf, &n, 0, &err), NT_E_TIMEOUT);
     CHECK_EQ_INT(tp_read(d, buf, sizeof buf, &n, 10000, &err), NT_OK);
@@ -1077,7 +1079,7 @@ static void test_engine_save(void)
     CHECK_EQ_INT(st.reports_out, 2);
     CHECK_EQ_INT(st.reports_in, 2);
     CHECK_EQ_INT(st.bytes_out, 2 * FL_LEN);
-    CHECK(st.device_busy_s > 0.0049 && st.device_busy_s < 0.0051);   /* the SFDP configure */
+    CHECK(st.device_busy_s > 0.0049 && st.device_busy_s < 0.0051); /* the SFDP configure */
     CHECK_EQ_INT(vmod_engine_save(e, &err), NT_E_IO);
     CHECK_CONTAINS(err.msg, "no-such-dir/d.bin");
     vmod_engine_free(e);

@@ -46,7 +46,8 @@ static void test_spec_keys(void)
 {
     struct vmod_config c;
     struct nt_err e;
-    CHECK_EQ_INT(parse("speed=0.1,start=mboot,flash=16M,hab=closed,dump=/x/d.bin,stats=s.json", &c, &e), NT_OK);
+    CHECK_EQ_INT(parse("speed=0.1,start=mboot,flash=16M,hab=closed,dump=/x/d.bin,stats=s.json", &c, &e),
+                 NT_OK);
     CHECK(c.speed == 0.1);
     CHECK_EQ_INT(c.start, VMOD_START_MBOOT);
     CHECK_EQ_INT(c.flash_size, 16 * 1024 * 1024);
@@ -67,8 +68,9 @@ static void test_spec_keys(void)
     CHECK(!c.rom_store_padding);
     CHECK(c.wrap_beyond_flash);
     CHECK_EQ_INT(c.max_packet, 56);
-    CHECK_EQ_INT(parse("version=0x4B020100,jump_error=0x33333333,sector_ms=400,block_ms=2000,page_ms=3",
-                       &c, &e), NT_OK);
+    CHECK_EQ_INT(
+        parse("version=0x4B020100,jump_error=0x33333333,sector_ms=400,block_ms=2000,page_ms=3", &c, &e),
+        NT_OK);
     CHECK_EQ_INT(c.version, 0x4B020100);
     CHECK_EQ_INT(c.jump_error, 0x33333333);
     CHECK(c.sector_erase_ms == 400 && c.block_erase_ms == 2000 && c.page_program_ms == 3);

@@ -15,7 +15,7 @@
 #include "ui.h"
 #include "ui_testdev.h"
 
-#define FAKE_PACKET_BYTES 1012u          /* MCUboot max packet (protocol.md) */
+#define FAKE_PACKET_BYTES 1012u /* MCUboot max packet (protocol.md) */
 #define FAKE_FIRMWARE_BYTES (4u * 1024 * 1024)
 #define FAKE_FLASHLOADER_BYTES (94u * 1024)
 #define FAKE_MAX_DEVICES 8
@@ -23,17 +23,13 @@
 /* The real ones come from the session and package modules; the test plugs
  * its own runner through ui_config, so weak definitions only satisfy the
  * linker while those modules are absent and give way when they are present. */
-__attribute__((weak)) nt_status sess_run(const struct sess_config *cfg, struct pkg **out,
-                                         struct nt_err *err)
+__attribute__((weak)) nt_status sess_run(const struct sess_config *cfg, struct pkg **out, struct nt_err *err)
 {
     (void)cfg;
     (void)out;
     return nt_err_set(err, NT_E_INTERNAL, "no session linked");
 }
-__attribute__((weak)) void pkg_free(struct pkg *p)
-{
-    (void)p;
-}
+__attribute__((weak)) void pkg_free(struct pkg *p) { (void)p; }
 
 /* ---- the bus: devices from the scenario, arrivals and removals on a timeline */
 
@@ -42,9 +38,9 @@ struct fake_bus {
     struct tp_devinfo dev[FAKE_MAX_DEVICES];
     size_t ndev;
     int64_t t0_ms;
-    double arrive_s, leave_s;    /* <0: never */
+    double arrive_s, leave_s; /* <0: never */
     bool arrived, left;
-    struct tp_devinfo late;      /* the device that arrives and leaves */
+    struct tp_devinfo late; /* the device that arrives and leaves */
 };
 
 static nt_status fb_scan(struct tp_bus *b, struct tp_devinfo *out, size_t max, size_t *count,
@@ -59,8 +55,7 @@ static nt_status fb_scan(struct tp_bus *b, struct tp_devinfo *out, size_t max, s
     return NT_OK;
 }
 
-static nt_status fb_next_event(struct tp_bus *b, int timeout_ms, struct tp_event *ev,
-                               struct nt_err *err)
+static nt_status fb_next_event(struct tp_bus *b, int timeout_ms, struct tp_event *ev, struct nt_err *err)
 {
     struct fake_bus *fb = (struct fake_bus *)b;
     double t = (double)(clock_now_ms() - fb->t0_ms) / 1000.0;
@@ -97,8 +92,8 @@ static const struct tp_bus_ops fake_bus_ops = { fb_scan, fb_next_event, fb_open,
 struct fake_run {
     const struct sess_config *cfg;
     int64_t t0_us;
-    double seconds;              /* length of the whole scripted flash */
-    const char *fail_at;         /* phase name where it fails, or NULL */
+    double seconds;      /* length of the whole scripted flash */
+    const char *fail_at; /* phase name where it fails, or NULL */
     struct pkg pkg;
 };
 
@@ -116,10 +111,7 @@ static struct sess_event fake_event(enum sess_event_type type)
     return ev;
 }
 
-static void send_event(const struct sess_event *ev)
-{
-    fake.cfg->sink(fake.cfg->user, ev);
-}
+static void send_event(const struct sess_event *ev) { fake.cfg->sink(fake.cfg->user, ev); }
 
 static void emit(enum sess_event_type type, enum sess_phase ph, uint64_t done, uint64_t total)
 {
@@ -158,15 +150,11 @@ static nt_status fail(nt_status st, struct nt_err *err, const char *msg)
     return st;
 }
 
-static bool stopped(void)
-{
-    return fake.cfg->stop && *fake.cfg->stop;
-}
+static bool stopped(void) { return fake.cfg->stop && *fake.cfg->stop; }
 
 /* One phase moving `total` units in packets over `share` of the run; the stop
  * flag is obeyed between packets (the safe point) or, when `waiting`, at once. */
-static nt_status phase(enum sess_phase ph, const char *name, uint64_t total, double share,
-                       struct nt_err *err)
+static nt_status phase(enum sess_phase ph, const char *name, uint64_t total, double share, struct nt_err *err)
 {
     uint64_t packets = total ? (total + FAKE_PACKET_BYTES - 1) / FAKE_PACKET_BYTES : 1;
     int64_t per_packet_us = (int64_t)(fake.seconds * share * 1e6 / (double)packets);
@@ -175,10 +163,12 @@ static nt_status phase(enum sess_phase ph, const char *name, uint64_t total, dou
     for (uint64_t p = 0; p < packets; p++) {
         uint64_t done = (p + 1) * FAKE_PACKET_BYTES;
         if (stopped())
-            return fail(NT_E_INTERRUPTED, err, "stopped by the user; the module keeps "
+            return fail(NT_E_INTERRUPTED, err,
+                        "stopped by the user; the module keeps "
                         "its bootloader, so flash it again to finish");
         if (fake.fail_at && !strcmp(fake.fail_at, name) && p == packets / 2)
-            return fail(NT_E_STATUS, err, "erasing 0x60000000: the flashloader answered "
+            return fail(NT_E_STATUS, err,
+                        "erasing 0x60000000: the flashloader answered "
                         "status 10200 (kStatusMemoryRangeInvalid); check the package");
         clock_sleep_us(per_packet_us, NULL);
         if (total)
@@ -264,8 +254,9 @@ int main(int argc, char **argv)
     fb.t0_ms = clock_now_ms();
     fb.arrive_s = fb.leave_s = -1;
     fake.seconds = argc > 2 ? atof(argv[2]) : 3.0;
-    fake_pkg(&fake.pkg, strcmp(scenario, "url") ? "/tmp/disting_NT_1.9.0.zip"
-                                                : "https://example.com/disting_NT_1.9.0.zip");
+    fake_pkg(&fake.pkg,
+             strcmp(scenario, "url") ? "/tmp/disting_NT_1.9.0.zip"
+                                     : "https://example.com/disting_NT_1.9.0.zip");
     sess.package_path = "disting_NT_1.9.0.zip";
     sess.bus = &fb.bus;
     ui.bus = &fb.bus;

@@ -17,8 +17,8 @@ static inline struct tp_devinfo ui_test_dev(enum tp_kind kind, const char *port)
     snprintf(d.port, sizeof d.port, "%s", port);
     d.vid = kind == TP_KIND_SDP ? TP_ROM_VID : TP_FLASHLOADER_VID;
     d.pid = kind == TP_KIND_SDP ? TP_ROM_PID : TP_FLASHLOADER_PID;
-    snprintf(d.desc, sizeof d.desc, "%s", kind == TP_KIND_SDP ? "i.MX RT ROM (SDP)"
-                                                               : "MCU flashloader (MCUboot)");
+    snprintf(d.desc, sizeof d.desc, "%s",
+             kind == TP_KIND_SDP ? "i.MX RT ROM (SDP)" : "MCU flashloader (MCUboot)");
     return d;
 }
 

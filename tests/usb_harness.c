@@ -74,8 +74,7 @@ static void child_env(void)
     snprintf(buf, sizeof buf, "%s%s%s", PRELOAD_LIB, pre && *pre ? ":" : "", pre ? pre : "");
     setenv("LD_PRELOAD", buf, 1);
     /* an ASan build of the child: the preload library comes before libasan */
-    snprintf(buf, sizeof buf, "%s%sverify_asan_link_order=0", asan ? asan : "",
-             asan && *asan ? ":" : "");
+    snprintf(buf, sizeof buf, "%s%sverify_asan_link_order=0", asan ? asan : "", asan && *asan ? ":" : "");
     setenv("ASAN_OPTIONS", buf, 1);
 }
 

@@ -42,9 +42,9 @@
 
 struct urb {
     struct urb *next;
-    UMockdevIoctlData *urb;   /* the client's struct usbdevfs_urb (a local copy) */
-    UMockdevIoctlData *buf;   /* its buffer, or NULL */
-    size_t data_off;          /* EMU_SETUP_LEN for control URBs */
+    UMockdevIoctlData *urb; /* the client's struct usbdevfs_urb (a local copy) */
+    UMockdevIoctlData *buf; /* its buffer, or NULL */
+    size_t data_off;        /* EMU_SETUP_LEN for control URBs */
     size_t data_len;
     int status, actual;
 };
@@ -60,7 +60,7 @@ struct usbdev {
     int kind;
     unsigned devnum;
     char node[32];
-    char syspath[160];        /* without "/sys" */
+    char syspath[160]; /* without "/sys" */
     UMockdevIoctlBase *handler;
     bool gone, driver_bound, claimed;
     struct urbq in_wait, out_wait, done;
@@ -71,8 +71,8 @@ struct usbemu_module {
     struct usbemu *emu;
     struct usbemu_module_cfg cfg;
     char port[TP_PORT_MAX];
-    struct usbdev *cur;       /* on the bus now, or NULL */
-    struct usbdev *all;       /* every appearance, freed at the end */
+    struct usbdev *cur; /* on the bus now, or NULL */
+    struct usbdev *all; /* every appearance, freed at the end */
     uint8_t inject[EMU_INJECT_MAX][EMU_REPORT_MAX];
     size_t inject_len[EMU_INJECT_MAX];
     size_t ninject;
@@ -84,8 +84,8 @@ struct usbemu_module {
 
 struct usbemu {
     UMockdevTestbed *tb;
-    pthread_mutex_t lock;     /* device state (pthread: visible to TSan) */
-    pthread_mutex_t tb_lock;  /* testbed changes, one thread at a time (umockdev.md §5.6) */
+    pthread_mutex_t lock;    /* device state (pthread: visible to TSan) */
+    pthread_mutex_t tb_lock; /* testbed changes, one thread at a time (umockdev.md §5.6) */
     struct usbemu_module *modules;
     unsigned next_devnum;
     pthread_t clock;
@@ -105,7 +105,10 @@ static size_t device_desc(uint8_t *d, uint16_t vid, uint16_t pid, uint8_t cls)
 
 static size_t endpoint_desc(uint8_t *d, uint8_t addr, uint16_t mps, uint8_t interval)
 {
-    d[0] = 7; d[1] = 5; d[2] = addr; d[3] = 3;   /* interrupt */
+    d[0] = 7;
+    d[1] = 5;
+    d[2] = addr;
+    d[3] = 3; /* interrupt */
     put_le16(d + 4, mps);
     d[6] = interval;
     return 7;
@@ -121,8 +124,15 @@ static size_t config_desc(uint8_t *d, int kind, bool hub)
     uint8_t neps = kind == TP_KIND_MBOOT ? 2 : 1;
 
     memcpy(d, cfg, 9);
-    d[n++] = 9; d[n++] = 4; d[n++] = 0; d[n++] = 0; d[n++] = neps;
-    d[n++] = hub ? 9 : 3; d[n++] = 0; d[n++] = 0; d[n++] = 0;
+    d[n++] = 9;
+    d[n++] = 4;
+    d[n++] = 0;
+    d[n++] = 0;
+    d[n++] = neps;
+    d[n++] = hub ? 9 : 3;
+    d[n++] = 0;
+    d[n++] = 0;
+    d[n++] = 0;
     if (!hub) {
         memcpy(d + n, hid, 9);
         n += 9;
@@ -234,7 +244,7 @@ static void feed_out(struct usbdev *d)
     while ((u = d->out_wait.head) && !d->gone) {
         const uint8_t *rep = u->buf->data + u->data_off;
         if (m->cfg.unplug_after_out && m->outs + 1 >= m->cfg.unplug_after_out) {
-            m->force_unplug = true;   /* the clock thread pulls the plug; the URB dies with it */
+            m->force_unplug = true; /* the clock thread pulls the plug; the URB dies with it */
             return;
         }
         if (m->cfg.model.out(m->cfg.model.ctx, rep, u->data_len) != NT_OK)
@@ -252,10 +262,7 @@ static void feed_out(struct usbdev *d)
 
 /* --- ioctl handler (umockdev worker thread) --------------------------------- */
 
-static void reply(UMockdevIoctlClient *c, int err)
-{
-    umockdev_ioctl_client_complete(c, err ? -1 : 0, err);
-}
+static void reply(UMockdevIoctlClient *c, int err) { umockdev_ioctl_client_complete(c, err ? -1 : 0, err); }
 
 /* Control URB: the setup packet decides. Returns the completion status, or 1
  * when the URB waits in out_wait (SET_REPORT data for the model). */
@@ -317,16 +324,16 @@ static void on_submit(struct usbdev *d, UMockdevIoctlClient *c, UMockdevIoctlDat
         q_push(&d->in_wait, u);
         feed_in(d);
         rc = 0;
-    } else if (k->type == USBDEVFS_URB_TYPE_INTERRUPT && k->endpoint == 0x02 &&
-               d->kind == TP_KIND_MBOOT && u->buf) {
+    } else if (k->type == USBDEVFS_URB_TYPE_INTERRUPT && k->endpoint == 0x02 && d->kind == TP_KIND_MBOOT &&
+               u->buf) {
         q_push(&d->out_wait, u);
         feed_out(d);
         rc = 0;
     } else {
-        rc = ENOENT;   /* no such endpoint */
+        rc = ENOENT; /* no such endpoint */
     }
     if (!d->gone)
-        feed_in(d);   /* an answer to this OUT report goes straight to a waiting IN URB */
+        feed_in(d); /* an answer to this OUT report goes straight to a waiting IN URB */
     pthread_mutex_unlock(&d->m->emu->lock);
     if (rc)
         urb_free(u);
@@ -376,9 +383,9 @@ static bool remove_urb(struct urbq *q, unsigned long addr, struct urb **out)
 
 static void on_discard(struct usbdev *d, UMockdevIoctlClient *c, UMockdevIoctlData *arg)
 {
-    unsigned long addr = (unsigned long)(uintptr_t)*(void **)(void *)arg->data;
+    unsigned long addr = (unsigned long)(uintptr_t) * (void **)(void *)arg->data;
     struct urb *u = NULL;
-    int rc = EINVAL;   /* already completed, as the kernel says */
+    int rc = EINVAL; /* already completed, as the kernel says */
 
     pthread_mutex_lock(&d->m->emu->lock);
     if (remove_urb(&d->in_wait, addr, &u) || remove_urb(&d->out_wait, addr, &u)) {
@@ -470,7 +477,7 @@ static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer 
     case USBDEVFS_GET_CAPABILITIES: {
         UMockdevIoctlData *v = umockdev_ioctl_data_resolve(arg, 0, sizeof(uint32_t), NULL);
         uint32_t caps = USBDEVFS_CAP_ZERO_PACKET | USBDEVFS_CAP_BULK_CONTINUATION |
-                        USBDEVFS_CAP_NO_PACKET_SIZE_LIM | USBDEVFS_CAP_REAP_AFTER_DISCONNECT;
+            USBDEVFS_CAP_NO_PACKET_SIZE_LIM | USBDEVFS_CAP_REAP_AFTER_DISCONNECT;
         memcpy(v->data, &caps, sizeof caps);
         g_object_unref(v);
         reply(c, 0);
@@ -482,9 +489,9 @@ static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer 
     rc = d->gone ? ENODEV : driver_ioctl(d, req, arg);
     pthread_mutex_unlock(&d->m->emu->lock);
     if (rc < 0) {
-        if (req != USBDEVFS_SETINTERFACE && req != USBDEVFS_SETCONFIGURATION &&
-            req != USBDEVFS_CLEAR_HALT && req != USBDEVFS_RESET)
-            return FALSE;   /* umockdev answers ENOTTY */
+        if (req != USBDEVFS_SETINTERFACE && req != USBDEVFS_SETCONFIGURATION && req != USBDEVFS_CLEAR_HALT &&
+            req != USBDEVFS_RESET)
+            return FALSE; /* umockdev answers ENOTTY */
         rc = 0;
     }
     reply(c, rc);
@@ -507,8 +514,7 @@ static void sys_path(char *out, size_t cap, const char *port)
     }
 }
 
-static bool add_node(struct usbemu *emu, const char *syspath, unsigned devnum, int kind, bool hub,
-                     int speed)
+static bool add_node(struct usbemu *emu, const char *syspath, unsigned devnum, int kind, bool hub, int speed)
 {
     uint8_t desc[128];
     size_t n = descriptors(desc, kind, hub);
@@ -524,8 +530,8 @@ static bool add_node(struct usbemu *emu, const char *syspath, unsigned devnum, i
                           "E: BUSNUM=%03d\nE: DEVNUM=%03u\n"
                           "A: busnum=%d\\n\nA: devnum=%u\\n\nA: speed=%d\\n\nA: bConfigurationValue=1\\n\n"
                           "H: descriptors=%s\n",
-                          syspath, EMU_BUS, devnum, EMU_BUS, devnum, EMU_BUS, devnum, EMU_BUS,
-                          devnum, speed, hex);
+                          syspath, EMU_BUS, devnum, EMU_BUS, devnum, EMU_BUS, devnum, EMU_BUS, devnum, speed,
+                          hex);
     ok = umockdev_testbed_add_from_string(emu->tb, rec, &gerr);
     if (!ok) {
         fprintf(stderr, "usbemu: adding %s: %s\n", syspath, gerr->message);
@@ -820,10 +826,7 @@ void usbemu_free(struct usbemu *emu)
 
 /* --- The vmod engine as the model -------------------------------------------- */
 
-static int vm_presence(void *ctx)
-{
-    return vmod_engine_presence(ctx);
-}
+static int vm_presence(void *ctx) { return vmod_engine_presence(ctx); }
 
 static nt_status vm_out(void *ctx, const uint8_t *report, size_t len)
 {
@@ -835,15 +838,9 @@ static bool vm_in(void *ctx, uint8_t *buf, size_t cap, size_t *len)
     return vmod_engine_in(ctx, buf, cap, len);
 }
 
-static void vm_advance(void *ctx, double dt)
-{
-    vmod_engine_advance(ctx, dt);
-}
+static void vm_advance(void *ctx, double dt) { vmod_engine_advance(ctx, dt); }
 
-static double vm_next_change(void *ctx)
-{
-    return vmod_engine_next_change(ctx);
-}
+static double vm_next_change(void *ctx) { return vmod_engine_next_change(ctx); }
 
 struct usbemu_model usbemu_vmod_model(struct vmod_engine *engine)
 {

@@ -26,27 +26,27 @@ struct usbemu_model {
 };
 
 struct usbemu_module_cfg {
-    const char *port;          /* "1-2" (root hub port) or "1-1.N" (behind the hub at 1-1) */
-    int speed_mbps;            /* sysfs speed: 480 or 12 */
-    bool rom_stalls_set_report;  /* fault: the ROM STALLs SET_REPORT too */
-    unsigned unplug_after_out; /* fault: leave the bus when the Nth OUT report arrives (0: never) */
-    bool deny_access;          /* node mode 0600 and no usbfs emulation: opening it as
-                                  nobody (usbemu_drop_privileges) fails with EACCES */
-    double speed;              /* wall seconds per modelled second, as vmod's speed=;
-                                  0: every modelled wait passes at once */
+    const char *port;           /* "1-2" (root hub port) or "1-1.N" (behind the hub at 1-1) */
+    int speed_mbps;             /* sysfs speed: 480 or 12 */
+    bool rom_stalls_set_report; /* fault: the ROM STALLs SET_REPORT too */
+    unsigned unplug_after_out;  /* fault: leave the bus when the Nth OUT report arrives (0: never) */
+    bool deny_access;           /* node mode 0600 and no usbfs emulation: opening it as
+                                   nobody (usbemu_drop_privileges) fails with EACCES */
+    double speed;               /* wall seconds per modelled second, as vmod's speed=;
+                                   0: every modelled wait passes at once */
     struct usbemu_model model;
 };
 
 struct usbemu_stats {
-    unsigned out_set_report;   /* OUT reports by SET_REPORT on EP0 */
-    unsigned out_interrupt;    /* OUT reports on the interrupt OUT endpoint */
+    unsigned out_set_report; /* OUT reports by SET_REPORT on EP0 */
+    unsigned out_interrupt;  /* OUT reports on the interrupt OUT endpoint */
     unsigned set_report_stalled;
-    unsigned in_reports;       /* IN reports handed to the host */
-    unsigned in_urb_len;       /* buffer length of the last interrupt IN URB */
-    unsigned out_last_len;     /* length of the last OUT report */
+    unsigned in_reports;   /* IN reports handed to the host */
+    unsigned in_urb_len;   /* buffer length of the last interrupt IN URB */
+    unsigned out_last_len; /* length of the last OUT report */
     unsigned detaches, claims, reattaches;
-    unsigned enumerations;     /* times the module appeared on the bus */
-    bool driver_bound;         /* the emulated usbhid is bound now */
+    unsigned enumerations; /* times the module appeared on the bus */
+    bool driver_bound;     /* the emulated usbhid is bound now */
 };
 
 struct usbemu;

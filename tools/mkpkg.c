@@ -9,9 +9,10 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: mkpkg [--kind KIND] [--fw-size BYTES] [--version V] OUT.zip\n"
-                 "       mkpkg --list\n"
-                 "Writes a synthetic Disting NT firmware package; --list shows the kinds.\n");
+    fprintf(out,
+            "usage: mkpkg [--kind KIND] [--fw-size BYTES] [--version V] OUT.zip\n"
+            "       mkpkg --list\n"
+            "Writes a synthetic Disting NT firmware package; --list shows the kinds.\n");
 }
 
 static void list_kinds(void)
@@ -23,9 +24,9 @@ static void list_kinds(void)
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        { "kind", required_argument, NULL, 'k' }, { "fw-size", required_argument, NULL, 's' },
+        { "kind", required_argument, NULL, 'k' },    { "fw-size", required_argument, NULL, 's' },
         { "version", required_argument, NULL, 'V' }, { "list", no_argument, NULL, 'l' },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+        { "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
     };
     const char *kind = "plain", *version = NULL;
     size_t fw_size = 0;

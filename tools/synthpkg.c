@@ -12,8 +12,8 @@
 
 #include "bytes.h"
 
-#define FW_SEED 0x4E544657u   /* "NTFW" */
-#define FL_SEED 0x4E54464Cu   /* "NTFL" */
+#define FW_SEED 0x4E544657u /* "NTFW" */
+#define FL_SEED 0x4E54464Cu /* "NTFL" */
 #define FW_IVT_SELF 0x60001000u
 #define FW_VECTORS 0x1000u
 #define FL_SPT_SELF 0x20001C00u
@@ -94,7 +94,7 @@ struct spec {
     char top[64];
     bool manifest;
     char manifest_json[512];
-    struct image fl, fw, extra;   /* extra: a second copy for dup/several kinds */
+    struct image fl, fw, extra; /* extra: a second copy for dup/several kinds */
     bool mac_junk;
     enum post post;
     char why[256];
@@ -107,7 +107,11 @@ static int set_manifest(struct spec *s, const char *fmt, const char *a, const ch
 }
 
 static void k_plain(struct spec *s) { (void)s; }
-static void k_top(struct spec *s) { snprintf(s->top, sizeof s->top, "distingNT_1.12.0/"); s->mac_junk = true; }
+static void k_top(struct spec *s)
+{
+    snprintf(s->top, sizeof s->top, "distingNT_1.12.0/");
+    s->mac_junk = true;
+}
 static void k_legacy(struct spec *s)
 {
     s->fl.size = SYNTH_FL_LEGACY_BYTES;
@@ -133,16 +137,31 @@ static void k_notzip(struct spec *s) { s->post = POST_NOTZIP; }
 static void k_truncated(struct spec *s) { s->post = POST_TRUNCATE; }
 static void k_bomb(struct spec *s) { s->post = POST_BOMB; }
 static void k_liar(struct spec *s) { s->post = POST_LIAR; }
-static void k_crc(struct spec *s) { s->post = POST_CRC; s->fw.store = true; }
-static void k_noimages(struct spec *s) { s->fl.present = false; s->fw.present = false; }
-static void k_badjson(struct spec *s) { set_manifest(s, "{\"version\": \"1.2.3\", %s%s}", "\"processor\" ", ""); }
+static void k_crc(struct spec *s)
+{
+    s->post = POST_CRC;
+    s->fw.store = true;
+}
+static void k_noimages(struct spec *s)
+{
+    s->fl.present = false;
+    s->fw.present = false;
+}
+static void k_badjson(struct spec *s)
+{
+    set_manifest(s, "{\"version\": \"1.2.3\", %s%s}", "\"processor\" ", "");
+}
 static void k_wrongproc(struct spec *s)
 {
     set_manifest(s, "{\"processor\":\"%s\",\"app_firmware\":\"%s\",\"version\":\"9.9.9\"}", "MIMXRT1170",
                  FW_PATH);
 }
 static void k_nofl(struct spec *s) { s->fl.present = false; }
-static void k_nofw(struct spec *s) { k_noappfw(s); s->fw.present = false; }
+static void k_nofw(struct spec *s)
+{
+    k_noappfw(s);
+    s->fw.present = false;
+}
 static void k_appfw_missing(struct spec *s)
 {
     set_manifest(s, "{\"app_firmware\":\"%s\",\"version\":\"%s\"}", "bootable_images/missing.bin", "9.9.9");
@@ -151,12 +170,16 @@ static void k_appfw_traversal(struct spec *s)
 {
     set_manifest(s, "{\"app_firmware\":\"%s\",\"version\":\"%s\"}", "../disting_NT.bin", "9.9.9");
 }
-static void k_traversal(struct spec *s) { k_noappfw(s); snprintf(s->fw.name, sizeof s->fw.name, "../disting_NT.bin"); }
+static void k_traversal(struct spec *s)
+{
+    k_noappfw(s);
+    snprintf(s->fw.name, sizeof s->fw.name, "../disting_NT.bin");
+}
 static void k_dup(struct spec *s)
 {
     s->post = POST_DUP;
     s->extra = s->fw;
-    s->extra.data = NULL;   /* shares s->fw's bytes, see write_zip */
+    s->extra.data = NULL; /* shares s->fw's bytes, see write_zip */
     s->extra.name[strlen(s->extra.name) - 1] = '~';
 }
 static void k_several(struct spec *s)
@@ -183,7 +206,7 @@ struct field_patch {
     const char *name;
     bool firmware;
     unsigned offset;
-    int width;            /* 1, 2 (big-endian, the IVT length) or 4 */
+    int width; /* 1, 2 (big-endian, the IVT length) or 4 */
     uint32_t value;
     const char *what;
 };
@@ -295,8 +318,8 @@ static int fail(char *why, size_t n, const char *msg, const char *detail)
     return -1;
 }
 
-static int add_entry(zip_t *za, const char *top, const char *name, const void *data, size_t len,
-                     bool store, bool encrypt, char *why, size_t wn)
+static int add_entry(zip_t *za, const char *top, const char *name, const void *data, size_t len, bool store,
+                     bool encrypt, char *why, size_t wn)
 {
     char full[256];
     zip_source_t *src = zip_source_buffer(za, data, len, 0);
@@ -317,7 +340,8 @@ static int add_entry(zip_t *za, const char *top, const char *name, const void *d
     return 0;
 }
 
-static const char script_mac[] = "#!/bin/sh\necho 'synthetic package: this script must never run' >&2\nexit 1\n";
+static const char script_mac[] =
+    "#!/bin/sh\necho 'synthetic package: this script must never run' >&2\nexit 1\n";
 static const char script_win[] = "@echo synthetic package: this script must never run\r\nexit /b 1\r\n";
 
 static int write_zip(const char *path, const struct spec *s, char *why, size_t wn)
@@ -333,8 +357,8 @@ static int write_zip(const char *path, const struct spec *s, char *why, size_t w
         return rc;
     }
     if (s->manifest)
-        rc = add_entry(za, s->top, "MANIFEST.json", s->manifest_json, strlen(s->manifest_json), false,
-                       false, why, wn);
+        rc = add_entry(za, s->top, "MANIFEST.json", s->manifest_json, strlen(s->manifest_json), false, false,
+                       why, wn);
     if (!rc && s->fl.present)
         rc = add_entry(za, s->top, s->fl.name, s->fl.data, s->fl.size, s->fl.store, false, why, wn);
     if (!rc && s->fw.present)
@@ -342,15 +366,17 @@ static int write_zip(const char *path, const struct spec *s, char *why, size_t w
     if (!rc && s->extra.present)
         rc = add_entry(za, s->top, s->extra.name, s->fw.data, s->fw.size, false, false, why, wn);
     if (!rc)
-        rc = add_entry(za, s->top, "write_image_mac.sh", script_mac, strlen(script_mac), false, false, why, wn);
+        rc = add_entry(za, s->top, "write_image_mac.sh", script_mac, strlen(script_mac), false, false, why,
+                       wn);
     if (!rc)
-        rc = add_entry(za, s->top, "write_image_win.bat", script_win, strlen(script_win), false, false, why, wn);
+        rc = add_entry(za, s->top, "write_image_win.bat", script_win, strlen(script_win), false, false, why,
+                       wn);
     if (!rc && s->mac_junk)
         rc = add_entry(za, "", "__MACOSX/distingNT_1.12.0/bootable_images/._disting_NT.bin", script_mac,
                        strlen(script_mac), false, false, why, wn);
     if (!rc && s->mac_junk)
-        rc = add_entry(za, s->top, "bootable_images/.DS_Store", script_win, strlen(script_win), false,
-                       false, why, wn);
+        rc = add_entry(za, s->top, "bootable_images/.DS_Store", script_win, strlen(script_win), false, false,
+                       why, wn);
     if (rc) {
         zip_discard(za);
         return rc;
@@ -498,7 +524,9 @@ int synth_write(const char *path, const char *kind, size_t fw_size, const char *
         rc = 77;
     } else if (s.post == POST_NOTZIP) {
         static const char text[] = "This is not a ZIP archive, just some text.\n";
-        rc = save_file(path, (const uint8_t *)text, sizeof text - 1) ? fail(why, why_size, path, "cannot write") : 0;
+        rc = save_file(path, (const uint8_t *)text, sizeof text - 1)
+            ? fail(why, why_size, path, "cannot write")
+            : 0;
     } else {
         rc = write_zip(path, &s, why, why_size);
         if (rc == 0 && s.post != POST_NONE)

@@ -11,8 +11,8 @@
 
 #define SYNTH_FW_DEFAULT_BYTES (256u * 1024)
 #define SYNTH_FW_MIN_BYTES 0x2000u
-#define SYNTH_FL_BYTES 87040u          /* SPT flashloader, ~85 KiB */
-#define SYNTH_FL_LEGACY_BYTES 85007u   /* the size of ES's ivt_flashloader_user.bin */
+#define SYNTH_FL_BYTES 87040u        /* SPT flashloader, ~85 KiB */
+#define SYNTH_FL_LEGACY_BYTES 85007u /* the size of ES's ivt_flashloader_user.bin */
 #define SYNTH_FW_ENTRY 0x60002401u
 #define SYNTH_FL_ENTRY 0x20002101u
 #define SYNTH_STACK_TOP 0x20020000u
@@ -31,8 +31,8 @@ void synth_flashloader(uint8_t *buf, size_t size, bool legacy);
 
 struct synth_kind {
     const char *name;
-    bool good;            /* a valid package */
-    const char *what;     /* one line for --list */
+    bool good;        /* a valid package */
+    const char *what; /* one line for --list */
 };
 
 /* All kinds, terminated by a NULL name. */
