@@ -21,6 +21,8 @@
  * bound only stops a device that never stops talking (§6 item 1). */
 #define MBOOT_DRAIN_MAX_REPORTS 64
 #define MBOOT_DRAIN_AFTER_OPEN_POLL_MS 20
+/* How long to wait for the answer to a resynchronising abort marker. */
+#define MBOOT_RESYNC_POLL_MS 50
 
 /* The flashloader arms its OUT endpoint as soon as it waits for a command. */
 #define MBOOT_CMD_OUT_TIMEOUT_MS 2000
@@ -143,6 +145,27 @@ nt_status mboot_drain(struct mboot_host *h, unsigned *dropped, struct nt_err *er
     return drain(h, MBOOT_DRAIN_AFTER_OPEN_POLL_MS, dropped, err);
 }
 
+nt_status mboot_resync(struct mboot_host *h, unsigned *dropped, struct nt_err *err)
+{
+    uint8_t report[MBOOT_REPORT_LEN];
+    unsigned before = 0, after = 0;
+    nt_status st = mboot_drain(h, &before, err);
+
+    if (st != NT_OK)
+        return st;
+    /* A zero-length DATA_OUT: in the command phase the flashloader discards
+     * it; a data phase left open by an earlier host ends with
+     * Generic(10002), which the drain below takes away (§3.5, §3.13). */
+    mboot_encode_data(report, sizeof report, NULL, 0);
+    st = tp_write(h->dev, report, sizeof report, mboot_ms(h, MBOOT_DATA_OUT_TIMEOUT_MS), err);
+    if (st != NT_OK && st != NT_E_TIMEOUT)
+        return MBOOT_PREFIXED(st, err, "resynchronising with the flashloader");
+    st = drain(h, MBOOT_RESYNC_POLL_MS, &after, err);
+    if (dropped)
+        *dropped = before + after;
+    return st;
+}
+
 static nt_status mboot_status_error(struct nt_err *err, const char *what, uint32_t status)
 {
     nt_err_set(err, NT_E_STATUS, "%s failed: %s (%u): %s", what, mboot_status_name(status), (unsigned)status,
@@ -164,8 +187,8 @@ static nt_status mboot_read_response(struct mboot_host *h, const char *what, int
 
     if (st == NT_E_TIMEOUT)
         return nt_err_set(err, NT_E_TIMEOUT,
-                          "the flashloader did not answer %s within %d ms: replug the module "
-                          "and try again",
+                          "the flashloader did not answer %s within %d ms: run nt_flash again "
+                          "(it picks up a running flashloader)",
                           what, timeout_ms);
     if (st != NT_OK)
         return MBOOT_PREFIXED(st, err, "waiting for the answer to %s", what);
@@ -200,10 +223,11 @@ static nt_status mboot_check_response(const char *what, uint8_t cmd_tag, uint8_t
             return nt_err_set(err, NT_E_PROTOCOL, "the generic answer to %s has %u parameters instead of 2",
                               what, rsp->nparams);
         if (rsp->params[1] != cmd_tag)
-            return nt_err_set(err, NT_E_PROTOCOL,
-                              "the answer to %s (command tag 0x%02X) echoes command tag 0x%02X: "
-                              "it belongs to another command, replug the module and try again",
-                              what, cmd_tag, (unsigned)rsp->params[1]);
+            return nt_err_set(
+                err, NT_E_PROTOCOL,
+                "the answer to %s (command tag 0x%02X) echoes command tag 0x%02X: "
+                "it belongs to another command, run nt_flash again (it picks up a running flashloader)",
+                what, cmd_tag, (unsigned)rsp->params[1]);
         if (want_tag != MBOOT_RSP_GENERIC && rsp->params[0] == MBOOT_STATUS_SUCCESS)
             return nt_err_set(err, NT_E_PROTOCOL,
                               "expected response tag 0x%02X to %s (0x%02X), got a successful "
@@ -212,7 +236,7 @@ static nt_status mboot_check_response(const char *what, uint8_t cmd_tag, uint8_t
     } else if (rsp->tag != want_tag) {
         return nt_err_set(err, NT_E_PROTOCOL,
                           "expected response tag 0x%02X to %s (0x%02X), got response tag 0x%02X: "
-                          "replug the module and try again",
+                          "run nt_flash again (it picks up a running flashloader)",
                           want_tag, what, cmd_tag, rsp->tag);
     } else if (rsp->nparams < 1) {
         return nt_err_set(err, NT_E_PROTOCOL, "the answer to %s carries no status", what);
@@ -238,8 +262,8 @@ static nt_status mboot_send_command(struct mboot_host *h, const char *what, cons
     st = tp_write(h->dev, report, sizeof report, mboot_ms(h, MBOOT_CMD_OUT_TIMEOUT_MS), err);
     if (st == NT_E_TIMEOUT)
         return nt_err_set(err, NT_E_TIMEOUT,
-                          "the flashloader did not accept the %s command: replug the module "
-                          "and try again",
+                          "the flashloader did not accept the %s command: run nt_flash again "
+                          "(it picks up a running flashloader)",
                           what);
     if (st != NT_OK)
         return MBOOT_PREFIXED(st, err, "sending %s", what);
@@ -363,10 +387,11 @@ static nt_status mboot_write_ended_early(struct mboot_host *h, const uint8_t *re
     } else {
         st = mboot_read_final(h, what, ms, &rsp, err);
         if (st == NT_E_TIMEOUT)
-            return nt_err_set(err, NT_E_TIMEOUT,
-                              "the flashloader stopped taking write-memory data after %zu of %zu "
-                              "bytes and sent no answer: replug the module and try again",
-                              done, total);
+            return nt_err_set(
+                err, NT_E_TIMEOUT,
+                "the flashloader stopped taking write-memory data after %zu of %zu "
+                "bytes and sent no answer: run nt_flash again (it picks up a running flashloader)",
+                done, total);
     }
     if (st == NT_OK)
         st = mboot_check_response(what, MBOOT_CMD_WRITE_MEMORY, MBOOT_RSP_GENERIC, &rsp, err);
@@ -507,8 +532,8 @@ static nt_status mboot_read_data(struct mboot_host *h, uint8_t *buf, size_t len,
         nt_status st = tp_read(h->dev, report, sizeof report, &rlen, ms, err);
         if (st == NT_E_TIMEOUT)
             return nt_err_set(err, NT_E_TIMEOUT,
-                              "read-memory data stopped after %zu of %zu bytes: replug the "
-                              "module and try again",
+                              "read-memory data stopped after %zu of %zu bytes: run nt_flash "
+                              "again (it picks up a running flashloader)",
                               done, len);
         if (st != NT_OK)
             return MBOOT_PREFIXED(st, err, "read-memory data after %zu of %zu bytes", done, len);
@@ -585,8 +610,9 @@ nt_status mboot_reset(struct mboot_host *h, bool *answered, struct nt_err *err)
         return st;
     st = mboot_read_final(h, what, mboot_ms(h, MBOOT_RESET_ANSWER_TIMEOUT_MS), &rsp, err);
     /* The device may reset before its answer reaches us; blhost and SPSDK
-     * accept that as success too (§3.12). */
-    if (st == NT_E_TIMEOUT || st == NT_E_DISCONNECT) {
+     * accept that as success too (§3.12). A reset in progress can also end
+     * the pending IN transfer with an I/O (protocol) error first. */
+    if (st == NT_E_TIMEOUT || st == NT_E_DISCONNECT || st == NT_E_IO) {
         nt_err_clear(err);
         return NT_OK;
     }

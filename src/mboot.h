@@ -93,6 +93,10 @@ const char *mboot_status_message(uint32_t status);
 /* Drop IN reports already queued (polls with timeout 0, so it is cheap);
  * every command does this first, so stale answers never pass for new ones. */
 nt_status mboot_drain(struct mboot_host *h, unsigned *dropped, struct nt_err *err);
+/* Right after opening: drain, then end any data phase an earlier host left
+ * open (a zero-length DATA_OUT, which the command phase ignores), and drain
+ * its answer. A run that died mid-write can then simply be repeated. */
+nt_status mboot_resync(struct mboot_host *h, unsigned *dropped, struct nt_err *err);
 /* GetProperty: up to max values into values[], *count (may be NULL) = how
  * many the device sent. A status != 0 is NT_E_STATUS (10300 = unknown property). */
 nt_status mboot_get_property(struct mboot_host *h, uint32_t tag, uint32_t mem_id, uint32_t *values,

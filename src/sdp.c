@@ -210,8 +210,15 @@ nt_status sdp_write_file(struct sdp_host *h, uint32_t addr, const uint8_t *data,
 }
 
 /* After JUMP_ADDRESS, silence and disconnect both mean the ROM jumped
- * (§2.4, §6 item 4): only data is news. */
-static bool sdp_jump_gone(nt_status st) { return st == NT_E_TIMEOUT || st == NT_E_DISCONNECT; }
+ * (§2.4, §6 item 4): only data is news. An I/O error counts too: when the
+ * flashloader re-initialises the USB controller, the pending IN transfer
+ * usually ends with a protocol error (-EPROTO) before the hub reports the
+ * disconnect. Whether the flashloader really started is then decided by the
+ * wait for it to enumerate. */
+static bool sdp_jump_gone(nt_status st)
+{
+    return st == NT_E_TIMEOUT || st == NT_E_DISCONNECT || st == NT_E_IO;
+}
 
 nt_status sdp_jump(struct sdp_host *h, uint32_t addr, struct nt_err *err)
 {
@@ -219,7 +226,7 @@ nt_status sdp_jump(struct sdp_host *h, uint32_t addr, struct nt_err *err)
     uint32_t hab = 0, word = 0;
     nt_status st = sdp_send_command(h, what, SDP_JUMP_ADDRESS, addr, 0, err);
 
-    if (st == NT_E_DISCONNECT) {
+    if (st == NT_E_DISCONNECT || st == NT_E_IO) {
         /* The transfer can complete on the wire while the ROM already
          * tears USB down; nothing was refused. */
         nt_err_clear(err);

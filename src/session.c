@@ -23,6 +23,10 @@
  * typically 0.5-2 s; fwupd allows 10 s for a chain of slow hubs). */
 #define ENUM_DEADLINE_MS 10000
 #define HOST_TIMEOUT_FLOOR_MS 200
+/* How long a freshly arrived device may refuse to open, and how often to try. */
+#define OPEN_SETTLE_MS 3000
+#define OPEN_RETRY_MS 150
+#define OPEN_RETRY_FLOOR_MS 10
 /* The erase is sent in aligned pieces so that progress is real and a stop
  * request is honoured between pieces (a 64 KiB piece takes ~0.7 s typical). */
 #define ERASE_CHUNK_BYTES 0x10000u
@@ -250,13 +254,35 @@ static void on_upload_progress(void *user, uint64_t done, uint64_t total)
     sess_progress(user, SESS_PH_UPLOAD, done, total);
 }
 
+/* Whether an open failure may clear up by itself: right after a device
+ * arrives the kernel may still be configuring it and binding its driver, and
+ * udev may not have applied the access rule yet (protocol.md §4 step 6). */
+static bool open_may_settle(nt_status st) { return st == NT_E_ACCESS || st == NT_E_IO || st == NT_E_TIMEOUT; }
+
 static nt_status open_target(struct sess *s, struct tp_dev **dev, struct nt_err *err)
 {
-    nt_status st = s->cfg->bus->ops->open(s->cfg->bus, &s->target, dev, err);
+    int64_t deadline = clock_now_ms() + host_ms(s, OPEN_SETTLE_MS);
+    struct tp_dev *traced;
+    nt_status st;
+
+    for (;;) {
+        st = s->cfg->bus->ops->open(s->cfg->bus, &s->target, dev, err);
+        if (st == NT_OK || !open_may_settle(st) || clock_now_ms() >= deadline || stop_requested(s))
+            break;
+        clock_sleep_us((int64_t)clock_scale_ms(OPEN_RETRY_MS, s->cfg->tscale, OPEN_RETRY_FLOOR_MS) * 1000,
+                       s->cfg->stop);
+    }
     if (st != NT_OK)
         return nt_err_prefix(err, "opening %s at %s", tp_kind_name(s->target.kind), s->target.port);
-    if (s->cfg->trace)
-        *dev = tp_trace_wrap(*dev, s->cfg->trace, s->t0_us);
+    if (s->cfg->trace) {
+        traced = tp_trace_wrap(*dev, s->cfg->trace, s->t0_us);
+        if (!traced) {
+            tp_close(*dev);
+            *dev = NULL;
+            return nt_err_set(err, NT_E_NOMEM, "out of memory setting up the trace");
+        }
+        *dev = traced;
+    }
     sess_log(s, SESS_LOG_DEBUG, "opened %04x:%04x at %s (%s, %d Mbit/s)", s->target.vid, s->target.pid,
              s->target.port, s->target.desc, s->target.speed_mbps);
     return NT_OK;
@@ -289,11 +315,10 @@ static nt_status run_sdp(struct sess *s, struct nt_err *err)
                             "flashloaders, and the package's flashloader is unsigned");
     }
     if (st == NT_OK) {
-        /* The IVT is at offset 0, so the file goes to boot data start, which
-         * package validation checked; the jump goes to the IVT (self). */
-        sess_log(s, SESS_LOG_DEBUG, "loading the flashloader (%zu bytes) at 0x%08x", fl->size,
-                 fl->boot_start);
-        st = sdp_write_file(&h, fl->boot_start, fl->data, fl->size, on_upload_progress, s, err);
+        /* The IVT is at file offset 0 (package validation checked it), so
+         * the file is loaded at the IVT's own address and the jump goes there. */
+        sess_log(s, SESS_LOG_DEBUG, "loading the flashloader (%zu bytes) at 0x%08x", fl->size, fl->ivt_self);
+        st = sdp_write_file(&h, fl->ivt_self, fl->data, fl->size, on_upload_progress, s, err);
     }
     if (st == NT_OK) {
         sess_log(s, SESS_LOG_DEBUG, "jumping to the flashloader's IVT at 0x%08x", fl->ivt_self);
@@ -434,7 +459,7 @@ static nt_status run_mboot_steps(struct sess *s, struct mboot_host *h, struct nt
     nt_status st;
 
     sess_phase_start(s, SESS_PH_CONFIGURE);
-    st = mboot_drain(h, &dropped, err);
+    st = mboot_resync(h, &dropped, err);
     if (st != NT_OK)
         return st;
     if (dropped)

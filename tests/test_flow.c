@@ -232,6 +232,118 @@ static void test_every_fault(void)
     }
 }
 
+/* A bus that delegates to the virtual one but refuses the first opens, as a
+ * freshly enumerated device can while the kernel and udev are still busy. */
+struct flaky_bus {
+    struct tp_bus bus;
+    struct tp_bus *inner;
+    int refusals;
+    int opens;
+};
+
+static nt_status flaky_scan(struct tp_bus *b, struct tp_devinfo *out, size_t max, size_t *n, struct nt_err *e)
+{
+    struct flaky_bus *f = (struct flaky_bus *)b;
+    return f->inner->ops->scan(f->inner, out, max, n, e);
+}
+
+static nt_status flaky_next(struct tp_bus *b, int ms, struct tp_event *ev, struct nt_err *e)
+{
+    struct flaky_bus *f = (struct flaky_bus *)b;
+    return f->inner->ops->next_event(f->inner, ms, ev, e);
+}
+
+static nt_status flaky_open(struct tp_bus *b, const struct tp_devinfo *id, struct tp_dev **d,
+                            struct nt_err *e)
+{
+    struct flaky_bus *f = (struct flaky_bus *)b;
+    if (f->opens++ < f->refusals)
+        return nt_err_set(e, NT_E_ACCESS, "permission denied (still settling)");
+    return f->inner->ops->open(f->inner, id, d, e);
+}
+
+static void flaky_destroy(struct tp_bus *b) { (void)b; }
+
+static const struct tp_bus_ops flaky_ops = { flaky_scan, flaky_next, flaky_open, flaky_destroy };
+
+static nt_status run_on_bus(struct tp_bus *bus, const char *pkg_path, struct seen *seen, struct nt_err *err)
+{
+    struct sess_config sc;
+    memset(&sc, 0, sizeof sc);
+    memset(seen, 0, sizeof *seen);
+    sc.package_path = pkg_path;
+    sc.bus = bus;
+    sc.wait_timeout_s = 2;
+    sc.tscale = 0;
+    sc.sink = sink;
+    sc.user = seen;
+    return sess_run(&sc, NULL, err);
+}
+
+static struct tp_bus *virtual_bus(const char *spec)
+{
+    struct vmod_config vc;
+    struct tp_bus *bus = NULL;
+    struct nt_err err;
+    vmod_config_defaults(&vc);
+    if (vmod_parse_spec(spec, &vc, &err) != NT_OK || vmod_bus_new(&vc, &bus, &err) != NT_OK) {
+        fprintf(stderr, "virtual bus: %s\n", err.msg);
+        exit(99);
+    }
+    return bus;
+}
+
+static void test_open_retried_while_the_device_settles(void)
+{
+    char pkg[600];
+    struct seen seen;
+    struct nt_err err;
+    struct flaky_bus f = { .bus = { &flaky_ops }, .refusals = 3 };
+
+    make_pkg(pkg, sizeof pkg, FW_SMALL);
+    f.inner = virtual_bus("speed=0");
+    CHECK_EQ_INT(run_on_bus(&f.bus, pkg, &seen, &err), NT_OK);
+    CHECK_EQ_INT(seen.finished, 1);
+    CHECK(f.opens >= 5); /* 3 refusals, then the ROM and the flashloader */
+    f.inner->ops->destroy(f.inner);
+}
+
+/* An earlier host died in the middle of a WriteMemory data phase and left
+ * the flashloader waiting for data: running again must simply work. */
+static void test_rerun_after_a_host_died_mid_write(void)
+{
+    char pkg[600];
+    struct seen seen;
+    struct nt_err err;
+    struct tp_bus *bus = virtual_bus("speed=0,start=mboot");
+    struct tp_devinfo devs[2];
+    size_t n = 0, len = 0;
+    struct tp_dev *dev = NULL;
+    uint8_t report[MBOOT_REPORT_LEN], data[1012];
+    struct mboot_packet cmd = {
+        .tag = MBOOT_CMD_WRITE_MEMORY, .flags = 1, .nparams = 3, .params = { 0x20200000u, 4096, 0 }
+    };
+
+    make_pkg(pkg, sizeof pkg, FW_SMALL);
+    CHECK_EQ_INT(bus->ops->scan(bus, devs, 2, &n, &err), NT_OK);
+    CHECK_EQ_INT(bus->ops->open(bus, &devs[0], &dev, &err), NT_OK);
+    if (!dev)
+        return;
+    mboot_encode_command(report, sizeof report, &cmd);
+    CHECK_EQ_INT(tp_write(dev, report, sizeof report, 1000, &err), NT_OK);
+    CHECK_EQ_INT(tp_read(dev, report, sizeof report, &len, 1000, &err), NT_OK); /* Generic(0) */
+    memset(data, 0x5A, sizeof data);
+    mboot_encode_data(report, sizeof report, data, sizeof data);
+    CHECK_EQ_INT(tp_write(dev, report, sizeof report, 1000, &err), NT_OK);
+    tp_close(dev); /* 3084 bytes still expected */
+
+    CHECK_EQ_INT(run_on_bus(bus, pkg, &seen, &err), NT_OK);
+    if (seen.failed)
+        fprintf(stderr, "  rerun failed: %s\n", err.msg);
+    CHECK_EQ_INT(seen.finished, 1);
+    bus->ops->destroy(bus);
+}
+
 int main(void)
 {
     const char *t = getenv("TMPDIR");
@@ -243,5 +355,7 @@ int main(void)
     RUN(test_whole_flash_4mib);
     RUN(test_flashloader_already_running);
     RUN(test_every_fault);
+    RUN(test_open_retried_while_the_device_settles);
+    RUN(test_rerun_after_a_host_died_mid_write);
     return check_finish();
 }

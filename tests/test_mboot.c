@@ -797,6 +797,18 @@ static void test_reset_disconnect(void)
     fake_tp_free(f);
 }
 
+static void test_reset_io_error(void)
+{
+    struct fake_tp *f = loader();
+    struct mboot_host h = host(f);
+    struct nt_err err = { 0 };
+    bool answered = true;
+    f->empty_read = NT_E_IO;
+    CHECK_EQ_INT(mboot_reset(&h, &answered, &err), NT_OK);
+    CHECK(!answered);
+    fake_tp_free(f);
+}
+
 static void test_reset_error_status(void)
 {
     struct canned c = { "03 00 0C 00 A0 00 00 02 01 00 00 00 0B 00 00 00", 0 };
@@ -924,6 +936,7 @@ int main(void)
     RUN(test_reset_answered_m13);
     RUN(test_reset_without_answer);
     RUN(test_reset_disconnect);
+    RUN(test_reset_io_error);
     RUN(test_reset_error_status);
     RUN(test_read_memory);
     RUN(test_read_memory_device_error);

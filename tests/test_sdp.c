@@ -259,6 +259,20 @@ static void test_jump_disconnect(void)
     fake_tp_free(f);
 }
 
+/* A USB controller being re-initialised ends the pending IN transfer with a
+ * protocol error before the disconnect: still a jump (protocol.md §6.4). */
+static void test_jump_io_error_after_hab(void)
+{
+    struct fake_tp *f = rom();
+    struct sdp_host h = host(f);
+    struct nt_err err = { 0 };
+    f->empty_read = NT_E_IO;
+    fake_tp_queue_hex(f, HAB_OPEN, 0);
+    CHECK_EQ_INT(sdp_jump(&h, 0x20001C00, &err), NT_OK);
+    CHECK_EQ_INT(f->in_head, 1);
+    fake_tp_free(f);
+}
+
 static void test_jump_rejected(void)
 {
     struct fake_tp *f = rom();
@@ -300,6 +314,7 @@ int main(void)
     RUN(test_write_file_refused);
     RUN(test_jump_silence);
     RUN(test_jump_disconnect);
+    RUN(test_jump_io_error_after_hab);
     RUN(test_jump_rejected);
     RUN(test_jump_garbage_hab);
     return check_finish();
