@@ -14,6 +14,7 @@
 
 /* Without hotplug the device list is compared with the previous one this often. */
 #define USB_POLL_INTERVAL_MS 200
+#define USB_PUMP_ERROR_PAUSE_MS 50 /* after a libusb event-handling error */
 /* USB hubs chain at most 7 tiers (USB 2.0 §4.1.1), so 7 port numbers. */
 #define USB_PORT_DEPTH_MAX 7
 #define USB_USBFS_ROOT "/dev/bus/usb"
@@ -276,7 +277,12 @@ static nt_status poll_diff(struct usb_bus *bus, struct nt_err *err)
 void usb_pump_events(libusb_context *ctx, int ms)
 {
     struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-    libusb_handle_events_timeout_completed(ctx, &tv, NULL);
+    int rc = libusb_handle_events_timeout_completed(ctx, &tv, NULL);
+
+    /* A persistent event-handling error must not turn the callers' wait
+     * loops into a busy spin: let the time pass instead. */
+    if (rc != 0 && rc != LIBUSB_ERROR_INTERRUPTED && ms > 0)
+        clock_sleep_us((int64_t)(ms < USB_PUMP_ERROR_PAUSE_MS ? ms : USB_PUMP_ERROR_PAUSE_MS) * 1000, NULL);
 }
 
 static nt_status usb_next_event(struct tp_bus *base, int timeout_ms, struct tp_event *ev, struct nt_err *err)

@@ -19,6 +19,7 @@
 #define USB_ROM_OUT_MAX 1025
 #define USB_MBOOT_REPORT_LEN 1016
 #define USB_IN_QUEUE_LEN 8
+#define USB_IN_GLITCH_RETRIES 3 /* transfer errors in a row before IN reads stop */
 /* HID class request SET_REPORT(Output) on EP0 (HID 1.11 §7.2.2). */
 #define USB_HID_SET_REPORT_TYPE 0x21
 #define USB_HID_SET_REPORT 0x09
@@ -34,11 +35,13 @@ struct usb_dev {
     libusb_device_handle *h;
     uint8_t ep_in, ep_out; /* ep_out 0: no OUT endpoint, use SET_REPORT */
     bool pad_out;          /* always send full-size OUT reports */
+    unsigned ep_in_mps;    /* the IN endpoint's wMaxPacketSize */
     struct libusb_transfer *xfer;
     uint8_t xbuf[USB_MBOOT_REPORT_LEN];
     bool xfer_active;
-    bool gone;    /* the device left the bus */
-    int in_error; /* a libusb error that stopped IN reads, or 0 */
+    bool gone;            /* the device left the bus */
+    int in_error;         /* a libusb error that stopped IN reads, or 0 */
+    unsigned in_glitches; /* transfer errors in a row, see in_done */
     uint8_t q[USB_IN_QUEUE_LEN][USB_MBOOT_REPORT_LEN];
     size_t qlen[USB_IN_QUEUE_LEN];
     size_t qhead, qcount;
@@ -69,6 +72,7 @@ static void LIBUSB_CALL in_done(struct libusb_transfer *t)
     d->xfer_active = false;
     switch (t->status) {
     case LIBUSB_TRANSFER_COMPLETED:
+        d->in_glitches = 0;
         if (t->actual_length > 0) {
             size_t slot = (d->qhead + d->qcount) % USB_IN_QUEUE_LEN;
             memcpy(d->q[slot], t->buffer, (size_t)t->actual_length);
@@ -81,7 +85,15 @@ static void LIBUSB_CALL in_done(struct libusb_transfer *t)
     case LIBUSB_TRANSFER_NO_DEVICE: d->gone = true; break;
     case LIBUSB_TRANSFER_STALL: d->in_error = LIBUSB_ERROR_PIPE; break;
     case LIBUSB_TRANSFER_OVERFLOW: d->in_error = LIBUSB_ERROR_OVERFLOW; break;
-    default: d->in_error = LIBUSB_ERROR_IO; break;
+    default:
+        /* -EPROTO/-EILSEQ/-ETIME: a glitch on a busy hub (protocol.md §6.16)
+         * or the device tearing USB down. Try again a few times before
+         * giving up; a disconnect shows up as NO_DEVICE meanwhile. */
+        if (++d->in_glitches <= USB_IN_GLITCH_RETRIES)
+            submit_in(d);
+        else
+            d->in_error = LIBUSB_ERROR_IO;
+        break;
     }
 }
 
@@ -207,8 +219,10 @@ static nt_status find_endpoints(struct usb_dev *d, libusb_device *dev, struct nt
         if ((ep->bmAttributes & LIBUSB_TRANSFER_TYPE_MASK) != LIBUSB_TRANSFER_TYPE_INTERRUPT)
             continue;
         if ((ep->bEndpointAddress & LIBUSB_ENDPOINT_DIR_MASK) == LIBUSB_ENDPOINT_IN) {
-            if (!d->ep_in)
+            if (!d->ep_in) {
                 d->ep_in = ep->bEndpointAddress;
+                d->ep_in_mps = ep->wMaxPacketSize & 0x7FF;
+            }
         } else if (!d->ep_out) {
             d->ep_out = ep->bEndpointAddress;
         }
@@ -285,13 +299,22 @@ nt_status usb_dev_open(struct usb_bus *bus, libusb_device *dev, const struct tp_
     st = find_endpoints(d, dev, err);
     if (st == NT_OK)
         st = claim(d, dev, err);
-    if (st == NT_OK && !(d->xfer = libusb_alloc_transfer(0)))
+    if (st == NT_OK && !(d->xfer = libusb_alloc_transfer(0))) {
+        libusb_release_interface(d->h, 0);
         st = nt_err_set(err, NT_E_NOMEM, "out of memory opening port %s", info->port);
+    }
     if (st != NT_OK) {
         libusb_close(d->h);
         free(d);
         return st;
     }
+    /* The ROM's reports (5 and 65 bytes) end with a short packet whatever its
+     * wMaxPacketSize, which protocol.md §1.1 leaves unconfirmed at high speed;
+     * asking for at least one whole packet rules out LIBUSB_ERROR_OVERFLOW
+     * should the ROM pad its reports. The flashloader's read stays exactly
+     * one 1016-byte report (§1.3). */
+    if (info->kind != TP_KIND_MBOOT && d->ep_in_mps > in_len)
+        in_len = d->ep_in_mps < sizeof d->xbuf ? d->ep_in_mps : sizeof d->xbuf;
     libusb_fill_interrupt_transfer(d->xfer, d->h, d->ep_in, d->xbuf, (int)in_len, in_done, d, 0);
     submit_in(d);
     if (d->in_error || d->gone) {

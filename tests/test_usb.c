@@ -47,6 +47,7 @@ struct modspec {
     bool rom_stalls;
     unsigned unplug_after;
     bool deny;
+    unsigned in_eproto; /* IN transfers that end with -EPROTO first */
 };
 
 /* A testbed with the modules, then a USB bus (libusb after the testbed:
@@ -77,6 +78,7 @@ static bool setup(struct fixture *f, const struct modspec *specs, size_t n)
         cfg.rom_stalls_set_report = specs[i].rom_stalls;
         cfg.unplug_after_out = specs[i].unplug_after;
         cfg.deny_access = specs[i].deny;
+        cfg.in_eproto = specs[i].in_eproto;
         cfg.model = usbemu_vmod_model(f->eng[i]);
         f->mod[i] = usbemu_add_module(f->emu, &cfg);
         CHECK(usbemu_wait_presence(f->mod[i], specs[i].mboot ? TP_KIND_MBOOT : TP_KIND_SDP, T_MS));
@@ -123,8 +125,8 @@ static size_t get_property_cmd(uint8_t *rep, size_t cap)
 
 static void test_enumeration_and_identity(void)
 {
-    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, false },
-                                 { "1-3", true, 12, NULL, false, 0, false } };
+    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, false, 0 },
+                                 { "1-3", true, 12, NULL, false, 0, false, 0 } };
     struct fixture f;
     struct tp_devinfo devs[8];
     struct nt_err e;
@@ -154,8 +156,8 @@ out:
 
 static void test_two_modules_and_port_selection(void)
 {
-    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, false },
-                                 { "1-1.3", false, 480, NULL, false, 0, false } };
+    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, false, 0 },
+                                 { "1-1.3", false, 480, NULL, false, 0, false, 0 } };
     uint8_t cmd[SDP_CMD_REPORT_LEN];
     struct fixture f;
     struct tp_dev *dev = NULL;
@@ -184,7 +186,7 @@ out:
 
 static void test_detach_claim_and_reattach(void)
 {
-    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, false } };
+    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, false, 0 } };
     struct fixture f;
     struct tp_dev *dev = NULL;
     struct usbemu_stats st;
@@ -209,7 +211,7 @@ out:
 
 static void test_rom_set_report_and_in(void)
 {
-    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, false } };
+    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, false, 0 } };
     uint8_t cmd[SDP_CMD_REPORT_LEN], buf[1100];
     struct fixture f;
     struct tp_dev *dev = NULL;
@@ -240,7 +242,7 @@ out:
 
 static void test_flashloader_interrupt_out_padded(void)
 {
-    const struct modspec s[] = { { "1-1.2", true, 480, NULL, false, 0, false } };
+    const struct modspec s[] = { { "1-1.2", true, 480, NULL, false, 0, false, 0 } };
     uint8_t cmd[MBOOT_REPORT_LEN], buf[1100];
     struct mboot_packet rsp;
     struct fixture f;
@@ -274,7 +276,7 @@ out:
 
 static void test_stale_reports_are_left_to_the_protocol(void)
 {
-    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, false } };
+    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, false, 0 } };
     const uint8_t stale[65] = { 4, 0x12, 0x34, 0x34, 0x12 };
     uint8_t cmd[SDP_CMD_REPORT_LEN], buf[100];
     struct fixture f;
@@ -299,9 +301,50 @@ out:
     teardown(&f);
 }
 
+/* in_eproto: IN transfers that first end with a protocol error (a busy hub,
+ * protocol.md §6.16); returns the status of one GetProperty exchange. */
+static nt_status exchange_after_glitches(unsigned in_eproto, size_t *len)
+{
+    const struct modspec s[] = { { "1-1.2", true, 480, NULL, false, 0, false, in_eproto } };
+    uint8_t rep[MBOOT_REPORT_LEN];
+    struct fixture f;
+    struct tp_dev *dev = NULL;
+    struct nt_err e;
+    nt_status st = NT_E_INTERNAL;
+
+    if (!setup(&f, s, 1))
+        goto out;
+    if (open_port(&f, NULL, &dev, &e) != NT_OK)
+        goto out;
+    CHECK_EQ_INT(tp_write(dev, rep, get_property_cmd(rep, sizeof rep), T_MS, &e), NT_OK);
+    st = tp_read(dev, rep, sizeof rep, len, T_MS, &e);
+    tp_close(dev);
+out:
+    teardown(&f);
+    return st;
+}
+
+static void test_in_glitches_are_retried(void)
+{
+    size_t len = 0;
+    nt_status st = exchange_after_glitches(2, &len);
+    if (st != NT_E_INTERNAL || skip_status == 0) {
+        CHECK_EQ_INT(st, NT_OK);
+        CHECK_EQ_INT(len, MBOOT_REPORT_LEN);
+    }
+}
+
+static void test_in_errors_in_a_row_stop_reads(void)
+{
+    size_t len = 0;
+    nt_status st = exchange_after_glitches(10, &len);
+    if (st != NT_E_INTERNAL || skip_status == 0)
+        CHECK_EQ_INT(st, NT_E_IO);
+}
+
 static void test_timeouts_and_nak(void)
 {
-    const struct modspec s[] = { { "1-1.2", true, 480, NULL, false, 0, false } };
+    const struct modspec s[] = { { "1-1.2", true, 480, NULL, false, 0, false, 0 } };
     uint8_t cmd[MBOOT_REPORT_LEN], buf[1100];
     struct fixture f;
     struct tp_dev *dev = NULL;
@@ -335,7 +378,7 @@ out:
 
 static void test_stall(void)
 {
-    const struct modspec s[] = { { "1-1.2", false, 480, NULL, true, 0, false } };
+    const struct modspec s[] = { { "1-1.2", false, 480, NULL, true, 0, false, 0 } };
     uint8_t cmd[SDP_CMD_REPORT_LEN];
     struct fixture f;
     struct tp_dev *dev = NULL;
@@ -357,7 +400,7 @@ out:
  * the backend never sends it one (emulator fidelity, protocol.md §1.2). */
 static void test_flashloader_stalls_set_report(void)
 {
-    const struct modspec s[] = { { "1-1.2", true, 480, NULL, false, 0, false } };
+    const struct modspec s[] = { { "1-1.2", true, 480, NULL, false, 0, false, 0 } };
     struct fixture f;
     libusb_context *ctx = NULL;
     libusb_device_handle *h;
@@ -380,7 +423,7 @@ out:
 
 static void test_unplug_during_write(void)
 {
-    const struct modspec s[] = { { "1-1.2", true, 480, NULL, false, 3, false } };
+    const struct modspec s[] = { { "1-1.2", true, 480, NULL, false, 3, false, 0 } };
     uint8_t cmd[MBOOT_REPORT_LEN], buf[1100];
     struct fixture f;
     struct tp_dev *dev = NULL;
@@ -433,7 +476,7 @@ static uint8_t *make_flashloader(void)
  * same port path, through hotplug or (polling) device-list diffs. */
 static void reenumerate(bool polling)
 {
-    const struct modspec s[] = { { "1-1.2", false, 480, "enum_delay=0.05", false, 0, false } };
+    const struct modspec s[] = { { "1-1.2", false, 480, "enum_delay=0.05", false, 0, false, 0 } };
     uint8_t *img = make_flashloader();
     struct fixture f;
     struct tp_dev *dev = NULL;
@@ -481,7 +524,7 @@ static void test_reenumeration_polling(void) { reenumerate(true); }
 
 static void test_permission_denied(void)
 {
-    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, true } };
+    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, true, 0 } };
     struct fixture f;
     struct tp_dev *dev = NULL;
     struct nt_err e;
@@ -571,7 +614,7 @@ static void flash_app(struct tp_dev *dev, const uint8_t *app, uint32_t len, uint
  * interrupt OUT; the NOR then holds the FCB and exactly the image. */
 static void test_full_flash_1mib(void)
 {
-    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, false } };
+    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, false, 0 } };
     uint8_t *img = make_flashloader(), *app = malloc(FLASH_IMAGE_BYTES);
     struct fixture f;
     struct tp_dev *dev = NULL;
@@ -615,8 +658,8 @@ out:
 /* --list over USB: sorted by port, probed, the exact documented columns. */
 static void test_list_over_usb(void)
 {
-    const struct modspec s[] = { { "1-3", true, 12, NULL, false, 0, false },
-                                 { "1-1.2", false, 480, "hab=closed", false, 0, false } };
+    const struct modspec s[] = { { "1-3", true, 12, NULL, false, 0, false, 0 },
+                                 { "1-1.2", false, 480, "hab=closed", false, 0, false, 0 } };
     struct fixture f;
     struct nt_err e;
     char *text = NULL;
@@ -639,7 +682,7 @@ out:
 /* A module this user may not open: listed, with the fix as a comment line. */
 static void test_list_no_permission(void)
 {
-    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, true } };
+    const struct modspec s[] = { { "1-1.2", false, 480, NULL, false, 0, true, 0 } };
     struct fixture f;
     struct nt_err e;
     char *text = NULL;
@@ -717,6 +760,8 @@ int main(void)
     RUN(test_flashloader_interrupt_out_padded);
     RUN(test_stale_reports_are_left_to_the_protocol);
     RUN(test_timeouts_and_nak);
+    RUN(test_in_glitches_are_retried);
+    RUN(test_in_errors_in_a_row_stop_reads);
     RUN(test_stall);
     RUN(test_flashloader_stalls_set_report);
     RUN(test_unplug_during_write);

@@ -77,6 +77,7 @@ struct usbemu_module {
     size_t inject_len[EMU_INJECT_MAX];
     size_t ninject;
     unsigned outs;
+    unsigned in_eproto_left; /* IN transfers still to fail with -EPROTO */
     bool force_unplug, unplugged, deny;
     struct usbemu_stats st;
     struct timespec last;
@@ -321,8 +322,14 @@ static void on_submit(struct usbdev *d, UMockdevIoctlClient *c, UMockdevIoctlDat
         rc = 0;
     } else if (k->type == USBDEVFS_URB_TYPE_INTERRUPT && k->endpoint == 0x81 && u->buf) {
         d->m->st.in_urb_len = (unsigned)k->buffer_length;
-        q_push(&d->in_wait, u);
-        feed_in(d);
+        if (d->m->in_eproto_left > 0) {
+            /* fault: a bus glitch ends this IN transfer with a protocol error */
+            d->m->in_eproto_left--;
+            complete(d, u, -EPROTO, 0);
+        } else {
+            q_push(&d->in_wait, u);
+            feed_in(d);
+        }
         rc = 0;
     } else if (k->type == USBDEVFS_URB_TYPE_INTERRUPT && k->endpoint == 0x02 && d->kind == TP_KIND_MBOOT &&
                u->buf) {
@@ -728,6 +735,7 @@ struct usbemu_module *usbemu_add_module(struct usbemu *emu, const struct usbemu_
 
     m->emu = emu;
     m->cfg = *cfg;
+    m->in_eproto_left = cfg->in_eproto;
     if (!m->cfg.speed_mbps)
         m->cfg.speed_mbps = 480;
     snprintf(m->port, sizeof m->port, "%s", cfg->port);

@@ -30,6 +30,7 @@ struct usbemu_module_cfg {
     int speed_mbps;             /* sysfs speed: 480 or 12 */
     bool rom_stalls_set_report; /* fault: the ROM STALLs SET_REPORT too */
     unsigned unplug_after_out;  /* fault: leave the bus when the Nth OUT report arrives (0: never) */
+    unsigned in_eproto;         /* fault: the first N interrupt IN transfers end with -EPROTO */
     bool deny_access;           /* node mode 0600 and no usbfs emulation: opening it as
                                    nobody (usbemu_drop_privileges) fails with EACCES */
     double speed;               /* wall seconds per modelled second, as vmod's speed=;
