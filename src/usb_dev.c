@@ -108,6 +108,10 @@ static nt_status usb_dev_read(struct tp_dev *base, uint8_t *buf, size_t cap, siz
         int64_t left;
         if (d->qcount > 0) {
             size_t n = d->qlen[d->qhead];
+            /* A ROM that pads its reports to the packet size: the bytes past
+             * the largest report (65) carry nothing (protocol.md §1.1). */
+            if (n > cap && d->base.info.kind != TP_KIND_MBOOT && cap >= USB_ROM_IN_LEN)
+                n = cap;
             if (n > cap)
                 return nt_err_set(err, NT_E_INTERNAL,
                                   "an IN report of %zu bytes does not fit the %zu-byte buffer", n, cap);
