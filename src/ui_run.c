@@ -7,6 +7,7 @@
 
 #include <langinfo.h>
 #include <locale.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,7 @@ struct ui_ctx {
     bool confirm;           /* q pressed once during erase or write */
     bool quit;              /* the user asked to stop (q confirmed, or a signal) */
     bool chosen;            /* the picker's Enter */
+    bool terminal_gone;     /* the terminal hung up (an SSH link dropped) */
     char port[TP_PORT_MAX]; /* the module picked */
 };
 
@@ -279,10 +281,28 @@ static void pick_key(struct ui_ctx *c, int ch)
 
 /* Read every pending key and act on it for the current mode; what a key
  * changed is drawn at once (the redraw limit is for progress, not for keys). */
+/* Has the terminal gone away (an SSH session that dropped)? SIGHUP is
+ * ignored so that a flash in progress finishes; without its terminal the
+ * UI must not then wait for a key that can never come. */
+static bool terminal_hung_up(void)
+{
+    struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
 static void read_keys(struct ui_ctx *c)
 {
     bool any = false;
     int ch;
+
+    if (c->terminal_gone || terminal_hung_up()) {
+        c->terminal_gone = true;
+        /* A flash keeps going; anything else (monitor, picker, the result
+         * screen) has nobody left to answer it. */
+        if (c->s.mode != UI_MODE_FLASH)
+            c->quit = true;
+        return;
+    }
 
     while ((ch = wgetch(ui_screen_input(&c->s))) != ERR) {
         any = true;

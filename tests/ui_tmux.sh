@@ -59,6 +59,25 @@ check "unplug: device gone from the list" ui_wait unplug "Devices (0)" 10
 tm send-keys -t unplug x
 check "unplug: exit 5" expect_rc unplug 5
 
+# The terminal goes away mid-write (an SSH link drops): SIGHUP is ignored,
+# the flash finishes, and the program ends instead of waiting for a key.
+ui_start hup 80 24 $utf -- "$NT_FLASH" "$slow_write,dump=$ui_dir/hup.bin" "$ui_dir/p2.zip"
+check "hangup: writing" ui_wait hup "s left" 30
+# (the program itself, not the wrapper shell, whose arguments are the same)
+hup_pid=$(pgrep -f "^$NT_FLASH .*dump=$ui_dir/hup.bin" | head -n 1)
+tm kill-session -t hup
+hup_gone() {
+    n=0
+    while kill -0 "$hup_pid" 2>/dev/null && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+    ! kill -0 "$hup_pid" 2>/dev/null
+}
+check "hangup: the program ends by itself" hup_gone
+hup_flashed() {
+    unzip -p "$ui_dir/p2.zip" bootable_images/disting_NT.bin >"$ui_dir/hup.fw" &&
+        tail -c +4097 "$ui_dir/hup.bin" | head -c "$(wc -c <"$ui_dir/hup.fw")" | cmp -s - "$ui_dir/hup.fw"
+}
+check "hangup: the whole firmware was written" hup_flashed
+
 # Several modules: the picker, then the chosen one is flashed.
 ui_start pick 80 40 $utf -- "$NT_FLASH" --simulate=speed=0.05,modules=3 "$ui_dir/small.zip"
 check "pick: asks" ui_wait pick "Several modules attached: choose one" 20
