@@ -121,7 +121,7 @@ static nt_status run_lines(const struct cli_opts *o, struct sess_config *sc, str
 int main(int argc, char **argv)
 {
     struct cli_opts opts;
-    struct nt_err err;
+    struct nt_err err, bus_err;
     struct sess_config sc;
     struct fetch_opts fo;
     struct tp_bus *bus = NULL;
@@ -133,6 +133,7 @@ int main(int argc, char **argv)
 
     setvbuf(stdout, NULL, _IOLBF, 0);
     nt_err_clear(&err);
+    nt_err_clear(&bus_err);
     if (cli_parse(argc, argv, &opts, &err) != NT_OK)
         return fail(err.msg, EXIT_USAGE);
     if (opts.help) {
@@ -168,16 +169,22 @@ int main(int argc, char **argv)
     sc.wait_timeout_s = opts.timeout_s;
     sc.stop = (const volatile int *)&stop_requested;
 
+    if (opts.trace && !opts.dry_run && !(trace = fopen(opts.trace, "w"))) {
+        snprintf(err.msg, sizeof err.msg, "cannot write the trace file '%s': choose a writable path",
+                 opts.trace);
+        return fail(err.msg, EXIT_USAGE);
+    }
     if (!opts.dry_run) {
-        st = open_bus(&opts, &bus, &tscale, &err);
-        if (st != NT_OK)
-            return fail(err.msg, st == NT_E_USAGE ? EXIT_USAGE : EXIT_NODEVICE);
-        if (opts.trace && !(trace = fopen(opts.trace, "w"))) {
-            bus->ops->destroy(bus);
-            snprintf(err.msg, sizeof err.msg, "cannot write the trace file '%s': choose a writable path",
-                     opts.trace);
-            return fail(err.msg, EXIT_USAGE);
+        st = open_bus(&opts, &bus, &tscale, &bus_err);
+        if (st == NT_E_USAGE || (st != NT_OK && interactive)) {
+            if (trace)
+                fclose(trace);
+            return fail(bus_err.msg, st == NT_E_USAGE ? EXIT_USAGE : EXIT_NODEVICE);
         }
+        /* Without a usable bus (no USB subsystem) the package is still
+         * downloaded and validated first; the session then reports the bus. */
+        if (st != NT_OK)
+            sc.bus_error = &bus_err;
     }
     sc.bus = bus;
     sc.tscale = tscale;
@@ -188,8 +195,9 @@ int main(int argc, char **argv)
         st = ui_run(&uc, &err);
     } else {
         st = run_lines(&opts, &sc, &pkg, &err);
+        /* --machine keeps stdout to machine lines; the summary goes beside them. */
         if (st == NT_OK && opts.dry_run && pkg)
-            summary_print(stdout, pkg);
+            summary_print(opts.machine ? stderr : stdout, pkg);
     }
 
     pkg_free(pkg);

@@ -34,7 +34,12 @@ static void phase_start(struct out_state *o, enum sess_phase ph)
     switch (ph) {
     case SESS_PH_DOWNLOAD: status(o, "DOWNLOAD", 0, "Downloading firmware"); break;
     case SESS_PH_EXTRACT: status(o, "LOAD", 0, "Loading firmware package"); break;
-    case SESS_PH_WAIT: status(o, "START", 0, "Starting disting NT flash"); break;
+    case SESS_PH_WAIT:
+        /* nt-flash looks for the ROM first and says so before anything is
+         * found (MACHINE.md's error example ends right after it). */
+        status(o, "START", 0, "Starting disting NT flash");
+        status(o, "SDP_CONNECT", 5, "Connecting to SDP bootloader");
+        break;
     case SESS_PH_UPLOAD: status(o, "SDP_UPLOAD", 15, "Uploading flashloader to RAM"); break;
     case SESS_PH_ENUM: status(o, "WAIT_ENUM", 30, "Waiting for flashloader to start"); break;
     case SESS_PH_CONFIGURE:
@@ -64,7 +69,6 @@ static void detected(struct out_state *o, const struct tp_devinfo *dev)
 {
     if (dev->kind == TP_KIND_SDP) {
         o->sdp_seen = true;
-        status(o, "SDP_CONNECT", 5, "Connecting to SDP bootloader");
     } else if (!o->sdp_seen) {
         status(o, "BL_CHECK", 10, "Checking for flashloader mode");
         status(o, "BL_FOUND", 15, "Device already in flashloader mode");

@@ -241,9 +241,12 @@ static nt_status wait_for_flashloader(struct sess *s, struct nt_err *err)
             return nt_err_set(err, NT_E_TIMEOUT,
                               "the flashloader did not appear on port %s within %d ms after the jump", port,
                               host_ms(s, ENUM_DEADLINE_MS));
-        if (st != NT_OK && st != NT_E_INTERRUPTED)
+        if (st == NT_E_INTERRUPTED)
+            return nt_err_set(err, NT_E_INTERRUPTED,
+                              "stopped by request while waiting for the flashloader; the module's flash "
+                              "was not changed");
+        if (st != NT_OK)
             return st;
-        /* A stop request here is honoured at the next step boundary. */
     }
 }
 
@@ -519,7 +522,16 @@ static nt_status run_mboot(struct sess *s, struct nt_err *err)
 
 static nt_status run_device(struct sess *s, struct nt_err *err)
 {
-    nt_status st = wait_for_module(s, err);
+    nt_status st;
+
+    if (!s->cfg->bus) {
+        /* No bus at all (a machine without USB): no module can be found. */
+        sess_phase_start(s, SESS_PH_WAIT);
+        nt_err_set(err, NT_E_NODEVICE, "%s",
+                   s->cfg->bus_error ? s->cfg->bus_error->msg : "no USB bus to look for the module on");
+        return NT_E_NODEVICE;
+    }
+    st = wait_for_module(s, err);
     if (st != NT_OK)
         return st;
     s->module_found = true;

@@ -72,7 +72,8 @@ struct sess_config {
     const char *url;                /* a package to download (--url) */
     const struct fetch_opts *fetch; /* download settings for url (fetch.h) */
     bool dry_run;                   /* stop after the package is validated */
-    struct tp_bus *bus;             /* USB or virtual */
+    struct tp_bus *bus;             /* USB or virtual; NULL when it could not be opened, */
+    const struct nt_err *bus_error; /* and then why (reported once the package is validated) */
     const char *port;               /* only this module (NULL: the only one) */
     double wait_timeout_s;          /* -t */
     double tscale;                  /* host timeout scale (simulation speed; 1 on USB) */

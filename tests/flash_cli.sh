@@ -315,15 +315,61 @@ end
 begin machine_output_flashloader_running_and_error
 run --machine --simulate=speed=0,start=mboot,fault=status@erase "$PKG"
 expect_rc 5
-grep '^STATUS:' "$T/out" | head -n 4 >"$T/status"
+grep '^STATUS:' "$T/out" | head -n 5 >"$T/status"
 cat >"$T/expected" <<'EOF'
 STATUS:LOAD:0:Loading firmware package
 STATUS:START:0:Starting disting NT flash
+STATUS:SDP_CONNECT:5:Connecting to SDP bootloader
 STATUS:BL_CHECK:10:Checking for flashloader mode
 STATUS:BL_FOUND:15:Device already in flashloader mode
 EOF
 diff -u "$T/expected" "$T/status" >"$T/diff" || tl_fail "STATUS lines differ: $(cat "$T/diff")"
 expect_last_line '^ERROR:.*kStatus_'
+end
+
+begin machine_no_module
+run --machine -t 0.3 --simulate=speed=0,start=none "$PKG"
+expect_rc 4
+printf 'STATUS:LOAD:0:Loading firmware package\nSTATUS:START:0:Starting disting NT flash\nSTATUS:SDP_CONNECT:5:Connecting to SDP bootloader\n' >"$T/expected"
+grep '^STATUS:' "$T/out" | diff -u "$T/expected" - >"$T/diff" || tl_fail "STATUS lines differ: $(cat "$T/diff")"
+expect_last_line '^ERROR:no Disting NT'
+end
+
+begin machine_dry_run_keeps_stdout_machine_only
+run --machine -n "$PKG"
+expect_rc 0
+grep -vE '^(STATUS|PROGRESS):' "$T/out" >"$T/other" && tl_fail "non-machine lines on stdout: $(cat "$T/other")"
+expect_err '^version: 2\.3\.4$'
+end
+
+if [ ! -d /sys/bus/usb ]; then
+    begin no_usb_package_still_validated_first
+    run --batch "$T/bad.zip"
+    expect_rc 2
+    expect_last_line '^ERROR .*not a ZIP'
+    end
+
+    begin no_usb_good_package_then_no_device
+    run --batch "$PKG"
+    expect_rc 4
+    expect_out '^PACKAGE_INFO 2\.3\.4$'
+    expect_out '^WAITING_BOOTLOADER$'
+    expect_last_line '^ERROR .*no USB subsystem'
+    end
+fi
+
+begin sigterm_while_waiting_for_the_flashloader_stops_now
+"$NT_FLASH" --batch --simulate=speed=1,enum_delay=20 "$PKG" >"$T/out" 2>"$T/err" </dev/null &
+bg=$!
+wait_for_line '^UPLOADING_FLASHLOADER 100%$'
+sleep 0.3
+kill -TERM $bg
+t0=$(date +%s)
+wait $bg
+rc=$?
+expect_rc 5
+[ $(($(date +%s) - t0)) -le 3 ] || tl_fail "took more than 3 s to stop"
+expect_last_line '^ERROR stopped by request while waiting for the flashloader'
 end
 
 # The trace against protocol.md §7: S2 (ERROR_STATUS), S8-style JUMP to the
