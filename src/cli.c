@@ -1,11 +1,13 @@
 /* getopt_long parsing of the options in spec.md §2 into struct cli_opts. */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum { OPT_MACHINE = 256, OPT_TRACE, OPT_SIMULATE, OPT_VERSION, OPT_CACERT };
 
@@ -64,11 +66,47 @@ static nt_status parse_timeout(const char *s, double *out, struct nt_err *err)
 
     errno = 0;
     v = strtod(s, &end);
-    if (*s == '\0' || *end != '\0' || errno != 0 || !isfinite(v) || v < 0 || v > 86400)
+    /* Plain decimal seconds only: strtod would also take " 5", "0x10" or "inf". */
+    if (!(isdigit((unsigned char)s[0]) || s[0] == '.') || strpbrk(s, "xXpP") || *end != '\0' || errno != 0 ||
+        !isfinite(v) || v < 0 || v > 86400)
         return nt_err_set(err, NT_E_USAGE, "invalid timeout '%s': give a number of seconds from 0 to 86400",
                           s);
     *out = v;
     return NT_OK;
+}
+
+/* Word the message for an option getopt_long refused: unknown, ambiguous
+ * (a prefix of several long options), or given a value it does not take. */
+static nt_status bad_option(const char *arg, int opt, struct nt_err *err)
+{
+    char names[160] = "";
+    size_t len, n = 0;
+    const struct option *lo;
+
+    if (strncmp(arg, "--", 2) != 0)
+        return nt_err_set(err, NT_E_USAGE, "unknown option '-%c'", opt > 0 && opt < 256 ? opt : '?');
+    len = strcspn(arg + 2, "=");
+    for (lo = long_options; lo->name; lo++) {
+        if (strncmp(lo->name, arg + 2, len) != 0)
+            continue;
+        if (strlen(lo->name) == len && arg[2 + len] == '=')
+            return nt_err_set(err, NT_E_USAGE, "option '--%s' takes no value", lo->name);
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s--%s", n ? " or " : "", lo->name);
+        n++;
+    }
+    if (n > 1)
+        return nt_err_set(err, NT_E_USAGE, "ambiguous option '%.*s' (could be %s)", (int)(len + 2), arg,
+                          names);
+    if (n == 1 && arg[2 + len] == '=')
+        return nt_err_set(err, NT_E_USAGE, "option '%s' takes no value", names);
+    return nt_err_set(err, NT_E_USAGE, "unknown option '%s'", arg);
+}
+
+/* A URL must be http or https (spec.md §2); anything else is a usage error
+ * caught before any download line is printed. */
+static bool is_http_url(const char *url)
+{
+    return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
 }
 
 nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *err)
@@ -106,18 +144,24 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
         case OPT_CACERT: o->cafile = optarg; break;
         case OPT_VERSION: o->version = true; break;
         case ':': return nt_err_set(err, NT_E_USAGE, "option '%s' needs a value", argv[optind - 1]);
-        default:
-            if (optopt && optopt < 256)
-                return nt_err_set(err, NT_E_USAGE, "unknown option '-%c'", optopt);
-            return nt_err_set(err, NT_E_USAGE, "unknown option '%s'", argv[optind - 1]);
+        default: return bad_option(argv[optind - 1], optopt, err);
         }
     }
     if (o->help || o->version)
         return NT_OK;
     if (optind < argc)
         o->package = argv[optind++];
-    if (optind < argc)
+    if (optind < argc) {
+        /* `--simulate speed=0 pkg.zip`: the SPEC was taken for the package. */
+        if (o->simulate && !o->simulate_spec && strchr(o->package, '='))
+            return nt_err_set(err, NT_E_USAGE,
+                              "unexpected argument '%s': --simulate takes its SPEC after '=', as in "
+                              "--simulate=%s",
+                              argv[optind], o->package);
         return nt_err_set(err, NT_E_USAGE, "unexpected argument '%s': give one package", argv[optind]);
+    }
+    if (o->url && !is_http_url(o->url))
+        return nt_err_set(err, NT_E_USAGE, "invalid --url '%s': give an http:// or https:// URL", o->url);
     if (o->package && o->url)
         return nt_err_set(err, NT_E_USAGE, "give either a package file or --url, not both");
     if (o->list && (o->package || o->url))

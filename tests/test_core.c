@@ -110,6 +110,39 @@ static void test_cli_errors(void)
     CHECK_EQ_INT(parse(&o, &e, 4, both), NT_E_USAGE);
 }
 
+static void test_cli_error_wording(void)
+{
+    struct cli_opts o;
+    struct nt_err e;
+    const char *help_value[] = { "nt_flash", "--help=x" };
+    const char *ambiguous[] = { "nt_flash", "--ver" };
+    const char *abbrev[] = { "nt_flash", "--vers" };
+    const char *spec_as_package[] = { "nt_flash", "--simulate", "speed=0", "x.zip" };
+    const char *hex_t[] = { "nt_flash", "-t", "0x10", "x.zip" };
+    const char *space_t[] = { "nt_flash", "-t", " 5", "x.zip" };
+    const char *inf_t[] = { "nt_flash", "-t", "inf", "x.zip" };
+    const char *empty_url[] = { "nt_flash", "--url", "" };
+    const char *ftp_url[] = { "nt_flash", "--url", "ftp://example.org/x.zip" };
+    const char *frac_t[] = { "nt_flash", "-t", ".5", "x.zip" };
+
+    CHECK_EQ_INT(parse(&o, &e, 2, help_value), NT_E_USAGE);
+    CHECK_EQ_STR(e.msg, "option '--help' takes no value");
+    CHECK_EQ_INT(parse(&o, &e, 2, ambiguous), NT_E_USAGE);
+    CHECK_EQ_STR(e.msg, "ambiguous option '--ver' (could be --verbose or --version)");
+    CHECK_EQ_INT(parse(&o, &e, 2, abbrev), NT_OK); /* a unique prefix is fine */
+    CHECK(o.version);
+    CHECK_EQ_INT(parse(&o, &e, 4, spec_as_package), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "--simulate takes its SPEC after '=', as in --simulate=speed=0");
+    CHECK_EQ_INT(parse(&o, &e, 4, hex_t), NT_E_USAGE);
+    CHECK_EQ_INT(parse(&o, &e, 4, space_t), NT_E_USAGE);
+    CHECK_EQ_INT(parse(&o, &e, 4, inf_t), NT_E_USAGE);
+    CHECK_EQ_INT(parse(&o, &e, 3, empty_url), NT_E_USAGE);
+    CHECK_EQ_STR(e.msg, "invalid --url '': give an http:// or https:// URL");
+    CHECK_EQ_INT(parse(&o, &e, 3, ftp_url), NT_E_USAGE);
+    CHECK_EQ_INT(parse(&o, &e, 4, frac_t), NT_OK);
+    CHECK(o.timeout_s == 0.5);
+}
+
 int main(void)
 {
     RUN(test_err_set_and_prefix);
@@ -119,5 +152,6 @@ int main(void)
     RUN(test_cli_combined);
     RUN(test_cli_simulate_without_spec);
     RUN(test_cli_errors);
+    RUN(test_cli_error_wording);
     return check_finish();
 }
