@@ -144,6 +144,13 @@ int main(int argc, char **argv)
         printf("nt_flash %s\n", PACKAGE_VERSION);
         return EXIT_OK;
     }
+    if (opts.simulate && opts.simulate_spec) {
+        /* A bad SPEC is a usage error even when no device will be touched. */
+        struct vmod_config vc;
+        vmod_config_defaults(&vc);
+        if (vmod_parse_spec(opts.simulate_spec, &vc, &err) != NT_OK)
+            return fail(err.msg, EXIT_USAGE);
+    }
     install_signals();
     if (opts.list)
         return run_list(&opts);

@@ -48,6 +48,7 @@
 #define VMOD_MAX_MODULES 8u
 #define VMOD_MAX_PACKET_BYTES 1012u
 #define VMOD_KEY_MAX 32
+#define VMOD_MAX_ITEMS 32 /* distinct keys remembered for the twice-given check */
 
 void vmod_config_defaults(struct vmod_config *cfg)
 {
@@ -338,31 +339,51 @@ static nt_status parse_one(const char *key, const char *val, struct vmod_config 
 
 nt_status vmod_parse_spec(const char *spec, struct vmod_config *cfg, struct nt_err *err)
 {
+    char seen[VMOD_MAX_ITEMS][VMOD_KEY_MAX];
+    size_t nseen = 0;
+    bool arrive_given = false;
+
     if (!spec)
         return NT_OK;
     const char *p = spec;
-    while (*p) {
+    while (*p || p != spec) {
         const char *comma = strchr(p, ',');
         size_t n = comma ? (size_t)(comma - p) : strlen(p);
         char item[VMOD_KEY_MAX + VMOD_PATH_MAX + 2];
+        char names[KEY_NAMES_MAX];
+        if (n == 0)
+            return nt_err_set(err, NT_E_USAGE,
+                              "invalid --simulate spec '%s': an empty item (two commas, or "
+                              "a comma at an end)",
+                              spec);
         if (n >= sizeof item)
             return nt_err_set(err, NT_E_USAGE, "invalid --simulate key '%.*s': the item is too long",
                               VMOD_KEY_MAX, p);
         memcpy(item, p, n);
         item[n] = '\0';
         char *eq = strchr(item, '=');
-        char names[KEY_NAMES_MAX];
         if (!eq || eq == item)
             return nt_err_set(err, NT_E_USAGE,
                               "invalid --simulate key '%s': expected key=value; valid keys are %s", item,
                               key_names(names));
         *eq = '\0';
+        for (size_t i = 0; i < nseen; i++)
+            if (!strcmp(seen[i], item))
+                return nt_err_set(err, NT_E_USAGE, "invalid --simulate key '%s': given twice", item);
+        if (nseen < VMOD_MAX_ITEMS && strlen(item) < VMOD_KEY_MAX)
+            strcpy(seen[nseen++], item);
+        arrive_given |= !strcmp(item, "arrive");
         nt_status st = parse_one(item, eq + 1, cfg, err);
         if (st != NT_OK)
             return st;
         p += n;
-        if (*p == ',')
-            p++;
+        if (*p != ',')
+            break;
+        p++;
     }
+    if (arrive_given && cfg->arrive_s >= 0 && cfg->start != VMOD_START_NONE)
+        return nt_err_set(
+            err, NT_E_USAGE,
+            "invalid --simulate key 'arrive': it is for start=none (nothing attached at first)");
     return NT_OK;
 }

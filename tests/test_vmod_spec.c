@@ -105,7 +105,7 @@ static void test_spec_faults(void)
     CHECK_EQ_INT(c.fault, VMOD_FAULT_BADJUMP);
     CHECK_EQ_INT(parse("fault=noenum", &c, &e), NT_OK);
     CHECK_EQ_INT(c.fault, VMOD_FAULT_NOENUM);
-    CHECK_EQ_INT(parse("fault=noenum,fault=none", &c, &e), NT_OK);
+    CHECK_EQ_INT(parse("fault=none", &c, &e), NT_OK);
     CHECK_EQ_INT(c.fault, VMOD_FAULT_NONE);
 }
 
@@ -160,12 +160,19 @@ static void test_spec_rejections(void)
     bad("speed=0,start=sdp,bogus=1", "bogus", "unknown key");
 }
 
-static void test_spec_later_keys_override(void)
+static void test_spec_contradictions_rejected(void)
 {
     struct vmod_config c;
     struct nt_err e;
-    CHECK_EQ_INT(parse("speed=0,speed=2", &c, &e), NT_OK);
-    CHECK(c.speed == 2.0);
+    /* One value per key, one fault per run (spec.md §7): no silent "last wins". */
+    bad("speed=0,speed=2", "speed", "given twice");
+    bad("fault=unplug@write,fault=status@erase", "fault", "given twice");
+    bad("arrive=5", "arrive", "it is for start=none");
+    CHECK_EQ_INT(parse("arrive=5,start=none", &c, &e), NT_OK);
+    CHECK_EQ_INT(parse("speed=0,", &c, &e), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "an empty item");
+    CHECK_EQ_INT(parse("speed=0,,start=sdp", &c, &e), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "an empty item");
     /* A rejected spec names only the first bad key. */
     CHECK_EQ_INT(parse("start=x,flash=y", &c, &e), NT_E_USAGE);
     CHECK_CONTAINS(e.msg, "'start'");
@@ -178,6 +185,6 @@ int main(void)
     RUN(test_spec_keys);
     RUN(test_spec_faults);
     RUN(test_spec_rejections);
-    RUN(test_spec_later_keys_override);
+    RUN(test_spec_contradictions_rejected);
     return check_finish();
 }
