@@ -25,6 +25,8 @@
 #include "transport.h"
 
 #define LIST_LINE_MAX 128
+/* The comment line --list prints when nothing is attached. */
+#define LIST_NO_DEVICES_LINE "# no NXP bootloader devices found"
 #define LIST_MAX_DEVICES 32
 
 /* Scan bus, probe each device and print the lines above. NT_OK also when

@@ -102,7 +102,7 @@ nt_status list_print(FILE *out, struct tp_bus *bus, double tscale, struct nt_err
     if (n > LIST_MAX_DEVICES)
         n = LIST_MAX_DEVICES;
     if (n == 0) {
-        fprintf(out, "# no NXP bootloader devices found\n");
+        fprintf(out, "%s\n", LIST_NO_DEVICES_LINE);
         fflush(out);
         return NT_OK;
     }

@@ -100,6 +100,7 @@ static int run_list(const struct cli_opts *o)
     }
     /* No USB subsystem means nothing can be attached: say why, and list nothing. */
     if (st == NT_E_UNSUPPORTED) {
+        printf("%s\n", LIST_NO_DEVICES_LINE);
         fprintf(stderr, "nt_flash: %s\n", err.msg);
         return EXIT_OK;
     }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 #include <zip.h>
@@ -704,12 +705,17 @@ static nt_status zip_open_error(const char *zipname, int code, struct nt_err *er
 nt_status pkg_open_file(const char *path, const char *display_name, struct pkg **out, struct nt_err *err)
 {
     const char *zipname = display_name ? display_name : path;
+    struct stat sb;
     int code = 0;
     zip_t *za;
     nt_status st;
 
     *out = NULL;
     nt_err_clear(err);
+    /* libzip says "Operation not supported" for a directory or a device. */
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return nt_err_set(err, NT_E_PACKAGE, "%s: not a regular file (%s); name the package's .zip file",
+                          zipname, S_ISDIR(sb.st_mode) ? "a directory" : "a device or special file");
     za = zip_open(path, ZIP_RDONLY, &code);
     if (!za)
         return zip_open_error(zipname, code, err);

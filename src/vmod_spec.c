@@ -48,6 +48,7 @@
 #define VMOD_MAX_MODULES 8u
 #define VMOD_MAX_PACKET_BYTES 1012u
 #define VMOD_KEY_MAX 32
+#define VMOD_SPEED_MAX 100.0
 #define VMOD_MAX_ITEMS 32 /* distinct keys remembered for the twice-given check */
 
 void vmod_config_defaults(struct vmod_config *cfg)
@@ -216,8 +217,11 @@ static nt_status set_flag(const char *key, const char *val, void *dst, struct nt
 
 static nt_status set_speed(const char *key, const char *val, void *dst, struct nt_err *err)
 {
-    if (!parse_double(val, dst))
-        return bad(err, key, "'%s' is not a number >= 0 (1 realistic, 0 no delays, 0.1 ten times faster)",
+    /* Above VMOD_SPEED_MAX the model's waits (which a host cannot cut
+     * short: the command in flight always completes) would be absurd. */
+    if (!parse_double(val, dst) || *(double *)dst > VMOD_SPEED_MAX)
+        return bad(err, key,
+                   "'%s' is not a number from 0 to 100 (1 realistic, 0 no delays, 0.1 ten times faster)",
                    val);
     return NT_OK;
 }

@@ -125,8 +125,9 @@ static void test_spec_rejections(void)
     bad("colour=red", "colour", "valid keys are speed, start, flash");
     bad("speed", "speed", "expected key=value");
     bad("=3", "=3", "expected key=value");
-    bad("speed=fast", "speed", "'fast' is not a number >= 0");
-    bad("speed=-1", "speed", "'-1' is not a number >= 0");
+    bad("speed=fast", "speed", "'fast' is not a number from 0 to 100");
+    bad("speed=-1", "speed", "'-1' is not a number from 0 to 100");
+    bad("speed=1e9", "speed", "'1e9' is not a number from 0 to 100");
     bad("start=usb", "start", "'usb' is not sdp, mboot or none");
     bad("flash=8X", "flash", "'8X' is not a size");
     bad("flash=0", "flash", "64K..256M");
