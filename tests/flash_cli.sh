@@ -237,6 +237,9 @@ SLOW="speed=1,sector_ms=0.01,block_ms=0.01,page_ms=2,enum_delay=0.01"
 
 # start_bg SIMULATE: nt_flash in the background, its pid in $bg
 start_bg() {
+    # Empty the output first, here: the child truncates it only once it runs,
+    # and wait_for_line must not see the previous case's lines meanwhile.
+    : >"$T/out"
     "$NT_FLASH" --batch --trace "$T/trace" --simulate="$1" "$PKG" >"$T/out" 2>"$T/err" </dev/null &
     bg=$!
 }
@@ -281,6 +284,7 @@ expect_last_line '^COMPLETE$'
 end
 
 begin sigint_while_waiting_exits_4_at_once
+: >"$T/out"
 "$NT_FLASH" --batch -t 30 --simulate=speed=0,start=none "$PKG" >"$T/out" 2>"$T/err" </dev/null &
 bg=$!
 wait_for_line '^WAITING_BOOTLOADER$'
@@ -366,6 +370,7 @@ if [ ! -d /sys/bus/usb ]; then
 fi
 
 begin sigterm_while_waiting_for_the_flashloader_stops_now
+: >"$T/out"
 "$NT_FLASH" --batch --simulate=speed=1,enum_delay=20 "$PKG" >"$T/out" 2>"$T/err" </dev/null &
 bg=$!
 wait_for_line '^UPLOADING_FLASHLOADER 100%$'
