@@ -66,20 +66,9 @@ static void make_pkg(char *path, size_t cap, size_t fw_size)
     }
 }
 
-/* Flash pkg_path on a virtual module configured by spec; returns the status. */
-static nt_status flash(const char *pkg_path, const char *spec, struct seen *seen, struct nt_err *err)
+static nt_status run_on_bus(struct tp_bus *bus, const char *pkg_path, struct seen *seen, struct nt_err *err)
 {
-    struct vmod_config vc;
-    struct tp_bus *bus;
     struct sess_config sc;
-    nt_status st;
-
-    vmod_config_defaults(&vc);
-    vc.speed = 0;
-    if (vmod_parse_spec(spec, &vc, err) != NT_OK)
-        return NT_E_USAGE;
-    if (vmod_bus_new(&vc, &bus, err) != NT_OK)
-        return NT_E_INTERNAL;
     memset(&sc, 0, sizeof sc);
     memset(seen, 0, sizeof *seen);
     sc.package_path = pkg_path;
@@ -88,7 +77,33 @@ static nt_status flash(const char *pkg_path, const char *spec, struct seen *seen
     sc.tscale = 0;
     sc.sink = sink;
     sc.user = seen;
-    st = sess_run(&sc, NULL, err);
+    return sess_run(&sc, NULL, err);
+}
+
+static struct tp_bus *virtual_bus(const char *spec)
+{
+    struct vmod_config vc;
+    struct tp_bus *bus = NULL;
+    struct nt_err err;
+    vmod_config_defaults(&vc);
+    if (vmod_parse_spec(spec, &vc, &err) != NT_OK || vmod_bus_new(&vc, &bus, &err) != NT_OK) {
+        fprintf(stderr, "virtual bus: %s\n", err.msg);
+        exit(99);
+    }
+    return bus;
+}
+
+/* Flash pkg_path on a virtual module at speed 0 with the settings in spec;
+ * returns the status. */
+static nt_status flash(const char *pkg_path, const char *spec, struct seen *seen, struct nt_err *err)
+{
+    char full[1300];
+    struct tp_bus *bus;
+    nt_status st;
+
+    snprintf(full, sizeof full, "speed=0%s%s", *spec ? "," : "", spec);
+    bus = virtual_bus(full);
+    st = run_on_bus(bus, pkg_path, seen, err);
     bus->ops->destroy(bus);
     return st;
 }
@@ -149,7 +164,7 @@ static void test_whole_flash_4mib(void)
 
     make_pkg(pkg, sizeof pkg, FW_4M);
     snprintf(dump, sizeof dump, "%s/flow_4m.bin", tmpdir);
-    snprintf(spec, sizeof spec, "speed=0,dump=%s", dump);
+    snprintf(spec, sizeof spec, "dump=%s", dump);
     CHECK_EQ_INT(flash(pkg, spec, &seen, &err), NT_OK);
     CHECK_EQ_INT(seen.finished, 1);
     CHECK_EQ_INT(seen.failed, 0);
@@ -265,33 +280,6 @@ static nt_status flaky_open(struct tp_bus *b, const struct tp_devinfo *id, struc
 static void flaky_destroy(struct tp_bus *b) { (void)b; }
 
 static const struct tp_bus_ops flaky_ops = { flaky_scan, flaky_next, flaky_open, flaky_destroy };
-
-static nt_status run_on_bus(struct tp_bus *bus, const char *pkg_path, struct seen *seen, struct nt_err *err)
-{
-    struct sess_config sc;
-    memset(&sc, 0, sizeof sc);
-    memset(seen, 0, sizeof *seen);
-    sc.package_path = pkg_path;
-    sc.bus = bus;
-    sc.wait_timeout_s = 2;
-    sc.tscale = 0;
-    sc.sink = sink;
-    sc.user = seen;
-    return sess_run(&sc, NULL, err);
-}
-
-static struct tp_bus *virtual_bus(const char *spec)
-{
-    struct vmod_config vc;
-    struct tp_bus *bus = NULL;
-    struct nt_err err;
-    vmod_config_defaults(&vc);
-    if (vmod_parse_spec(spec, &vc, &err) != NT_OK || vmod_bus_new(&vc, &bus, &err) != NT_OK) {
-        fprintf(stderr, "virtual bus: %s\n", err.msg);
-        exit(99);
-    }
-    return bus;
-}
 
 static void test_open_retried_while_the_device_settles(void)
 {
