@@ -214,9 +214,11 @@ static nt_status read_entry(const struct scan *s, zip_int64_t i, uint64_t cap, u
         free(buf);
         return nt_err_set(err, NT_E_PACKAGE, "%s: cannot open the entry (%s)", name, zip_strerror(s->za));
     }
+    n = 1;
     while (got < st.size && (n = zip_fread(f, buf + got, st.size - got)) > 0)
         got += (size_t)n;
-    n = got < st.size ? 0 : zip_fread(f, &extra, 1);
+    if (n > 0)  /* all declared bytes are in: the next read must be EOF */
+        n = zip_fread(f, &extra, 1);
     if (n < 0)
         status = nt_err_set(err, NT_E_PACKAGE, "%s: cannot read the entry (%s); the package is "
                             "damaged, download it again", name, zip_file_strerror(f));
