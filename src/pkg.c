@@ -10,9 +10,11 @@
 #include "pkg.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include <sys/stat.h>
 
 #include <cjson/cJSON.h>
@@ -211,9 +213,11 @@ static nt_status read_entry(const struct scan *s, zip_int64_t i, uint64_t cap, u
         free(buf);
         return nt_err_set(err, NT_E_PACKAGE, "%s: cannot open the entry (%s)", name, zip_strerror(s->za));
     }
+    n = 1;
     while (got < st.size && (n = zip_fread(f, buf + got, st.size - got)) > 0)
         got += (size_t)n;
-    n = got < st.size ? 0 : zip_fread(f, &extra, 1);
+    if (n > 0) /* all declared bytes are in: the next read must be EOF */
+        n = zip_fread(f, &extra, 1);
     if (n < 0)
         status = nt_err_set(err, NT_E_PACKAGE,
                             "%s: cannot read the entry (%s); the package is "
@@ -335,15 +339,15 @@ static nt_status find_app_firmware(const struct scan *s, const char *mname, cons
 
 /* ---- manifest and version --------------------------------------------- */
 
-static bool version_ok(const char *v)
+/* The version is metadata for display and the PACKAGE_INFO line, so an odd
+ * one must not block flashing: whitespace, control and non-ASCII bytes become
+ * '_' (keeping the line one word) and it is cut to fit. */
+static void copy_version(char *dst, size_t dst_size, const char *src)
 {
-    size_t n = strlen(v);
-    if (n == 0 || n >= sizeof(((struct pkg *)0)->version))
-        return false;
-    for (; *v; v++)
-        if (*v < 0x21 || *v > 0x7e)
-            return false;
-    return true;
+    size_t i;
+    for (i = 0; src[i] && i + 1 < dst_size; i++)
+        dst[i] = (src[i] < 0x21 || src[i] > 0x7e) ? '_' : src[i];
+    dst[i] = '\0';
 }
 
 /* A string-valued key: NULL when absent, an error when it has another type. */
@@ -393,15 +397,8 @@ static nt_status parse_manifest(struct pkg *p, const char *mname, const uint8_t 
     }
     if (!version)
         version = fwversion;
-    if (version && !version_ok(version)) {
-        st = nt_err_set(err, NT_E_PACKAGE,
-                        "%s: version \"%.64s\" is not 1-%zu printable characters "
-                        "without spaces",
-                        mname, version, sizeof p->version - 1);
-        goto out;
-    }
     if (version)
-        snprintf(p->version, sizeof p->version, "%s", version);
+        copy_version(p->version, sizeof p->version, version);
     if (processor)
         snprintf(p->processor, sizeof p->processor, "%s", processor);
     if (appfw && strlen(appfw) >= app_size) {
@@ -702,20 +699,39 @@ static nt_status zip_open_error(const char *zipname, int code, struct nt_err *er
     }
 }
 
+/* libzip reports a missing file, a folder or a permission problem in its own
+ * words ("Operation not supported" for a folder); the system's are clearer. */
+static nt_status check_readable(const char *path, const char *zipname, struct nt_err *err)
+{
+    struct stat sb;
+    FILE *f;
+
+    if (stat(path, &sb) != 0) {
+        if (errno == ENOENT)
+            return nt_err_set(err, NT_E_PACKAGE, "%s: no such file; check the package path", zipname);
+        return nt_err_set(err, NT_E_PACKAGE, "%s: cannot open the package (%s)", zipname, strerror(errno));
+    }
+    if (!S_ISREG(sb.st_mode))
+        return nt_err_set(err, NT_E_PACKAGE, "%s: not a regular file; give the path of a .zip package",
+                          zipname);
+    f = fopen(path, "rb");
+    if (!f)
+        return nt_err_set(err, NT_E_PACKAGE, "%s: cannot open the package (%s)", zipname, strerror(errno));
+    fclose(f);
+    return NT_OK;
+}
+
 nt_status pkg_open_file(const char *path, const char *display_name, struct pkg **out, struct nt_err *err)
 {
     const char *zipname = display_name ? display_name : path;
-    struct stat sb;
     int code = 0;
     zip_t *za;
     nt_status st;
 
     *out = NULL;
     nt_err_clear(err);
-    /* libzip says "Operation not supported" for a directory or a device. */
-    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
-        return nt_err_set(err, NT_E_PACKAGE, "%s: not a regular file (%s); name the package's .zip file",
-                          zipname, S_ISDIR(sb.st_mode) ? "a directory" : "a device or special file");
+    if ((st = check_readable(path, zipname, err)) != NT_OK)
+        return st;
     za = zip_open(path, ZIP_RDONLY, &code);
     if (!za)
         return zip_open_error(zipname, code, err);

@@ -125,7 +125,7 @@ begin package_is_a_directory
 mkdir -p "$T/folder.zip"
 run --batch -n "$T/folder.zip"
 expect_rc 2
-expect_last_line '^ERROR .*folder\.zip: not a regular file \(a directory\)'
+expect_last_line '^ERROR .*folder\.zip: not a regular file'
 end
 
 begin exit_3_download_refused

@@ -143,7 +143,8 @@ grep -qx 'nt_flash: missing.zip: no such file; check the package path' err || fa
 mkdir -p adir.zip
 run --dry-run adir.zip
 [ "$rc" = 2 ] || fail "directory: exit $rc"
-[ "$(wc -l <err)" -eq 1 ] || fail "directory: stderr not one line: $(cat err)"
+grep -qx 'nt_flash: adir.zip: not a regular file; give the path of a .zip package' err ||
+    fail "directory: stderr: $(cat err)"
 
 # --- usage errors: exit 1, nothing on stdout ----------------------------------
 run --dry-run a.zip b.zip

@@ -11,6 +11,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: mkpkg [--kind KIND] [--fw-size BYTES] [--version V] OUT.zip\n"
+            "       mkpkg --manifest JSON OUT.zip   (a plain package with this MANIFEST.json)\n"
             "       mkpkg --list\n"
             "Writes a synthetic Disting NT firmware package; --list shows the kinds.\n");
 }
@@ -24,16 +25,20 @@ static void list_kinds(void)
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        { "kind", required_argument, NULL, 'k' },    { "fw-size", required_argument, NULL, 's' },
-        { "version", required_argument, NULL, 'V' }, { "list", no_argument, NULL, 'l' },
-        { "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
+        { "kind", required_argument, NULL, 'k' },
+        { "fw-size", required_argument, NULL, 's' },
+        { "version", required_argument, NULL, 'V' },
+        { "manifest", required_argument, NULL, 'm' },
+        { "list", no_argument, NULL, 'l' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
     };
-    const char *kind = "plain", *version = NULL;
+    const char *kind = "plain", *version = NULL, *manifest = NULL;
     size_t fw_size = 0;
     char why[300];
     int c, rc;
 
-    while ((c = getopt_long(argc, argv, "k:s:V:lh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "k:s:V:m:lh", longopts, NULL)) != -1) {
         char *end;
         switch (c) {
         case 'k': kind = optarg; break;
@@ -45,6 +50,7 @@ int main(int argc, char **argv)
             }
             break;
         case 'V': version = optarg; break;
+        case 'm': manifest = optarg; break;
         case 'l': list_kinds(); return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 1;
@@ -54,7 +60,10 @@ int main(int argc, char **argv)
         usage(stderr);
         return 1;
     }
-    rc = synth_write(argv[optind], kind, fw_size, version, why, sizeof why);
+    if (manifest)
+        rc = synth_write_manifest(argv[optind], manifest, why, sizeof why);
+    else
+        rc = synth_write(argv[optind], kind, fw_size, version, why, sizeof why);
     if (rc != 0) {
         fprintf(stderr, "mkpkg: %s\n", why);
         return rc == 77 ? 77 : 1;

@@ -536,3 +536,21 @@ int synth_write(const char *path, const char *kind, size_t fw_size, const char *
     free(s.fw.data);
     return rc;
 }
+
+int synth_write_manifest(const char *path, const char *manifest, char *why, size_t why_size)
+{
+    struct spec s;
+    int rc;
+
+    if (!init_spec(&s, SYNTH_FW_DEFAULT_BYTES, NULL))
+        rc = fail(why, why_size, "out of memory", NULL);
+    else if (strlen(manifest) >= sizeof s.manifest_json)
+        rc = fail(why, why_size, "manifest too long", NULL);
+    else {
+        snprintf(s.manifest_json, sizeof s.manifest_json, "%s", manifest);
+        rc = write_zip(path, &s, why, why_size);
+    }
+    free(s.fl.data);
+    free(s.fw.data);
+    return rc;
+}

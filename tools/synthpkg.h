@@ -44,4 +44,8 @@ const struct synth_kind *synth_kinds(void);
 int synth_write(const char *path, const char *kind, size_t fw_size, const char *version, char *why,
                 size_t why_size);
 
+/* A "plain" package whose MANIFEST.json holds exactly `manifest` (any text,
+ * valid JSON or not). Returns 0, or -1 with a reason in why[]. */
+int synth_write_manifest(const char *path, const char *manifest, char *why, size_t why_size);
+
 #endif
