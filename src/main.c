@@ -63,15 +63,13 @@ static void install_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-static nt_status open_bus(const struct cli_opts *o, struct tp_bus **bus, double *tscale, struct nt_err *err)
+/* The virtual module's bus when vc is given (--simulate), else USB. */
+static nt_status open_bus(const struct vmod_config *vc, struct tp_bus **bus, double *tscale,
+                          struct nt_err *err)
 {
-    if (o->simulate) {
-        struct vmod_config vc;
-        vmod_config_defaults(&vc);
-        if (o->simulate_spec && vmod_parse_spec(o->simulate_spec, &vc, err) != NT_OK)
-            return NT_E_USAGE;
-        *tscale = vc.speed;
-        return vmod_bus_new(&vc, bus, err);
+    if (vc) {
+        *tscale = vc->speed;
+        return vmod_bus_new(vc, bus, err);
     }
     *tscale = 1.0;
     return usb_bus_new(bus, err);
@@ -85,7 +83,7 @@ static int fail(const char *msg, int code)
     return code;
 }
 
-static int run_list(const struct cli_opts *o)
+static int run_list(const struct vmod_config *vc)
 {
     struct tp_bus *bus = NULL;
     double tscale = 1;
@@ -93,7 +91,7 @@ static int run_list(const struct cli_opts *o)
     nt_status st;
 
     nt_err_clear(&err);
-    st = open_bus(o, &bus, &tscale, &err);
+    st = open_bus(vc, &bus, &tscale, &err);
     if (st == NT_OK) {
         st = list_print(stdout, bus, tscale, &err);
         bus->ops->destroy(bus);
@@ -104,7 +102,7 @@ static int run_list(const struct cli_opts *o)
         fprintf(stderr, "nt_flash: %s\n", err.msg);
         return EXIT_OK;
     }
-    return st == NT_OK ? EXIT_OK : fail(err.msg, st == NT_E_USAGE ? EXIT_USAGE : EXIT_FLASH);
+    return st == NT_OK ? EXIT_OK : fail(err.msg, EXIT_FLASH);
 }
 
 /* Batch and --machine runs: render events as lines. */
@@ -125,6 +123,7 @@ int main(int argc, char **argv)
     struct nt_err err, bus_err;
     struct sess_config sc;
     struct fetch_opts fo;
+    struct vmod_config vc;
     struct tp_bus *bus = NULL;
     struct pkg *pkg = NULL;
     FILE *trace = NULL;
@@ -145,16 +144,14 @@ int main(int argc, char **argv)
         printf("nt_flash %s\n", PACKAGE_VERSION);
         return EXIT_OK;
     }
-    if (opts.simulate && opts.simulate_spec) {
-        /* A bad SPEC is a usage error even when no device will be touched. */
-        struct vmod_config vc;
-        vmod_config_defaults(&vc);
-        if (vmod_parse_spec(opts.simulate_spec, &vc, &err) != NT_OK)
-            return fail(err.msg, EXIT_USAGE);
-    }
+    /* Parsed up front: a bad SPEC is a usage error even when no device will
+     * be touched (--dry-run). */
+    vmod_config_defaults(&vc);
+    if (opts.simulate && vmod_parse_spec(opts.simulate_spec, &vc, &err) != NT_OK)
+        return fail(err.msg, EXIT_USAGE);
     install_signals();
     if (opts.list)
-        return run_list(&opts);
+        return run_list(opts.simulate ? &vc : NULL);
 
     interactive = !opts.batch && !opts.machine && ui_terminal_ok();
     if (!opts.package && !opts.url && !interactive)
@@ -183,11 +180,11 @@ int main(int argc, char **argv)
         return fail(err.msg, EXIT_USAGE);
     }
     if (!opts.dry_run) {
-        st = open_bus(&opts, &bus, &tscale, &bus_err);
-        if (st == NT_E_USAGE || (st != NT_OK && interactive)) {
+        st = open_bus(opts.simulate ? &vc : NULL, &bus, &tscale, &bus_err);
+        if (st != NT_OK && interactive) {
             if (trace)
                 fclose(trace);
-            return fail(bus_err.msg, st == NT_E_USAGE ? EXIT_USAGE : EXIT_NODEVICE);
+            return fail(bus_err.msg, EXIT_NODEVICE);
         }
         /* Without a usable bus (no USB subsystem) the package is still
          * downloaded and validated first; the session then reports the bus. */

@@ -221,14 +221,14 @@ static nt_status wait_for_flashloader(struct sess *s, struct nt_err *err)
     memcpy(port, s->target.port, sizeof port);
     sess_phase_start(s, SESS_PH_ENUM);
     for (;;) {
-        struct tp_devinfo devs[16];
+        struct tp_devinfo devs[SELECT_MAX_DEVICES];
         size_t n = 0, i;
         struct tp_event ev;
-        nt_status st = s->cfg->bus->ops->scan(s->cfg->bus, devs, 16, &n, err);
+        nt_status st = s->cfg->bus->ops->scan(s->cfg->bus, devs, SELECT_MAX_DEVICES, &n, err);
 
         if (st != NT_OK)
             return st;
-        for (i = 0; i < n && i < 16; i++) {
+        for (i = 0; i < n && i < SELECT_MAX_DEVICES; i++) {
             if (devs[i].kind == TP_KIND_MBOOT && strcmp(devs[i].port, port) == 0) {
                 s->target = devs[i];
                 sess_phase_done(s, SESS_PH_ENUM);
@@ -564,8 +564,8 @@ nt_status sess_run(const struct sess_config *cfg, struct pkg **pkg_out, struct n
         st = run_device(&s, err);
 
     if (st == NT_OK) {
-        struct sess_event ev = { .type = cfg->dry_run ? SESS_EV_PHASE_DONE : SESS_EV_FINISHED,
-                                 .phase = s.phase };
+        /* A dry run ends with the package event; only a flash "finishes". */
+        struct sess_event ev = { .type = SESS_EV_FINISHED, .phase = s.phase };
         if (!cfg->dry_run)
             sess_emit(&s, &ev);
     } else {
