@@ -1,58 +1,75 @@
 #!/bin/sh
 # The whole test suite, as CI runs it: a -Werror gcc build with `make check`,
-# the same tests under ASan+UBSan, a -Werror clang build, and `make distcheck`.
-# Builds live under _build/; the last line is "N passed, N failed".
+# the same tests under ASan+UBSan, a -Werror clang build, and `make
+# distcheck`. Every step builds out of tree under _build/ from a clean copy
+# of the sources (_build/src), so it works after the Quick start's in-tree
+# `./configure && make`, on its own, and when run again. The last line is
+# "N passed, N failed", counting test cases (each TAP case of each `make
+# check`) plus one case for each build-only step.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 jobs=${JOBS:-2}
-[ -x configure ] || autoreconf -fi || exit 1
 mkdir -p _build
 summary=_build/summary.txt
-: > "$summary"
+: >"$summary"
 
-# step NAME CONFIGURE-ARGS... : configure and build in _build/NAME, then run TARGET
+# The sources to build: the files git knows (tracked, or new and not
+# ignored) in a checkout; the tree itself in a release tarball.
+src=$top/_build/src
+rm -rf "$src"
+mkdir -p "$src"
+if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+    # (a tracked file deleted in the work tree is skipped: --ignore-failed-read)
+    git -C "$top" ls-files -z --cached --others --exclude-standard |
+        (cd "$top" && tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -xf - -C "$src"
+else
+    (cd "$top" && tar --exclude=./_build -cf - .) | tar -xf - -C "$src"
+    (cd "$src" && { [ ! -f Makefile ] || make distclean >/dev/null 2>&1; })
+fi
+(cd "$src" && autoreconf -fi >/dev/null 2>&1) || { echo "autoreconf failed"; echo "0 passed, 1 failed"; exit 1; }
+
+# step NAME TARGET CONFIGURE-ARGS... : configure and build in _build/NAME, then make TARGET
 step() {
     name=$1; target=$2; shift 2
     dir=_build/$name
     rm -rf "$dir"; mkdir -p "$dir"
     echo "=== $name: configure $* && make $target"
-    if (cd "$dir" && "$top/configure" -q "$@" >configure.out 2>&1 && make -j"$jobs" >build.out 2>&1 \
+    if (cd "$dir" && "$src/configure" -q "$@" >configure.out 2>&1 && make -j"$jobs" >build.out 2>&1 \
             && make -j"$jobs" $target); then
         echo "=== $name: ok"
     else
         echo "=== $name: FAILED"
         [ -f "$dir/configure.out" ] && tail -20 "$dir/configure.out"
         [ -f "$dir/build.out" ] && tail -40 "$dir/build.out"
-        echo "$name FAILED" >> "$summary"
+        echo "$name FAILED" >>"$summary"
     fi
-    # Count the tests this step ran, from automake's own results.
-    if [ -f "$dir/test-suite.log" ]; then
-        for f in $(find "$dir" -name '*.trs'); do
-            r=$(sed -n 's/^:test-result: //p' "$f")
-            echo "$name $(basename "$f" .trs) $r" >> "$summary"
+    # Count the cases this step ran: one :test-result: line per TAP case.
+    find "$dir" -name '*.trs' | sort | while read -r f; do
+        sed -n 's/^:test-result: \([A-Z]*\).*/\1/p' "$f" | while read -r r; do
+            echo "$name $(basename "$f" .trs) $r" >>"$summary"
         done
-    fi
+    done
 }
 
 step gcc check --enable-werror
 step sanitizers check --enable-sanitizers CC=gcc
-CC_CLANG=$(command -v clang || true)
-if [ -n "$CC_CLANG" ]; then
+if command -v clang >/dev/null 2>&1; then
     step clang all --enable-werror CC=clang
-    grep -q '^clang FAILED' "$summary" || echo "clang build PASS" >> "$summary"
+    grep -q '^clang FAILED' "$summary" || echo "clang build PASS" >>"$summary"
 fi
 step dist distcheck
-grep -q '^dist FAILED' "$summary" || echo "dist distcheck PASS" >> "$summary"
+grep -q '^dist FAILED' "$summary" || echo "dist distcheck PASS" >>"$summary"
 
 for d in gcc sanitizers; do
     if [ -f "_build/$d/test-suite.log" ] && grep -q '^FAIL\|^ERROR' "_build/$d/test-suite.log"; then
-        echo "--- failures in $d:"; grep -A30 -E '^(FAIL|ERROR):' "_build/$d/test-suite.log" | head -150
+        echo "--- failures in $d:"
+        grep -A30 -E '^(FAIL|ERROR):' "_build/$d/test-suite.log" | head -150
     fi
 done
 passed=$(grep -c ' PASS$' "$summary")
 skipped=$(grep -c ' SKIP$' "$summary")
 failed=$(grep -c -E ' (FAIL|ERROR|XPASS)$|FAILED$' "$summary")
-echo "skipped tests: $skipped"
+echo "skipped test cases: $skipped"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,7 +1,7 @@
 # How many bytes the full-screen UI writes to the terminal for a whole 4 MiB
 # flash at 80x24 (what an SSH link carries). Usage, from the build tree:
 #   sh tests/ui_bench.sh [CMD ARGS...]
-# CMD defaults to the scripted 4 MiB flash (tests/ui_fake flash 10, ten
+# CMD defaults to the scripted 4 MiB flash (tests/app/ui/ui_fake flash 10, ten
 # seconds); e.g. `sh tests/ui_bench.sh ./nt_flash --simulate=speed=0.05 PKG.zip`.
 # Prints "ui_bench: N bytes in S s (R bytes/s), exit E"; exits 0 when the
 # flash succeeded.
@@ -11,9 +11,9 @@ TMPDIR=${TMPDIR:-$top_builddir/tests/tmp}
 mkdir -p "$TMPDIR"
 export TMPDIR
 here=$(pwd)
-. "$top_srcdir/tests/ui_tmux_lib.sh"
+. "$top_srcdir/tests/lib/ui_tmux_lib.sh"
 
-[ $# -gt 0 ] || set -- "$top_builddir/tests/ui_fake" flash 10
+[ $# -gt 0 ] || set -- "$top_builddir/tests/app/ui/ui_fake" flash 10
 out=$ui_dir/terminal.bytes
 : > "$out"
 # The program waits for the pipe to be in place, so its first byte is counted.

@@ -1,0 +1,185 @@
+/* nt_flash entry point: parse the command line, set up signals, the bus
+ * (USB or the virtual module), the download backend and a front end, run
+ * the session, and turn its result into an exit code (exit_code.c). The
+ * only place that exits. */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "exit_code.h"
+#include "fetch.h"
+#include "list.h"
+#include "nt_err.h"
+#include "out.h"
+#include "pkg.h"
+#include "session.h"
+#include "signals.h"
+#include "summary.h"
+#include "ui.h"
+#include "usb.h"
+#include "vmod.h"
+
+/* The session's download hook: fetch_url with the command line's settings. */
+static nt_status download(void *user, const char *url, nt_progress_fn progress, void *progress_user,
+                          uint8_t **data, size_t *len, char *name, size_t name_cap, struct nt_err *err)
+{
+    return fetch_url(url, user, progress, progress_user, data, len, name, name_cap, err);
+}
+
+/* The virtual module's bus when vc is given (--simulate), else USB. */
+static nt_status open_bus(const struct vmod_config *vc, struct tp_bus **bus, double *tscale,
+                          struct nt_err *err)
+{
+    if (vc) {
+        *tscale = vc->speed;
+        return vmod_bus_new(vc, bus, err);
+    }
+    *tscale = 1.0;
+    return usb_bus_new(bus, err);
+}
+
+static int fail(const char *msg, int code)
+{
+    fprintf(stderr, "nt_flash: %s\n", msg);
+    if (code == EXIT_USAGE)
+        fprintf(stderr, "Try 'nt_flash --help' for more information.\n");
+    return code;
+}
+
+static int run_list(const struct vmod_config *vc)
+{
+    struct tp_bus *bus = NULL;
+    double tscale = 1;
+    struct nt_err err;
+    nt_status st;
+
+    nt_err_clear(&err);
+    st = open_bus(vc, &bus, &tscale, &err);
+    if (st == NT_OK) {
+        st = list_print(stdout, bus, tscale, &err);
+        bus->ops->destroy(bus);
+    }
+    /* No USB subsystem means nothing can be attached: say why, and list nothing. */
+    if (st == NT_E_UNSUPPORTED) {
+        printf("%s\n", LIST_NO_DEVICES_LINE);
+        fprintf(stderr, "nt_flash: %s\n", err.msg);
+        return EXIT_OK;
+    }
+    return st == NT_OK ? EXIT_OK : fail(err.msg, EXIT_FLASH);
+}
+
+/* Batch and --machine runs: render events as lines. */
+static nt_status run_lines(const struct cli_opts *o, struct sess_config *sc, struct sess_result *res,
+                           struct nt_err *err)
+{
+    struct out_state out;
+
+    out_init(&out, o->machine ? &out_machine_format : &out_lines_format, stdout, stderr, o->verbose);
+    sc->sink = out_sink;
+    sc->user = &out;
+    return sess_run(sc, res, err);
+}
+
+int main(int argc, char **argv)
+{
+    struct cli_opts opts;
+    struct nt_err err, bus_err;
+    struct sess_config sc;
+    struct fetch_opts fo;
+    struct vmod_config vc;
+    struct tp_bus *bus = NULL;
+    struct sess_result res;
+    struct nt_stop *stop;
+    FILE *trace = NULL;
+    double tscale = 1;
+    bool interactive;
+    nt_status st;
+
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    nt_err_clear(&err);
+    nt_err_clear(&bus_err);
+    if (cli_parse(argc, argv, &opts, &err) != NT_OK)
+        return fail(err.msg, EXIT_USAGE);
+    if (opts.help) {
+        cli_print_usage(stdout);
+        return EXIT_OK;
+    }
+    if (opts.version) {
+        printf("nt_flash %s\n", PACKAGE_VERSION);
+        return EXIT_OK;
+    }
+    /* Parsed up front: a bad SPEC is a usage error even when no device will
+     * be touched (--dry-run). */
+    vmod_config_defaults(&vc);
+    if (opts.simulate && vmod_parse_spec(opts.simulate_spec, &vc, &err) != NT_OK)
+        return fail(err.msg, EXIT_USAGE);
+    stop = signals_install();
+    if (opts.list)
+        return run_list(opts.simulate ? &vc : NULL);
+
+    interactive = !opts.batch && !opts.machine && ui_terminal_ok();
+    if (!opts.package && !opts.url && !interactive)
+        return fail(
+            "no package given: name a PACKAGE.zip or use --url URL (the device monitor needs a terminal)",
+            EXIT_USAGE);
+
+    fetch_opts_init(&fo);
+    fo.cafile = opts.cafile;
+    fo.stop = stop;
+    if (fetch_opts_from_env(&fo, &err) != NT_OK)
+        return fail(err.msg, EXIT_USAGE);
+
+    memset(&sc, 0, sizeof sc);
+    sc.package_path = opts.package;
+    sc.url = opts.url;
+    sc.download = download;
+    sc.download_user = &fo;
+    sc.dry_run = opts.dry_run;
+    sc.port = opts.port;
+    sc.wait_timeout_s = opts.timeout_s;
+    sc.stop = stop;
+
+    if (opts.trace && !opts.dry_run && !(trace = fopen(opts.trace, "w"))) {
+        snprintf(err.msg, sizeof err.msg, "cannot write the trace file '%s': choose a writable path",
+                 opts.trace);
+        return fail(err.msg, EXIT_USAGE);
+    }
+    if (!opts.dry_run) {
+        st = open_bus(opts.simulate ? &vc : NULL, &bus, &tscale, &bus_err);
+        if (st != NT_OK && interactive) {
+            if (trace)
+                fclose(trace);
+            return fail(bus_err.msg, EXIT_NODEVICE);
+        }
+        /* Without a usable bus (no USB subsystem) the package is still
+         * downloaded and validated first; the session then reports the bus. */
+        if (st != NT_OK)
+            sc.bus_error = &bus_err;
+    }
+    sc.bus = bus;
+    sc.tscale = tscale;
+    sc.trace = trace;
+
+    memset(&res, 0, sizeof res);
+    if (interactive) {
+        struct ui_config uc = { .bus = bus, .sess = &sc, .stop = stop };
+        st = ui_run(&uc, &res, &err);
+    } else {
+        st = run_lines(&opts, &sc, &res, &err);
+        /* --machine keeps stdout to machine lines; the summary goes beside them. */
+        if (st == NT_OK && opts.dry_run && res.pkg)
+            summary_print(opts.machine ? stderr : stdout, res.pkg);
+    }
+
+    pkg_free(res.pkg);
+    if (bus)
+        bus->ops->destroy(bus);
+    if (trace)
+        fclose(trace);
+    return exit_code_for(st, &res);
+}

@@ -1,0 +1,527 @@
+/* The full-screen UI's main flow: terminal setup and teardown, signals as
+ * flags, the device monitor, the module picker, and the session run with its
+ * event sink reading keys and redrawing at most ten times a second. */
+#include "config.h"
+
+#include "ui.h"
+
+#include <langinfo.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curses.h>
+#include <term.h>
+
+#include "clock.h"
+#include "pkg.h"
+#include "select.h"
+#include "ui_model.h"
+#include "ui_screen.h"
+
+/* At most ten redraws a second: progress comes per packet, the eye and an
+ * SSH link need far fewer frames (spec.md §5). */
+#define REDRAW_INTERVAL_MS 100
+/* How long the monitor and picker wait for a bus event before reading keys. */
+#define BUS_POLL_MS 50
+/* How long the result screen waits for a key before checking signals again. */
+#define RESULT_KEY_WAIT_MS 100
+/* How often the session's sink looks for keys between progress events. */
+#define KEY_POLL_INTERVAL_MS 20
+#define ALL_PANELS ((1u << UI_PANEL_COUNT) - 1)
+
+/* For the atexit safety net: curses is up and the terminal not yet restored. */
+static bool ui_curses_active;
+
+struct ui_ctx {
+    struct ui_config *cfg;
+    struct ui_model m;
+    struct ui_screen s;
+    int64_t last_draw_ms;
+    int64_t last_keys_ms;
+    bool confirm;           /* q pressed once during erase or write */
+    bool quit;              /* the user asked to stop (q confirmed, or a signal) */
+    bool chosen;            /* the picker's Enter */
+    bool terminal_gone;     /* the terminal hung up (an SSH link dropped) */
+    char port[TP_PORT_MAX]; /* the module picked */
+    struct nt_stop *stop;   /* the app's (signals and 'q'), or own_stop */
+    struct nt_stop own_stop;
+    struct sess_config sess; /* the caller's job, with this view's sink and choice of port */
+    struct sess_result *res; /* the caller's: what the session left */
+};
+
+static void ui_atexit(void)
+{
+    if (ui_curses_active) {
+        endwin();
+        ui_curses_active = false;
+    }
+}
+
+bool ui_terminal_ok(void)
+{
+    const char *term = getenv("TERM");
+    int errret = 0;
+
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+        return false;
+    if (!term || !*term || strcmp(term, "dumb") == 0)
+        return false;
+    /* errret non-NULL: setupterm reports instead of printing and exiting. */
+    if (setupterm(term, STDOUT_FILENO, &errret) != OK || errret != 1)
+        return false;
+    del_curterm(cur_term);
+    return true;
+}
+
+/* ---- terminal ---------------------------------------------------------- */
+
+struct ui_term {
+    SCREEN *scr;
+    char *old_ctype;
+};
+
+#ifdef HAVE_NCURSESW
+static bool locale_is_utf8(void)
+{
+    const char *cs = nl_langinfo(CODESET);
+    return cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+}
+#endif
+
+static bool colors_wanted(const struct ui_config *cfg)
+{
+    const char *nc = getenv("NO_COLOR");
+
+    /* no-color.org: set and not empty disables colour. */
+    return !cfg->no_color && !(nc && *nc) && has_colors();
+}
+
+/* Put back the locale that ui_run found. */
+static void restore_process_state(struct ui_term *t)
+{
+    if (t->old_ctype)
+        setlocale(LC_CTYPE, t->old_ctype);
+    free(t->old_ctype);
+    t->old_ctype = NULL;
+}
+
+static nt_status term_start(struct ui_ctx *c, struct ui_term *t, struct nt_err *err)
+{
+    static bool atexit_done;
+    const char *ctype = setlocale(LC_CTYPE, NULL);
+    bool utf8;
+
+    /* Only LC_CTYPE: numbers in traces and messages keep the C locale's '.'. */
+    t->old_ctype = ctype ? strdup(ctype) : NULL;
+    setlocale(LC_CTYPE, "");
+#ifdef HAVE_NCURSESW
+    utf8 = !c->cfg->ascii_only && locale_is_utf8();
+#else
+    utf8 = false;
+#endif
+    /* The app's signal handlers are already in place, so curses leaves
+     * SIGINT/SIGTERM alone and a stop waits for a safe point. */
+    t->scr = newterm(NULL, stdout, stdin);
+    if (!t->scr) {
+        restore_process_state(t);
+        return nt_err_set(err, NT_E_UNSUPPORTED,
+                          "cannot start the full-screen UI on terminal '%s'; use --batch",
+                          getenv("TERM") ? getenv("TERM") : "");
+    }
+    set_term(t->scr);
+    ui_curses_active = true;
+    if (!atexit_done) {
+        atexit(ui_atexit);
+        atexit_done = true;
+    }
+    cbreak();
+    noecho();
+    curs_set(0);
+    ui_screen_init(&c->s, utf8, colors_wanted(c->cfg), c->s.with_package);
+    return NT_OK;
+}
+
+static void term_stop(struct ui_term *t)
+{
+    endwin();
+    ui_curses_active = false;
+    delscreen(t->scr);
+    restore_process_state(t);
+}
+
+/* ---- drawing and keys --------------------------------------------------- */
+
+static void redraw(struct ui_ctx *c, bool now)
+{
+    int64_t t = clock_now_ms();
+
+    if (!c->m.dirty)
+        return;
+    if (!now && t - c->last_draw_ms < REDRAW_INTERVAL_MS)
+        return;
+    ui_screen_layout(&c->s, &c->m, false);
+    ui_screen_draw(&c->s, &c->m);
+    c->last_draw_ms = t;
+}
+
+static void set_prompt(struct ui_ctx *c, const char *text)
+{
+    snprintf(c->s.prompt, sizeof c->s.prompt, "%s", text);
+    c->m.dirty |= 1u << UI_PANEL_TITLE;
+}
+
+static void request_stop(struct ui_ctx *c, const char *why)
+{
+    bool careful = ui_model_in_destructive_phase(&c->m);
+
+    c->quit = true;
+    c->confirm = false;
+    nt_stop_request(c->stop, 0);
+    set_prompt(c, careful ? "Stopping after the current command..." : "Stopping...");
+    ui_model_log(&c->m, SESS_LOG_WARN, c->m.now, "%s: stopping %s", why,
+                 careful ? "after the current command" : "now");
+}
+
+static void check_signals(struct ui_ctx *c)
+{
+    int sig = nt_stop_signal(c->stop);
+
+    if (sig && !c->quit)
+        request_stop(c, sig == SIGINT ? "Ctrl-C" : sig == SIGTERM ? "SIGTERM" : "Signal");
+}
+
+static void toggle_help(struct ui_ctx *c)
+{
+    c->s.show_help = !c->s.show_help;
+    c->m.dirty = ALL_PANELS;
+}
+
+static void flash_key(struct ui_ctx *c, int ch)
+{
+    if (ch == 'q' || ch == 'Q') {
+        if (c->quit)
+            return;
+        if (ui_model_in_destructive_phase(&c->m) && !c->confirm) {
+            c->confirm = true;
+            set_prompt(c, "Press q again to stop after the current command");
+            return;
+        }
+        request_stop(c, "Quit requested");
+    } else if (c->confirm) {
+        c->confirm = false;
+        set_prompt(c, "");
+    }
+}
+
+static void pick_key(struct ui_ctx *c, int ch)
+{
+    struct ui_model *m = &c->m;
+
+    if ((ch == KEY_UP || ch == 'k') && m->selected > 0)
+        m->selected--;
+    else if ((ch == KEY_DOWN || ch == 'j') && m->selected + 1 < m->ndev)
+        m->selected++;
+    else if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) && m->ndev > 0) {
+        const struct tp_devinfo *d = &m->dev[m->selected];
+        struct nt_err e;
+        size_t index;
+        /* The session's own rule decides what can be flashed. */
+        if (select_module(m->dev, m->ndev, d->port, &index, &e) != NT_OK) {
+            ui_model_log(m, SESS_LOG_WARN, m->now, "%s", e.msg);
+            return;
+        }
+        snprintf(c->port, sizeof c->port, "%s", d->port);
+        c->chosen = true;
+    }
+    m->dirty |= 1u << UI_PANEL_DEVICES;
+}
+
+/* Read every pending key and act on it for the current mode; what a key
+ * changed is drawn at once (the redraw limit is for progress, not for keys). */
+/* Has the terminal gone away (an SSH session that dropped)? SIGHUP is
+ * ignored so that a flash in progress finishes; without its terminal the
+ * UI must not then wait for a key that can never come. */
+static bool terminal_hung_up(void)
+{
+    struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
+static void read_keys(struct ui_ctx *c)
+{
+    bool any = false;
+    int ch;
+
+    if (c->terminal_gone || terminal_hung_up()) {
+        c->terminal_gone = true;
+        /* A flash keeps going; anything else (monitor, picker, the result
+         * screen) has nobody left to answer it. */
+        if (c->s.mode != UI_MODE_FLASH)
+            c->quit = true;
+        return;
+    }
+
+    while ((ch = wgetch(ui_screen_input(&c->s))) != ERR) {
+        any = true;
+        if (ch == KEY_RESIZE) {
+            ui_screen_layout(&c->s, &c->m, true);
+            continue;
+        }
+        if (ch == '?' || (c->s.show_help && c->s.mode != UI_MODE_RESULT)) {
+            toggle_help(c);
+            continue;
+        }
+        if (c->s.mode == UI_MODE_FLASH)
+            flash_key(c, ch);
+        else if (ch == 'q' || ch == 'Q')
+            c->quit = true;
+        else if (c->s.mode == UI_MODE_PICK)
+            pick_key(c, ch);
+        else if (c->s.mode == UI_MODE_RESULT)
+            c->quit = true; /* any key leaves the result screen */
+    }
+    if (any)
+        redraw(c, true);
+}
+
+/* ---- session ------------------------------------------------------------ */
+
+static void ui_sink(void *user, const struct sess_event *ev)
+{
+    struct ui_ctx *c = user;
+    bool urgent = ev->type != SESS_EV_PROGRESS && ev->type != SESS_EV_IDLE;
+    int64_t now = clock_now_ms();
+
+    ui_model_apply(&c->m, ev);
+    check_signals(c);
+    /* Progress comes per packet: looking at the keyboard every few
+     * milliseconds is as responsive and spares thousands of polls. */
+    if (urgent || now - c->last_keys_ms >= KEY_POLL_INTERVAL_MS) {
+        c->last_keys_ms = now;
+        read_keys(c);
+    }
+    redraw(c, urgent);
+}
+
+/* ---- bus: monitor and picker ------------------------------------------ */
+
+static void bus_device(struct ui_ctx *c, enum sess_event_type type, const struct tp_devinfo *d)
+{
+    struct sess_event ev;
+
+    memset(&ev, 0, sizeof ev);
+    ev.type = type;
+    ev.t = c->m.now;
+    ev.dev = d;
+    ui_model_apply(&c->m, &ev);
+}
+
+static void scan_bus(struct ui_ctx *c)
+{
+    struct tp_devinfo devs[UI_MAX_DEVICES];
+    size_t n = 0;
+    struct nt_err e;
+
+    if (!c->cfg->bus)
+        return;
+    nt_err_clear(&e);
+    if (c->cfg->bus->ops->scan(c->cfg->bus, devs, UI_MAX_DEVICES, &n, &e) != NT_OK) {
+        ui_model_log(&c->m, SESS_LOG_WARN, 0, "Listing devices failed: %s", e.msg);
+        return;
+    }
+    for (size_t i = 0; i < n && i < UI_MAX_DEVICES; i++)
+        ui_model_device_add(&c->m, &devs[i]);
+    ui_model_log(&c->m, SESS_LOG_INFO, 0, "%zu NXP bootloader device%s attached", n, n == 1 ? "" : "s");
+}
+
+/* Wait up to timeout_ms for one arrival or removal and show it. False when
+ * there is no bus to wait on (the caller sleeps instead). */
+static bool poll_bus(struct ui_ctx *c, int timeout_ms)
+{
+    struct tp_bus *bus = c->cfg->bus;
+    struct tp_event ev;
+    struct nt_err e;
+    nt_status st;
+
+    if (!bus)
+        return false;
+    nt_err_clear(&e);
+    st = bus->ops->next_event(bus, timeout_ms, &ev, &e);
+    if (st == NT_OK)
+        bus_device(c, ev.type == TP_EV_ARRIVED ? SESS_EV_DEVICE_ARRIVED : SESS_EV_DEVICE_LEFT, &ev.dev);
+    else if (st != NT_E_TIMEOUT)
+        clock_sleep_us((int64_t)timeout_ms * 1000, c->stop); /* no busy loop on a bus error */
+    return true;
+}
+
+/* Follow the bus until the user quits (or, picking, chooses a module). */
+static void watch_bus(struct ui_ctx *c)
+{
+    int64_t t0 = clock_now_ms();
+
+    while (!c->quit && !c->chosen) {
+        c->m.now = (double)(clock_now_ms() - t0) / 1000.0;
+        if (!poll_bus(c, BUS_POLL_MS))
+            clock_sleep_us(BUS_POLL_MS * 1000, c->stop);
+        if (nt_stop_signal(c->stop))
+            c->quit = true;
+        read_keys(c);
+        redraw(c, false);
+    }
+}
+
+/* Would the session refuse to guess between the attached modules? */
+static bool several_candidates(const struct ui_model *m)
+{
+    struct nt_err e;
+    size_t index;
+
+    return select_module(m->dev, m->ndev, NULL, &index, &e) == NT_E_AMBIGUOUS;
+}
+
+static nt_status pick_module(struct ui_ctx *c, struct nt_err *err)
+{
+    c->s.mode = UI_MODE_PICK;
+    c->m.selected = 0;
+    c->m.dirty = ALL_PANELS;
+    c->chosen = false;
+    watch_bus(c);
+    c->s.mode = UI_MODE_FLASH;
+    c->m.dirty = ALL_PANELS;
+    if (!c->chosen)
+        return nt_err_set(err, NT_E_AMBIGUOUS,
+                          "several modules are attached and none was chosen; pick one with "
+                          "the arrow keys and Enter, or pass --port");
+    c->sess.port = c->port;
+    ui_model_log(&c->m, SESS_LOG_INFO, c->m.now, "Chosen: the module at %s", c->port);
+    return NT_OK;
+}
+
+/* The session ended without a final event (it must not, but the screen
+ * should still tell the truth): derive it from the status. */
+static void settle_result(struct ui_ctx *c, nt_status st, const struct nt_err *err)
+{
+    struct sess_event ev;
+
+    if (c->m.run == UI_RS_FINISHED || c->m.run == UI_RS_FAILED)
+        return;
+    memset(&ev, 0, sizeof ev);
+    ev.type = st == NT_OK ? SESS_EV_FINISHED : SESS_EV_FAILED;
+    ev.t = c->m.now;
+    ev.err = err;
+    ui_model_apply(&c->m, &ev);
+}
+
+static nt_status run_session(struct ui_ctx *c, struct nt_err *err)
+{
+    ui_session_fn run = c->cfg->run ? c->cfg->run : sess_run;
+    ui_pkg_free_fn free_pkg = c->cfg->pkg_free ? c->cfg->pkg_free : pkg_free;
+    struct sess_result res;
+    nt_status st;
+
+    st = run(&c->sess, &res, err);
+    if (res.pkg)
+        free_pkg(res.pkg);
+    res.pkg = NULL;
+    *c->res = res;
+    return st;
+}
+
+static void forget_run(struct ui_model *m)
+{
+    memset(m->gauge, 0, sizeof m->gauge);
+    m->run = UI_RS_IDLE;
+    m->target_port[0] = '\0';
+    m->dirty = ALL_PANELS;
+}
+
+static nt_status flash_job(struct ui_ctx *c, struct nt_err *err)
+{
+    struct sess_config *sess = &c->sess;
+    nt_status st;
+
+    if (!sess->port && several_candidates(&c->m) && pick_module(c, err) != NT_OK)
+        return err->status;
+    redraw(c, true);
+    st = run_session(c, err);
+    /* Several modules turned up while the session waited: let the user choose. */
+    if (st == NT_E_AMBIGUOUS && !c->quit && !sess->port) {
+        ui_model_log(&c->m, SESS_LOG_WARN, c->m.now, "%s", err->msg);
+        forget_run(&c->m);
+        if (pick_module(c, err) != NT_OK)
+            return err->status;
+        nt_err_clear(err);
+        redraw(c, true);
+        st = run_session(c, err);
+    }
+    settle_result(c, st, err);
+    return st;
+}
+
+/* The result stays on screen until a key (spec.md §5), unless the user
+ * already asked to leave. */
+static void wait_for_key(struct ui_ctx *c)
+{
+    if (c->quit || nt_stop_signal(c->stop))
+        return;
+    c->s.mode = UI_MODE_RESULT;
+    c->s.show_help = false;
+    set_prompt(c, "");
+    c->m.dirty = ALL_PANELS;
+    while (!c->quit && !nt_stop_signal(c->stop)) {
+        redraw(c, true);
+        if (!poll_bus(c, RESULT_KEY_WAIT_MS))
+            napms(RESULT_KEY_WAIT_MS);
+        read_keys(c);
+    }
+}
+
+nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *err)
+{
+    struct ui_ctx *c;
+    struct ui_term term;
+    bool monitor = !cfg->sess || (!cfg->sess->package_path && !cfg->sess->url);
+    nt_status st;
+
+    nt_err_clear(err);
+    c = calloc(1, sizeof *c);
+    if (!c)
+        return nt_err_set(err, NT_E_NOMEM, "out of memory starting the full-screen UI");
+    c->cfg = cfg;
+    c->stop = cfg->stop ? cfg->stop : &c->own_stop;
+    c->res = res;
+    memset(res, 0, sizeof *res);
+    ui_model_init(&c->m, !monitor && cfg->sess->url);
+    c->m.dry_run = !monitor && cfg->sess->dry_run;
+    c->s.with_package = !monitor;
+    memset(&term, 0, sizeof term);
+    if ((st = term_start(c, &term, err)) != NT_OK) {
+        free(c);
+        return st;
+    }
+    ui_screen_layout(&c->s, &c->m, true);
+    scan_bus(c);
+    redraw(c, true);
+    if (monitor) {
+        watch_bus(c);
+        st = NT_OK;
+    } else {
+        c->sess = *cfg->sess;
+        c->sess.sink = ui_sink;
+        c->sess.user = c;
+        c->sess.stop = c->stop;
+        st = flash_job(c, err);
+        c->m.dirty = ALL_PANELS;
+        redraw(c, true);
+        wait_for_key(c);
+    }
+    ui_screen_free(&c->s);
+    term_stop(&term);
+    free(c);
+    return st;
+}

@@ -1,0 +1,118 @@
+/* Unit tests for command-line parsing (spec.md §2). */
+#include "tap.h"
+#include "cli.h"
+#include "nt_err.h"
+
+static nt_status parse(struct cli_opts *o, struct nt_err *e, int argc, const char **argv)
+{
+    return cli_parse(argc, (char **)argv, o, e);
+}
+
+static void test_cli_defaults_and_package(void)
+{
+    struct cli_opts o;
+    struct nt_err e;
+    const char *argv[] = { "nt_flash", "pkg.zip" };
+    CHECK_EQ_INT(parse(&o, &e, 2, argv), NT_OK);
+    CHECK_EQ_STR(o.package, "pkg.zip");
+    CHECK(o.timeout_s == 60);
+    CHECK(!o.batch && !o.dry_run && !o.simulate);
+}
+
+static void test_cli_combined(void)
+{
+    struct cli_opts o;
+    struct nt_err e;
+    const char *argv[] = { "nt_flash", "-bnvv", "-t",      "2.5",   "--simulate=speed=0",
+                           "--port",   "1-1.2", "--trace", "t.log", "x.zip" };
+    CHECK_EQ_INT(parse(&o, &e, 10, argv), NT_OK);
+    CHECK(o.batch && o.dry_run);
+    CHECK_EQ_INT(o.verbose, 2);
+    CHECK(o.timeout_s == 2.5);
+    CHECK(o.simulate);
+    CHECK_EQ_STR(o.simulate_spec, "speed=0");
+    CHECK_EQ_STR(o.port, "1-1.2");
+    CHECK_EQ_STR(o.trace, "t.log");
+    CHECK_EQ_STR(o.package, "x.zip");
+}
+
+static void test_cli_simulate_without_spec(void)
+{
+    struct cli_opts o;
+    struct nt_err e;
+    const char *argv[] = { "nt_flash", "--simulate", "x.zip" };
+    CHECK_EQ_INT(parse(&o, &e, 3, argv), NT_OK);
+    CHECK(o.simulate);
+    CHECK(o.simulate_spec == NULL);
+    CHECK_EQ_STR(o.package, "x.zip");
+}
+
+static void test_cli_errors(void)
+{
+    struct cli_opts o;
+    struct nt_err e;
+    const char *bad_t[] = { "nt_flash", "-t", "abc", "x.zip" };
+    const char *neg_t[] = { "nt_flash", "-t", "-1", "x.zip" };
+    const char *unknown[] = { "nt_flash", "--frobnicate" };
+    const char *unknown_short[] = { "nt_flash", "-Z" };
+    const char *missing[] = { "nt_flash", "--port" };
+    const char *extra[] = { "nt_flash", "a.zip", "b.zip" };
+    const char *both[] = { "nt_flash", "--url", "http://x/y.zip", "a.zip" };
+
+    CHECK_EQ_INT(parse(&o, &e, 4, bad_t), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "invalid timeout 'abc'");
+    CHECK_EQ_INT(parse(&o, &e, 4, neg_t), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "invalid timeout '-1'");
+    CHECK_EQ_INT(parse(&o, &e, 2, unknown), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "unknown option '--frobnicate'");
+    CHECK_EQ_INT(parse(&o, &e, 2, unknown_short), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "unknown option '-Z'");
+    CHECK_EQ_INT(parse(&o, &e, 2, missing), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "'--port' needs a value");
+    CHECK_EQ_INT(parse(&o, &e, 3, extra), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "unexpected argument 'b.zip'");
+    CHECK_EQ_INT(parse(&o, &e, 4, both), NT_E_USAGE);
+}
+
+static void test_cli_error_wording(void)
+{
+    struct cli_opts o;
+    struct nt_err e;
+    const char *help_value[] = { "nt_flash", "--help=x" };
+    const char *ambiguous[] = { "nt_flash", "--ver" };
+    const char *abbrev[] = { "nt_flash", "--vers" };
+    const char *spec_as_package[] = { "nt_flash", "--simulate", "speed=0", "x.zip" };
+    const char *hex_t[] = { "nt_flash", "-t", "0x10", "x.zip" };
+    const char *space_t[] = { "nt_flash", "-t", " 5", "x.zip" };
+    const char *inf_t[] = { "nt_flash", "-t", "inf", "x.zip" };
+    const char *empty_url[] = { "nt_flash", "--url", "" };
+    const char *ftp_url[] = { "nt_flash", "--url", "ftp://example.org/x.zip" };
+    const char *frac_t[] = { "nt_flash", "-t", ".5", "x.zip" };
+
+    CHECK_EQ_INT(parse(&o, &e, 2, help_value), NT_E_USAGE);
+    CHECK_EQ_STR(e.msg, "option '--help' takes no value");
+    CHECK_EQ_INT(parse(&o, &e, 2, ambiguous), NT_E_USAGE);
+    CHECK_EQ_STR(e.msg, "ambiguous option '--ver' (could be --verbose or --version)");
+    CHECK_EQ_INT(parse(&o, &e, 2, abbrev), NT_OK); /* a unique prefix is fine */
+    CHECK(o.version);
+    CHECK_EQ_INT(parse(&o, &e, 4, spec_as_package), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "--simulate takes its SPEC after '=', as in --simulate=speed=0");
+    CHECK_EQ_INT(parse(&o, &e, 4, hex_t), NT_E_USAGE);
+    CHECK_EQ_INT(parse(&o, &e, 4, space_t), NT_E_USAGE);
+    CHECK_EQ_INT(parse(&o, &e, 4, inf_t), NT_E_USAGE);
+    CHECK_EQ_INT(parse(&o, &e, 3, empty_url), NT_E_USAGE);
+    CHECK_EQ_STR(e.msg, "invalid --url '': give an http:// or https:// URL");
+    CHECK_EQ_INT(parse(&o, &e, 3, ftp_url), NT_E_USAGE);
+    CHECK_EQ_INT(parse(&o, &e, 4, frac_t), NT_OK);
+    CHECK(o.timeout_s == 0.5);
+}
+
+int main(void)
+{
+    RUN(test_cli_defaults_and_package);
+    RUN(test_cli_combined);
+    RUN(test_cli_simulate_without_spec);
+    RUN(test_cli_errors);
+    RUN(test_cli_error_wording);
+    return check_finish();
+}
