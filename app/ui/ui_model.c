@@ -186,6 +186,7 @@ static void phase_event(struct ui_model *m, const struct sess_event *ev)
             gm->done = 0;
             gm->total = 0;
             gm->t_start = ev->t;
+            gm->t_last = ev->t;
         }
     } else if (ev->type == SESS_EV_PROGRESS) {
         if (gm) {
@@ -195,6 +196,7 @@ static void phase_event(struct ui_model *m, const struct sess_event *ev)
             }
             gm->done = ev->done;
             gm->total = ev->total;
+            gm->t_last = ev->t;
         }
     } else { /* SESS_EV_PHASE_DONE */
         m->phase_active = false;
@@ -273,6 +275,15 @@ void ui_model_apply(struct ui_model *m, const struct sess_event *ev)
     case SESS_EV_FAILED: finish_event(m, ev); break;
     case SESS_EV_IDLE: break;
     }
+}
+
+void ui_model_tick(struct ui_model *m, double now)
+{
+    if (now <= m->now)
+        return;
+    m->now = now;
+    if (m->phase_active)
+        mark(m, UI_PANEL_PHASES);
 }
 
 int ui_model_overall_percent(const struct ui_model *m)
@@ -354,6 +365,19 @@ void ui_model_gauge_text(const struct ui_model *m, enum ui_gauge_id g, char *out
         }
         ui_fmt_bytes(gm->done, a, sizeof a);
         ui_fmt_bytes(gm->total, b, sizeof b);
+        if (m->now - gm->t_last >= UI_COMMAND_SHOW_S) {
+            /* A long command (a slow erase): its own clock shows the wait
+             * is alive; the rate would only say "slowing down". */
+            char cmd[32];
+            ui_fmt_duration(m->now - gm->t_last, cmd, sizeof cmd);
+            if (rate > 0) {
+                ui_fmt_eta(gm->done, gm->total, rate, t, sizeof t);
+                snprintf(out, cap, "%s / %s  %s left  command %s", a, b, t, cmd);
+            } else {
+                snprintf(out, cap, "%s / %s  command %s", a, b, cmd);
+            }
+            break;
+        }
         if (!(rate > 0)) { /* too early to tell: no rate, no guess */
             snprintf(out, cap, "%s / %s", a, b);
             break;

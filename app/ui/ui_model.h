@@ -18,6 +18,8 @@
 #define UI_LOG_LINES 256
 #define UI_LOG_TEXT_MAX 512 /* a recovery hint is a long paragraph */
 #define UI_NAME_MAX 256     /* = pkg_image.name */
+/* A device command in flight this long gets its own moving clock. */
+#define UI_COMMAND_SHOW_S 1.0
 
 /* The gauges, in screen order. */
 enum ui_gauge_id {
@@ -36,6 +38,7 @@ struct ui_gauge_model {
     enum ui_gauge_state state;
     uint64_t done, total;
     double t_start, t_end; /* session seconds */
+    double t_last;         /* the latest answer (progress) in this phase */
 };
 
 struct ui_image_model {
@@ -80,6 +83,9 @@ struct ui_model {
 void ui_model_init(struct ui_model *m, bool show_download);
 /* Apply one session event (the session's time base is ev->t). */
 void ui_model_apply(struct ui_model *m, const struct sess_event *ev);
+/* The session's clock moved without an event (a device command in flight):
+ * the running gauge's times move with it. */
+void ui_model_tick(struct ui_model *m, double now);
 /* A device came or went (bus events, or the session's). Keyed by port and kind. */
 void ui_model_device_add(struct ui_model *m, const struct tp_devinfo *d);
 void ui_model_device_remove(struct ui_model *m, const struct tp_devinfo *d);
@@ -98,7 +104,8 @@ double ui_model_gauge_rate(const struct ui_model *m, enum ui_gauge_id g);
 /* Label of a gauge: "download", "upload", "configure", "erase", "write", "reset". */
 const char *ui_gauge_name(enum ui_gauge_id g);
 /* One gauge line's text right of the bar: "1.25 MiB / 4.00 MiB  512 KiB/s  3.2s left"
- * while running, "done in 2.1s" after, "" while pending. */
+ * while running ("... 3.2s left  command 6.1s" when the device has not
+ * answered for UI_COMMAND_SHOW_S), "done in 2.1s" after, "" while pending. */
 void ui_model_gauge_text(const struct ui_model *m, enum ui_gauge_id g, char *out, size_t cap);
 /* Is the session in a phase where stopping must wait for the command in flight? */
 bool ui_model_in_destructive_phase(const struct ui_model *m);

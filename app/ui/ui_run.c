@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "pkg.h"
 #include "select.h"
+#include "sess_thread.h"
 #include "ui_model.h"
 #include "ui_screen.h"
 
@@ -30,8 +31,13 @@
 #define BUS_POLL_MS 50
 /* How long the result screen waits for a key before checking signals again. */
 #define RESULT_KEY_WAIT_MS 100
-/* How often the session's sink looks for keys between progress events. */
-#define KEY_POLL_INTERVAL_MS 20
+/* While the session runs (on its own thread), how long the view waits for
+ * a key before it looks at the session's queue again: events are shown at
+ * most this late, keys at once. */
+#define SESSION_WAIT_MS 20
+/* Events applied between two looks at the keys, so that a burst never
+ * keeps a key waiting. */
+#define EVENTS_PER_PASS 256
 #define ALL_PANELS ((1u << UI_PANEL_COUNT) - 1)
 
 /* For the atexit safety net: curses is up and the terminal not yet restored. */
@@ -42,7 +48,6 @@ struct ui_ctx {
     struct ui_model m;
     struct ui_screen s;
     int64_t last_draw_ms;
-    int64_t last_keys_ms;
     bool confirm;           /* q pressed once during erase or write */
     bool quit;              /* the user asked to stop (q confirmed, or a signal) */
     bool chosen;            /* the picker's Enter */
@@ -291,21 +296,36 @@ static void read_keys(struct ui_ctx *c)
 
 /* ---- session ------------------------------------------------------------ */
 
-static void ui_sink(void *user, const struct sess_event *ev)
+/* Sleep until a key arrives or ms pass; a terminal that hung up has no keys
+ * to wait for, so then just sleep. Signals cut the wait short. */
+static void wait_for_input(struct ui_ctx *c, int ms)
 {
-    struct ui_ctx *c = user;
-    bool urgent = ev->type != SESS_EV_PROGRESS && ev->type != SESS_EV_IDLE;
-    int64_t now = clock_now_ms();
+    struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
 
-    ui_model_apply(&c->m, ev);
-    check_signals(c);
-    /* Progress comes per packet: looking at the keyboard every few
-     * milliseconds is as responsive and spares thousands of polls. */
-    if (urgent || now - c->last_keys_ms >= KEY_POLL_INTERVAL_MS) {
-        c->last_keys_ms = now;
-        read_keys(c);
+    if (c->terminal_gone)
+        clock_sleep_us((int64_t)ms * 1000, NULL);
+    else
+        poll(&p, 1, ms);
+}
+
+/* Apply what the session has queued; true when something other than
+ * progress came (drawn at once, not at the next frame). */
+static bool drain_events(struct ui_ctx *c, struct sess_thread *th, bool *more)
+{
+    struct sess_event ev;
+    bool urgent = false;
+    int n = 0;
+
+    *more = false;
+    while (sess_thread_next(th, 0, &ev)) {
+        ui_model_apply(&c->m, &ev);
+        urgent |= ev.type != SESS_EV_PROGRESS && ev.type != SESS_EV_IDLE;
+        if (++n == EVENTS_PER_PASS) {
+            *more = true;
+            break;
+        }
     }
-    redraw(c, urgent);
+    return urgent;
 }
 
 /* ---- bus: monitor and picker ------------------------------------------ */
@@ -417,14 +437,33 @@ static void settle_result(struct ui_ctx *c, nt_status st, const struct nt_err *e
     ui_model_apply(&c->m, &ev);
 }
 
+/* The session runs on its own thread; this thread owns the terminal: it
+ * applies the queued events, moves the clock of the command in flight,
+ * answers keys and signals, and follows resizes, whatever the device is
+ * doing. The thread is joined before this returns. */
 static nt_status run_session(struct ui_ctx *c, struct nt_err *err)
 {
-    ui_session_fn run = c->cfg->run ? c->cfg->run : sess_run;
     ui_pkg_free_fn free_pkg = c->cfg->pkg_free ? c->cfg->pkg_free : pkg_free;
+    struct sess_thread *th;
     struct sess_result res;
     nt_status st;
 
-    st = run(&c->sess, &res, err);
+    memset(&res, 0, sizeof res);
+    st = sess_thread_start(&c->sess, c->cfg->run, &th, err);
+    if (st != NT_OK) {
+        *c->res = res;
+        return st;
+    }
+    while (!sess_thread_ended(th)) {
+        bool more, urgent = drain_events(c, th, &more);
+        ui_model_tick(&c->m, sess_thread_elapsed(th));
+        check_signals(c);
+        read_keys(c);
+        redraw(c, urgent);
+        if (!more)
+            wait_for_input(c, SESSION_WAIT_MS);
+    }
+    st = sess_thread_join(th, &res, err);
     if (res.pkg)
         free_pkg(res.pkg);
     res.pkg = NULL;
@@ -512,8 +551,6 @@ nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *
         st = NT_OK;
     } else {
         c->sess = *cfg->sess;
-        c->sess.sink = ui_sink;
-        c->sess.user = c;
         c->sess.stop = c->stop;
         st = flash_job(c, err);
         c->m.dirty = ALL_PANELS;

@@ -92,9 +92,23 @@ static void test_gauges_rates_and_durations(void)
     ui_model_gauge_text(&m, UI_G_WRITE, text, sizeof text);
     CHECK_EQ_STR(text, "1.00 MiB / 4.00 MiB  512 KiB/s  6.0s left");
     /* Idle ticks move the clock: the rate falls while nothing is acknowledged. */
+    send(&m, SESS_EV_IDLE, 12.5, SESS_PH_WRITE, 0, 0);
+    ui_model_gauge_text(&m, UI_G_WRITE, text, sizeof text);
+    CHECK_EQ_STR(text, "1.00 MiB / 4.00 MiB  409 KiB/s  7.5s left");
+    /* A command in flight for a second or more gets its own moving clock. */
     send(&m, SESS_EV_IDLE, 14.0, SESS_PH_WRITE, 0, 0);
     ui_model_gauge_text(&m, UI_G_WRITE, text, sizeof text);
-    CHECK_EQ_STR(text, "1.00 MiB / 4.00 MiB  256 KiB/s  12s left");
+    CHECK_EQ_STR(text, "1.00 MiB / 4.00 MiB  12s left  command 2.0s");
+    /* ... which moves with the view's clock alone, no event needed. */
+    m.dirty = 0;
+    ui_model_tick(&m, 15.5);
+    CHECK(m.dirty & (1u << UI_PANEL_PHASES));
+    ui_model_gauge_text(&m, UI_G_WRITE, text, sizeof text);
+    CHECK_EQ_STR(text, "1.00 MiB / 4.00 MiB  16s left  command 3.5s");
+    m.dirty = 0;
+    ui_model_tick(&m, 15.0); /* never backwards */
+    CHECK_EQ_INT(m.dirty, 0);
+    CHECK_EQ_INT((int)(m.now * 10), 155);
     send(&m, SESS_EV_PHASE_DONE, 18.0, SESS_PH_WRITE, 4u << 20, 4u << 20);
     CHECK(!ui_model_in_destructive_phase(&m));
     ui_model_gauge_text(&m, UI_G_WRITE, text, sizeof text);
