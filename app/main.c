@@ -17,12 +17,16 @@
 #include "nt_err.h"
 #include "out.h"
 #include "pkg.h"
+#include "sess_thread.h"
 #include "session.h"
 #include "signals.h"
 #include "summary.h"
 #include "ui.h"
 #include "usb.h"
 #include "vmod.h"
+
+/* How long the line front ends wait for an event before looking again. */
+#define LINES_WAIT_MS 100
 
 /* The session's download hook: fetch_url with the command line's settings. */
 static nt_status download(void *user, const char *url, nt_progress_fn progress, void *progress_user,
@@ -73,16 +77,24 @@ static int run_list(const struct vmod_config *vc)
     return st == NT_OK ? EXIT_OK : fail(err.msg, EXIT_FLASH);
 }
 
-/* Batch and --machine runs: render events as lines. */
+/* Batch and --machine runs: render events as lines. The session runs on
+ * its own thread, as under the full-screen view; this one prints. */
 static nt_status run_lines(const struct cli_opts *o, struct sess_config *sc, struct sess_result *res,
                            struct nt_err *err)
 {
     struct out_state out;
+    struct sess_thread *th;
+    struct sess_event ev;
+    nt_status st;
 
     out_init(&out, o->machine ? &out_machine_format : &out_lines_format, stdout, stderr, o->verbose);
-    sc->sink = out_sink;
-    sc->user = &out;
-    return sess_run(sc, res, err);
+    st = sess_thread_start(sc, NULL, &th, err);
+    if (st != NT_OK)
+        return st;
+    while (!sess_thread_ended(th))
+        if (sess_thread_next(th, LINES_WAIT_MS, &ev))
+            out_sink(&out, &ev);
+    return sess_thread_join(th, res, err);
 }
 
 int main(int argc, char **argv)

@@ -3,6 +3,7 @@
  * error stream (warnings, -v detail, failure and recovery), and hands the
  * format-specific lines to the format table. */
 #include "out.h"
+#include "sess_report.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -77,12 +78,13 @@ static void human(struct out_state *o, const struct sess_event *ev)
             fprintf(o->err, "nt_flash: %.3f s: %s done in %.3f s\n", ev->t, sess_phase_name(ev->phase),
                     ev->t - o->phase_t0[ev->phase]);
         break;
-    case SESS_EV_FAILED:
-        fprintf(o->err, "nt_flash: %s\n", ev->err ? ev->err->msg : "failed");
-        if (ev->dev)
-            fprintf(o->err, "nt_flash: the module at %s stopped in the %s phase. %s\n", ev->dev->port,
-                    sess_phase_name(ev->phase), sess_recovery_hint(ev->phase));
+    case SESS_EV_FAILED: {
+        /* The same report the full-screen view leaves after it closes. */
+        char report[SESS_REPORT_MAX];
+        sess_failure_report("nt_flash: ", ev->err, ev->phase, ev->dev, report, sizeof report);
+        fputs(report, o->err);
         break;
+    }
     default: break;
     }
     fflush(o->err);

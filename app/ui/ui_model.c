@@ -5,11 +5,13 @@
 
 #include "ui_model.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "pkg.h"
+#include "sess_report.h"
 #include "ui_fmt.h"
 
 /* A rate needs this much elapsed time before it means anything. */
@@ -229,9 +231,12 @@ static void finish_event(struct ui_model *m, const struct sess_event *ev)
                  ev->err && ev->err->msg[0] ? ev->err->msg : "the session failed");
         ui_model_log(m, SESS_LOG_ERROR, ev->t, "%s", m->result);
         /* As the line front ends do: what state the module is in, what to do. */
-        if (ev->dev)
-            ui_model_log(m, SESS_LOG_WARN, ev->t, "The module at %s stopped in the %s phase. %s",
-                         ev->dev->port, sess_phase_name(ev->phase), sess_recovery_hint(ev->phase));
+        if (ev->dev) {
+            char state[SESS_REPORT_MAX];
+            sess_state_line(ev->phase, ev->dev, ev->err, state, sizeof state);
+            state[0] = (char)toupper((unsigned char)state[0]);
+            ui_model_log(m, SESS_LOG_WARN, ev->t, "%s", state);
+        }
         for (int g = 0; g < UI_G_COUNT; g++)
             if (m->gauge[g].state == UI_GS_RUNNING) {
                 m->gauge[g].state = UI_GS_FAILED;

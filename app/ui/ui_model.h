@@ -16,7 +16,7 @@
 
 #define UI_MAX_DEVICES 64
 #define UI_LOG_LINES 256
-#define UI_LOG_TEXT_MAX 512 /* a recovery hint is a long paragraph */
+#define UI_LOG_TEXT_MAX 1024 /* a recovery hint is a long paragraph */
 #define UI_NAME_MAX 256     /* = pkg_image.name */
 /* A device command in flight this long gets its own moving clock. */
 #define UI_COMMAND_SHOW_S 1.0

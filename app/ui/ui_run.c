@@ -20,7 +20,9 @@
 #include "clock.h"
 #include "pkg.h"
 #include "select.h"
+#include "sess_report.h"
 #include "sess_thread.h"
+#include "ui_fmt.h"
 #include "ui_model.h"
 #include "ui_screen.h"
 
@@ -57,6 +59,12 @@ struct ui_ctx {
     struct nt_stop own_stop;
     struct sess_config sess; /* the caller's job, with this view's sink and choice of port */
     struct sess_result *res; /* the caller's: what the session left */
+    /* For the final block printed once the view has closed. */
+    bool failed, failed_on_module, finished;
+    struct nt_err fail_err;
+    enum sess_phase fail_phase;
+    struct tp_devinfo fail_dev;
+    double finish_t;
 };
 
 static void ui_atexit(void)
@@ -192,12 +200,15 @@ static void request_stop(struct ui_ctx *c, const char *why)
                  careful ? "after the current command" : "now");
 }
 
-static void check_signals(struct ui_ctx *c)
+/* True when a signal was newly acknowledged (to be drawn at once). */
+static bool check_signals(struct ui_ctx *c)
 {
     int sig = nt_stop_signal(c->stop);
 
-    if (sig && !c->quit)
-        request_stop(c, sig == SIGINT ? "Ctrl-C" : sig == SIGTERM ? "SIGTERM" : "Signal");
+    if (!sig || c->quit)
+        return false;
+    request_stop(c, sig == SIGINT ? "Ctrl-C" : sig == SIGTERM ? "SIGTERM" : "Signal");
+    return true;
 }
 
 static void toggle_help(struct ui_ctx *c)
@@ -308,6 +319,23 @@ static void wait_for_input(struct ui_ctx *c, int ms)
         poll(&p, 1, ms);
 }
 
+/* Keep what the final block needs: the copies in ev die with the next event. */
+static void remember_result(struct ui_ctx *c, const struct sess_event *ev)
+{
+    if (ev->type == SESS_EV_FINISHED) {
+        c->finished = true;
+        c->finish_t = ev->t;
+    } else if (ev->type == SESS_EV_FAILED) {
+        c->failed = true;
+        c->fail_phase = ev->phase;
+        if (ev->err)
+            c->fail_err = *ev->err;
+        c->failed_on_module = ev->dev != NULL;
+        if (ev->dev)
+            c->fail_dev = *ev->dev;
+    }
+}
+
 /* Apply what the session has queued; true when something other than
  * progress came (drawn at once, not at the next frame). */
 static bool drain_events(struct ui_ctx *c, struct sess_thread *th, bool *more)
@@ -319,6 +347,7 @@ static bool drain_events(struct ui_ctx *c, struct sess_thread *th, bool *more)
     *more = false;
     while (sess_thread_next(th, 0, &ev)) {
         ui_model_apply(&c->m, &ev);
+        remember_result(c, &ev);
         urgent |= ev.type != SESS_EV_PROGRESS && ev.type != SESS_EV_IDLE;
         if (++n == EVENTS_PER_PASS) {
             *more = true;
@@ -457,10 +486,10 @@ static nt_status run_session(struct ui_ctx *c, struct nt_err *err)
     while (!sess_thread_ended(th)) {
         bool more, urgent = drain_events(c, th, &more);
         ui_model_tick(&c->m, sess_thread_elapsed(th));
-        check_signals(c);
+        urgent |= check_signals(c);
         read_keys(c);
         redraw(c, urgent);
-        if (!more)
+        if (!more && !sess_thread_ended(th))
             wait_for_input(c, SESSION_WAIT_MS);
     }
     st = sess_thread_join(th, &res, err);
@@ -520,6 +549,31 @@ static void wait_for_key(struct ui_ctx *c)
     }
 }
 
+/* Once the terminal is back to normal: what happened, where the user will
+ * still see it (the alternate screen is gone). A failure or a stop says
+ * exactly what the line front ends say on the error stream. */
+static void print_final_block(const struct ui_ctx *c, nt_status st, const struct nt_err *err)
+{
+    char report[SESS_REPORT_MAX], took[32];
+
+    if (st == NT_OK && c->finished) {
+        ui_fmt_duration(c->finish_t, took, sizeof took);
+        printf("nt_flash: flashed firmware %s to the module at %s in %s\n", c->m.version,
+               c->m.target_port[0] ? c->m.target_port : "?", took);
+        fflush(stdout);
+        return;
+    }
+    if (st == NT_OK)
+        return;
+    if (c->failed)
+        sess_failure_report("nt_flash: ", &c->fail_err, c->fail_phase, c->failed_on_module ? &c->fail_dev : NULL,
+                            report, sizeof report);
+    else
+        snprintf(report, sizeof report, "nt_flash: %s\n", err->msg[0] ? err->msg : "failed");
+    fputs(report, stderr);
+    fflush(stderr);
+}
+
 nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *err)
 {
     struct ui_ctx *c;
@@ -559,6 +613,8 @@ nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *
     }
     ui_screen_free(&c->s);
     term_stop(&term);
+    if (!monitor)
+        print_final_block(c, st, err);
     free(c);
     return st;
 }

@@ -1,8 +1,9 @@
 /* The session runner: sess_run on a pthread, its events copied into a
  * mutex-guarded queue that the front end drains. Consecutive progress
- * events of one phase (and idle ticks) are merged while they wait, so a
- * front end that looks only every few milliseconds never falls behind the
- * per-packet progress of a write. */
+ * events of one phase within the same whole percent (and idle ticks) merge
+ * while they wait, so a front end that looks only every few milliseconds
+ * never falls behind the per-packet progress of a write, and the line
+ * front ends still see every percent. */
 #include "sess_thread.h"
 
 #include <errno.h>
@@ -41,13 +42,18 @@ struct sess_thread {
     struct nt_err err;
 };
 
+static uint64_t whole_percent(uint64_t done, uint64_t total) { return total ? done * 100 / total : 0; }
+
 /* A progress event (or idle tick) that only updates the one still waiting
- * at the tail: the front end loses no information by seeing the newer. */
+ * at the tail: the front end loses nothing by seeing only the newer. */
 static bool merges_into(const struct ev_node *tail, const struct sess_event *ev)
 {
     if (!tail || tail->ev.type != ev->type || tail->ev.phase != ev->phase)
         return false;
-    return ev->type == SESS_EV_PROGRESS || ev->type == SESS_EV_IDLE;
+    if (ev->type == SESS_EV_IDLE)
+        return true;
+    return ev->type == SESS_EV_PROGRESS && tail->ev.total == ev->total &&
+        whole_percent(tail->ev.done, tail->ev.total) == whole_percent(ev->done, ev->total);
 }
 
 static void queue_sink(void *user, const struct sess_event *ev)

@@ -312,10 +312,12 @@ static nt_status run_sdp(struct sess *s, struct nt_err *err)
     if (st == NT_OK) {
         sess_log(s, SESS_LOG_DEBUG, "ROM HAB %s (0x%08x), last status 0x%08x",
                  hab == SDP_HAB_OPEN ? "open" : "closed", hab, status);
-        if (hab == SDP_HAB_CLOSED)
+        if (hab == SDP_HAB_CLOSED) {
             st = nt_err_set(err, NT_E_STATUS,
                             "this module's boot ROM is secured (HAB closed): it only starts signed "
                             "flashloaders, and the package's flashloader is unsigned");
+            err->device_status = hab; /* the cause, for the recovery advice (sess_report.c) */
+        }
     }
     if (st == NT_OK) {
         /* The IVT is at file offset 0 (package validation checked it), so

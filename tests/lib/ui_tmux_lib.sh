@@ -12,7 +12,9 @@ cd "$ui_dir" || exit 1
 ui_sock=./sock
 ui_fails=0
 ui_cases=0
-printf 'set -g default-terminal screen\nset -g status off\nset -g history-limit 0\nset -g remain-on-exit on\n' > "$ui_dir/tmux.conf"
+# One line of history: when a pane dies tmux scrolls it by one line to say
+# so, and the first line a program left on the normal screen goes there.
+printf 'set -g default-terminal screen\nset -g status off\nset -g history-limit 1\nset -g remain-on-exit on\n' > "$ui_dir/tmux.conf"
 
 tm() { tmux -S "$ui_sock" -f "$ui_dir/tmux.conf" "$@"; }
 
@@ -98,6 +100,13 @@ ui_pid() {
     cat "$ui_dir/$1.pid"
 }
 screen_has() { ui_capture "$1" | grep -F -q -- "$2"; }
+# After the program ended: the whole normal screen it left, the line tmux
+# scrolled away included, wrapped lines joined (final_has NAME TEXT).
+ui_capture_final() { tm capture-pane -p -J -S -1 -t "$1" 2>/dev/null; }
+final_has() {
+    ui_capture_final "$1" | grep -F -q -- "$2" && return 0
+    echo "'$2' is not on the screen $1 left:"; ui_capture_final "$1"; return 1
+}
 screen_lacks() { ! ui_capture "$1" | grep -F -q -- "$2"; }
 # Nothing but printable ASCII on the screen (the ASCII fallback).
 # N copies of a (possibly multi-byte) string: `rep 3 ─`.

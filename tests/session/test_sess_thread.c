@@ -203,7 +203,8 @@ static void sd_close(struct tp_dev *d)
 
 static const struct tp_dev_ops stop_dev_ops = { sd_write, sd_read, sd_close };
 
-static nt_status sb_scan(struct tp_bus *b, struct tp_devinfo *out, size_t max, size_t *count, struct nt_err *e)
+static nt_status sb_scan(struct tp_bus *b, struct tp_devinfo *out, size_t max, size_t *count,
+                         struct nt_err *e)
 {
     struct tp_bus *in = ((struct stop_bus *)b)->inner;
     return in->ops->scan(in, out, max, count, e);
@@ -260,8 +261,8 @@ struct real_run {
 
 /* Run a real session on the virtual module per spec; stop (when asked)
  * while the first erase command is in flight. */
-static nt_status real_session(const char *spec, bool stop_in_erase, struct real_run *rr, struct sess_result *res,
-                              struct nt_err *err)
+static nt_status real_session(const char *spec, bool stop_in_erase, struct real_run *rr,
+                              struct sess_result *res, struct nt_err *err)
 {
     char pkg[600];
     struct tp_bus *bus = virtual_bus(spec);
