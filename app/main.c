@@ -47,6 +47,16 @@ static nt_status open_bus(const struct vmod_config *vc, struct tp_bus **bus, dou
     return usb_bus_new(bus, err);
 }
 
+/* Open and validate a local package as the session will, and close it. */
+static nt_status check_package(const char *path, struct nt_err *err)
+{
+    struct pkg *p = NULL;
+    nt_status st = pkg_open_file(path, NULL, &p, err);
+
+    pkg_free(p);
+    return st;
+}
+
 static int fail(const char *msg, int code)
 {
     fprintf(stderr, "nt_flash: %s\n", msg);
@@ -134,7 +144,8 @@ int main(int argc, char **argv)
     if (opts.list)
         return run_list(opts.simulate ? &vc : NULL);
 
-    interactive = !opts.batch && !opts.machine && ui_terminal_ok();
+    /* --dry-run prints its summary as text, on a terminal too. */
+    interactive = !opts.batch && !opts.machine && !opts.dry_run && ui_terminal_ok();
     if (!opts.package && !opts.url && !interactive)
         return fail(
             "no package given: name a PACKAGE.zip or use --url URL (the device monitor needs a terminal)",
@@ -178,6 +189,16 @@ int main(int argc, char **argv)
     sc.trace = trace;
 
     memset(&res, 0, sizeof res);
+    /* A package that cannot be used is a plain command-line error: the
+     * full-screen view opens only for a job that can reach a module. */
+    if (interactive && opts.package && check_package(opts.package, &err) != NT_OK) {
+        if (bus)
+            bus->ops->destroy(bus);
+        if (trace)
+            fclose(trace);
+        fprintf(stderr, "nt_flash: %s\n", err.msg);
+        return exit_code_for(err.status, &res);
+    }
     if (interactive) {
         struct ui_config uc = { .bus = bus, .sess = &sc, .stop = stop };
         st = ui_run(&uc, &res, &err);

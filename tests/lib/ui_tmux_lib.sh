@@ -12,9 +12,9 @@ cd "$ui_dir" || exit 1
 ui_sock=./sock
 ui_fails=0
 ui_cases=0
-# One line of history: when a pane dies tmux scrolls it by one line to say
-# so, and the first line a program left on the normal screen goes there.
-printf 'set -g default-terminal screen\nset -g status off\nset -g history-limit 1\nset -g remain-on-exit on\n' > "$ui_dir/tmux.conf"
+# Some history: when a pane dies tmux scrolls it by one line to say
+# so, and the first lines a program left on the normal screen go there.
+printf 'set -g default-terminal screen\nset -g status off\nset -g history-limit 50\nset -g remain-on-exit on\n' > "$ui_dir/tmux.conf"
 
 tm() { tmux -S "$ui_sock" -f "$ui_dir/tmux.conf" "$@"; }
 
@@ -102,7 +102,7 @@ ui_pid() {
 screen_has() { ui_capture "$1" | grep -F -q -- "$2"; }
 # After the program ended: the whole normal screen it left, the line tmux
 # scrolled away included, wrapped lines joined (final_has NAME TEXT).
-ui_capture_final() { tm capture-pane -p -J -S -1 -t "$1" 2>/dev/null; }
+ui_capture_final() { tm capture-pane -p -J -S -50 -t "$1" 2>/dev/null; }
 final_has() {
     ui_capture_final "$1" | grep -F -q -- "$2" && return 0
     echo "'$2' is not on the screen $1 left:"; ui_capture_final "$1"; return 1

@@ -19,6 +19,7 @@ ui_start bad 80 24 $utf -- "$NT_FLASH" --simulate "$ui_dir/bad.zip"
 ui_start nodev 80 24 $utf -- "$NT_FLASH" -t 1 --simulate=start=none,arrive=never "$ui_dir/small.zip"
 ui_start ascii 80 24 LC_ALL=C -- "$NT_FLASH" --simulate=speed=0.05 "$ui_dir/small.zip"
 ui_start dry 80 24 $utf -- "$NT_FLASH" -n "$ui_dir/small.zip"
+ui_start missing 80 24 $utf -- "$NT_FLASH" --simulate "$ui_dir/no-such.zip"
 # Terminals the UI cannot drive: progress lines instead (spec.md §4).
 ui_start dumb 80 24 $utf TERM=dumb -- "$NT_FLASH" --simulate=speed=0.05 "$ui_dir/small.zip"
 ui_start unknown 80 24 $utf TERM=no-such-terminal-xyz -- "$NT_FLASH" --simulate=speed=0.05 "$ui_dir/small.zip"
@@ -179,9 +180,12 @@ check "slow erase: ... the state of the module" final_has slowerase "stopped in 
 check "slow erase: ... and how to recover" final_has slowerase "so the module can always be reflashed."
 
 # The runs started first.
-check "bad package: shown" ui_wait bad "FAILED: " 20
-tm send-keys -t bad x
-check "bad package: exit 2" expect_rc bad 2
+# Before any device is touched, errors are plain command-line errors.
+check "bad package: exit 2 without a key" expect_rc bad 2
+check "bad package: a command-line error" final_has bad "nt_flash: $ui_dir/bad.zip"
+check "missing package: exit 2" expect_rc missing 2
+check "missing package: a command-line error naming it" final_has missing "nt_flash: "
+check "missing package: ... the file" final_has missing "no-such.zip"
 check "no device: shown" ui_wait nodev "FAILED: " 30
 tm send-keys -t nodev x
 check "no device: exit 4" expect_rc nodev 4
@@ -191,10 +195,9 @@ check "ascii: ASCII gauges" screen_has ascii "write     ############## 100%"
 check "ascii: not one non-ASCII byte" screen_ascii ascii
 tm send-keys -t ascii x
 check "ascii: exit 0" expect_rc ascii 0
-check "dry run: says nothing was flashed" ui_wait dry "DONE: The package is valid; nothing was flashed" 20
-check "dry run: package shown" screen_has dry "Version 9.9.9"
-tm send-keys -t dry x
-check "dry run: exit 0" expect_rc dry 0
+check "dry run: exit 0 without a key" expect_rc dry 0
+check "dry run: the text summary" final_has dry "version: 9.9.9"
+check "dry run: ... to its last line" final_has dry "write: 0x60001000-0x"
 for t in dumb unknown; do
     check "$t terminal: exit 0" expect_rc $t 0
 done
