@@ -16,6 +16,7 @@
 #define GAUGE_PCT_COLS 6
 #define GAUGE_TEXT_COLS 46
 #define GAUGE_MIN_COLS 10
+#define GAUGE_NARROW_MIN_COLS 4
 #define GAUGE_MAX_COLS 80
 #define HELP_MAX_COLS 64
 
@@ -293,12 +294,18 @@ static void draw_gauge_line(const struct ui_screen *s, const struct ui_model *m,
                             enum ui_gauge_id g)
 {
     const struct ui_gauge_model *gm = &m->gauge[g];
-    int iw = getmaxx(w) - 4, gw = iw - GAUGE_NAME_COLS - GAUGE_PCT_COLS - GAUGE_TEXT_COLS;
+    int iw = getmaxx(w) - 4, gw;
+    /* Below 80 columns the text right of the bar keeps only the time. */
+    bool narrow = iw < GAUGE_NAME_COLS + GAUGE_MIN_COLS + GAUGE_PCT_COLS + GAUGE_TEXT_COLS;
     char bar[GAUGE_MAX_COLS * 4 + 1], text[LINE_MAX_BYTES], pct[16];
     double frac = 0;
     enum ui_style st = gm->state == UI_GS_FAILED ? ST_ERROR : gm->state == UI_GS_DONE ? ST_OK : ST_NORMAL;
 
-    gw = gw < GAUGE_MIN_COLS ? GAUGE_MIN_COLS : gw > GAUGE_MAX_COLS ? GAUGE_MAX_COLS : gw;
+    gw = iw - GAUGE_NAME_COLS - GAUGE_PCT_COLS - (narrow ? UI_GAUGE_SHORT_COLS : GAUGE_TEXT_COLS);
+    gw = gw < (narrow ? GAUGE_NARROW_MIN_COLS : GAUGE_MIN_COLS)
+        ? (narrow ? GAUGE_NARROW_MIN_COLS : GAUGE_MIN_COLS)
+        : gw > GAUGE_MAX_COLS ? GAUGE_MAX_COLS
+                              : gw;
     if (gm->state == UI_GS_DONE)
         frac = 1;
     else if (gm->total)
@@ -314,7 +321,10 @@ static void draw_gauge_line(const struct ui_screen *s, const struct ui_model *m,
         snprintf(pct, sizeof pct, "%4d%% ",
                  (gm->state == UI_GS_DONE) ? 100 : ui_percent(gm->done, gm->total));
     put(w, y, 2 + GAUGE_NAME_COLS + gw, GAUGE_PCT_COLS, A_NORMAL, pct);
-    ui_model_gauge_text(m, g, text, sizeof text);
+    if (narrow)
+        ui_model_gauge_text_short(m, g, text, sizeof text);
+    else
+        ui_model_gauge_text(m, g, text, sizeof text);
     put(w, y, 2 + GAUGE_NAME_COLS + gw + GAUGE_PCT_COLS, iw - GAUGE_NAME_COLS - gw - GAUGE_PCT_COLS,
         style(s, st), text);
 }
@@ -398,16 +408,28 @@ static void draw_footer(const struct ui_screen *s, const struct ui_model *m, WIN
     put(w, 0, 0, getmaxx(w), A_BOLD, keys);
 }
 
-static void draw_too_small(const struct ui_screen *s, WINDOW *w)
+/* Below 40x10: the size, the way out, and still the state of the job. */
+static void draw_too_small(const struct ui_screen *s, const struct ui_model *m, WINDOW *w)
 {
     char line[LINE_MAX_BYTES];
-    int wd = getmaxx(w), h = getmaxy(w);
+    int wd = getmaxx(w), h = getmaxy(w), y = h > 4 ? h / 2 - 2 : 0;
 
     werase(w);
-    snprintf(line, sizeof line, "Terminal is %dx%d: nt_flash needs at least %dx%d.", s->cols, s->rows,
-             UI_MIN_COLS, UI_MIN_ROWS);
-    put(w, h / 2 > 0 ? h / 2 - 1 : 0, 0, wd, A_BOLD, line);
-    put(w, h / 2, 0, wd, A_NORMAL, "Enlarge the window; the job carries on meanwhile.");
+    snprintf(line, sizeof line, "Terminal is %dx%d:", s->cols, s->rows);
+    put(w, y++, 0, wd, A_BOLD, line);
+    snprintf(line, sizeof line, "nt_flash needs at least %dx%d.", UI_MIN_COLS, UI_MIN_ROWS);
+    put(w, y++, 0, wd, A_BOLD, line);
+    put(w, y++, 0, wd, A_NORMAL, "Enlarge the window; the job carries on meanwhile.");
+    if (s->with_package && m->run != UI_RS_IDLE) {
+        title_state(s, m, line, sizeof line);
+        if (m->run == UI_RS_RUNNING) {
+            char state[LINE_MAX_BYTES + 16];
+            snprintf(state, sizeof state, "%d%% %s", ui_model_overall_percent(m), line);
+            put(w, y, 0, wd, A_NORMAL, state);
+        } else {
+            put(w, y, 0, wd, A_NORMAL, line);
+        }
+    }
 }
 
 static void draw_help(struct ui_screen *s)
@@ -439,7 +461,7 @@ void ui_screen_draw(struct ui_screen *s, struct ui_model *m)
 
     if (s->layout.too_small) {
         if (m->dirty && s->win[UI_PANEL_TITLE]) {
-            draw_too_small(s, s->win[UI_PANEL_TITLE]);
+            draw_too_small(s, m, s->win[UI_PANEL_TITLE]);
             wnoutrefresh(s->win[UI_PANEL_TITLE]);
             drew = true;
         }

@@ -394,6 +394,33 @@ void ui_model_gauge_text(const struct ui_model *m, enum ui_gauge_id g, char *out
     }
 }
 
+void ui_model_gauge_text_short(const struct ui_model *m, enum ui_gauge_id g, char *out, size_t cap)
+{
+    const struct ui_gauge_model *gm = &m->gauge[g];
+    double rate = ui_model_gauge_rate(m, g);
+    char t[32];
+
+    switch (gm->state) {
+    case UI_GS_PENDING: snprintf(out, cap, "%s", ""); break;
+    case UI_GS_DONE:
+        ui_fmt_duration(gm->t_end - gm->t_start, t, sizeof t);
+        snprintf(out, cap, "done %s", t);
+        break;
+    case UI_GS_FAILED: snprintf(out, cap, "failed"); break;
+    case UI_GS_RUNNING:
+        if (!gm->total) {
+            ui_fmt_duration(m->now - gm->t_start, t, sizeof t);
+            snprintf(out, cap, "working %s", t);
+        } else if (rate > 0) {
+            ui_fmt_eta(gm->done, gm->total, rate, t, sizeof t);
+            snprintf(out, cap, "%s left", t);
+        } else {
+            snprintf(out, cap, "%s", "");
+        }
+        break;
+    }
+}
+
 bool ui_model_in_destructive_phase(const struct ui_model *m)
 {
     return m->run == UI_RS_RUNNING && m->phase_active &&

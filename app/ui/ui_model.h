@@ -17,7 +17,7 @@
 #define UI_MAX_DEVICES 64
 #define UI_LOG_LINES 256
 #define UI_LOG_TEXT_MAX 1024 /* a recovery hint is a long paragraph */
-#define UI_NAME_MAX 256     /* = pkg_image.name */
+#define UI_NAME_MAX 256      /* = pkg_image.name */
 /* A device command in flight this long gets its own moving clock. */
 #define UI_COMMAND_SHOW_S 1.0
 
@@ -107,6 +107,11 @@ const char *ui_gauge_name(enum ui_gauge_id g);
  * while running ("... 3.2s left  command 6.1s" when the device has not
  * answered for UI_COMMAND_SHOW_S), "done in 2.1s" after, "" while pending. */
 void ui_model_gauge_text(const struct ui_model *m, enum ui_gauge_id g, char *out, size_t cap);
+/* The same for a narrow screen (at most UI_GAUGE_SHORT_COLS columns): the
+ * time left while running ("12s left", "working 1.2s" without a size),
+ * "done 2.1s", "failed". */
+#define UI_GAUGE_SHORT_COLS 14
+void ui_model_gauge_text_short(const struct ui_model *m, enum ui_gauge_id g, char *out, size_t cap);
 /* Is the session in a phase where stopping must wait for the command in flight? */
 bool ui_model_in_destructive_phase(const struct ui_model *m);
 

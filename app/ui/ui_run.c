@@ -566,8 +566,8 @@ static void print_final_block(const struct ui_ctx *c, nt_status st, const struct
     if (st == NT_OK)
         return;
     if (c->failed)
-        sess_failure_report("nt_flash: ", &c->fail_err, c->fail_phase, c->failed_on_module ? &c->fail_dev : NULL,
-                            report, sizeof report);
+        sess_failure_report("nt_flash: ", &c->fail_err, c->fail_phase,
+                            c->failed_on_module ? &c->fail_dev : NULL, report, sizeof report);
     else
         snprintf(report, sizeof report, "nt_flash: %s\n", err->msg[0] ? err->msg : "failed");
     fputs(report, stderr);

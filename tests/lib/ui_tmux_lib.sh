@@ -68,13 +68,22 @@ ui_poll() {
 ui_wait() { ui_poll "$1" "$2" "${3:-30}" shown; }
 ui_wait_gone() { ui_poll "$1" "$2" "${3:-30}" gone; }
 
-# check_resizes NAME: mid-run, widen to 120x30, shrink to 60x20 (a plain
-# notice), come back to 80x24; each screen checked.
+# check_resizes NAME: mid-run, widen to 120x30, shrink to 60x20 and 40x10
+# (the gauges stay), to 30x8 (a plain notice), come back to 80x24; each
+# screen checked.
 check_resizes() {
     tm resize-window -t "$1" -x 120 -y 30
     check "resize: redrawn at 120 columns" ui_wait "$1" "└$(rep 118 ─)┘" 10
     tm resize-window -t "$1" -x 60 -y 20
-    check "resize: too small said plainly" ui_wait "$1" "Terminal is 60x20: nt_flash needs at least 80x24." 10
+    check "resize: 60x20 keeps the gauges" ui_wait "$1" "└$(rep 58 ─)┘" 10
+    check "resize: ... every one of them" screen_has "$1" "│ reset     "
+    tm resize-window -t "$1" -x 40 -y 10
+    check "resize: 40x10 keeps the gauges" ui_wait "$1" "┌─ Phases $(rep 29 ─)┐" 10
+    check "resize: ... every one of them" screen_has "$1" "│ reset     "
+    check "resize: ... and the footer" sh -c "tmux -S '$ui_sock' capture-pane -p -t '$1' | tail -n 1 | grep -q '[a-z]'"
+    tm resize-window -t "$1" -x 30 -y 8
+    check "resize: too small said plainly" ui_wait "$1" "Terminal is 30x8:" 10
+    check "resize: ... with the size needed" screen_has "$1" "nt_flash needs at least 40x10."
     tm resize-window -t "$1" -x 80 -y 24
     check "resize: panels back at 80x24" ui_wait "$1" "┌─ Phases ─" 10
 }

@@ -57,6 +57,24 @@ ui_wait quit2 "Uploading the flashloader" 30
 tm send-keys -t quit2 q
 check "quit before erase: no question, exit 5" expect_rc quit2 5 10
 
+# 80x23 (80x24 under a tmux or screen status line) shows every panel and
+# gauge; 40x10 keeps the gauges, the title and the footer.
+ui_start s8023 80 23 $utf -- "$fake" flash 4
+check "80x23: gauges" ui_wait s8023 "│ write     " 20
+check "80x23: ... all of them" screen_has s8023 "│ reset     "
+check "80x23: package" screen_has s8023 "Version 1.9.0"
+check "80x23: log" screen_has s8023 "┌─ Log "
+check "80x23: result" ui_wait s8023 "DONE: Flashing complete" 30
+tm send-keys -t s8023 x
+check "80x23: exit 0" expect_rc s8023 0
+ui_start s4010 40 10 $utf -- "$fake" flash 4
+check "40x10: the write gauge with its time left" ui_wait s4010 "s left" 20
+check "40x10: ... every gauge" screen_has s4010 "│ reset     "
+check "40x10: title" screen_has s4010 " nt_flash "
+check "40x10: result" ui_wait s4010 "DONE: " 30
+tm send-keys -t s4010 x
+check "40x10: exit 0" expect_rc s4010 0
+
 # A failure: title, log and exit code.
 check "fail: title names the error" ui_wait fail "FAILED: erasing 0x60000000" 30
 check "fail: error in the log" screen_has fail "error: erasing 0x60000000"
