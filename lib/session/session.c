@@ -177,9 +177,32 @@ static nt_status next_bus_event(struct sess *s, int64_t deadline_ms, struct tp_e
     }
 }
 
+/* The ports of the modules in bootloader mode attached now ("sim-1, sim-2"),
+ * for a --port that names none of them. False when there are none. */
+static bool other_ports(struct sess *s, char *out, size_t cap)
+{
+    struct tp_devinfo devs[SELECT_MAX_DEVICES];
+    size_t n = 0, used = 0;
+    struct nt_err e;
+
+    out[0] = '\0';
+    if (s->cfg->bus->ops->scan(s->cfg->bus, devs, SELECT_MAX_DEVICES, &n, &e) != NT_OK)
+        return false;
+    for (size_t i = 0; i < n && i < SELECT_MAX_DEVICES && used < cap; i++) {
+        if (devs[i].kind != TP_KIND_SDP && devs[i].kind != TP_KIND_MBOOT)
+            continue;
+        int k = snprintf(out + used, cap - used, "%s%s", used ? ", " : "", devs[i].port);
+        if (k < 0)
+            break;
+        used += (size_t)k;
+    }
+    return out[0] != '\0';
+}
+
 static nt_status wait_for_module(struct sess *s, struct nt_err *err)
 {
     int64_t deadline = clock_now_ms() + (int64_t)(s->cfg->wait_timeout_s * 1000.0);
+    char others[256];
     bool found;
     nt_status st;
 
@@ -193,6 +216,12 @@ static nt_status wait_for_module(struct sess *s, struct nt_err *err)
         if (found)
             break;
         st = next_bus_event(s, deadline, &ev, err);
+        if (st == NT_E_TIMEOUT && s->cfg->port && other_ports(s, others, sizeof others))
+            return nt_err_set(err, NT_E_NODEVICE,
+                              "no Disting NT in bootloader mode at port %s found within %g s; modules in "
+                              "bootloader mode are attached at: %s (pass one of them to --port; nt_flash "
+                              "--list shows them all)",
+                              s->cfg->port, s->cfg->wait_timeout_s, others);
         if (st == NT_E_TIMEOUT)
             return nt_err_set(err, NT_E_NODEVICE,
                               "no Disting NT in bootloader mode%s%s found within %g s: on the module choose "

@@ -165,6 +165,13 @@ expect_rc 4
 expect_last_line 'at port 9-9'
 end
 
+# A --port with no module while others are attached: the error names them.
+begin port_wrong_lists_the_attached_modules
+run --batch -t 0.3 --simulate=speed=0,modules=2 --port 9-9 "$PKG"
+expect_rc 4
+expect_last_line 'at port 9-9 .*attached at: sim-1, sim-2 .pass one of them to --port'
+end
+
 begin firmware_larger_than_reported_flash
 BIG="$T/distingNT_big.zip"
 mkpkg "$BIG" --kind plain --fw-size 5242880 --version 9.9.9
@@ -177,6 +184,8 @@ begin hab_closed
 run --batch --simulate=speed=0,hab=closed "$PKG"
 expect_rc 5
 expect_last_line 'secured'
+expect_err 'a package with a signed flashloader is needed'
+grep -q 'run nt_flash again now' "$T/err" && tl_fail "HAB closed: advises a rerun that fails the same way"
 end
 
 # fault KIND@PHASE expected-rc last-line-pattern [extra simulate keys]
