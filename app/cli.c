@@ -123,6 +123,7 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
         case 't':
             if (parse_timeout(optarg, &o->timeout_s, err) != NT_OK)
                 return NT_E_USAGE;
+            o->timeout_given = true;
             break;
         case 'v': o->verbose++; break;
         case 'b': o->batch = true; break;

@@ -13,6 +13,7 @@ struct cli_opts {
     const char *url;           /* --url */
     const char *cafile;        /* --cacert FILE: extra CA certificates for https */
     double timeout_s;          /* -t: wait for the module (default 60) */
+    bool timeout_given;        /* -t was on the command line */
     int verbose;               /* -v, repeatable */
     bool batch;                /* -b */
     bool list;                 /* -l */

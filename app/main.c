@@ -200,7 +200,9 @@ int main(int argc, char **argv)
         return exit_code_for(err.status, &res);
     }
     if (interactive) {
-        struct ui_config uc = { .bus = bus, .sess = &sc, .stop = stop };
+        struct ui_config uc = {
+            .bus = bus, .sess = &sc, .stop = stop, .wait_until_quit = !opts.timeout_given
+        };
         st = ui_run(&uc, &res, &err);
     } else {
         st = run_lines(&opts, &sc, &res, &err);

@@ -27,6 +27,7 @@ struct ui_config {
     /* The app's stop request, which its signal handlers set and 'q' sets
      * too. NULL: the view keeps its own (signals then do not reach it). */
     struct nt_stop *stop;
+    bool wait_until_quit;    /* no -t: wait for the module until the user quits */
     bool ascii_only;         /* draw with ASCII even in a UTF-8 locale */
     bool no_color;           /* as if NO_COLOR were set */
     ui_session_fn run;       /* NULL: sess_run */

@@ -196,6 +196,8 @@ static void title_state(const struct ui_screen *s, const struct ui_model *m, cha
             snprintf(out, cap, "FAILED: %s", m->result);
         else if (m->run == UI_RS_IDLE)
             snprintf(out, cap, "Starting");
+        else if (m->phase == SESS_PH_WAIT && m->phase_active)
+            ui_model_wait_text(m, out, cap);
         else
             snprintf(out, cap, "%s", phase_text(m->phase));
         break;
@@ -257,7 +259,7 @@ static void draw_devices(const struct ui_screen *s, const struct ui_model *m, WI
     frame(s, w, title);
     if (m->ndev == 0) {
         put(w, 1, 2, wd, style(s, ST_DIM),
-            "No NXP bootloader device attached (USB 1FC9:0135 ROM or 15A2:0073 flashloader).");
+            "None in bootloader mode: on the module choose Menu > Misc > Enter bootloader mode.");
         return;
     }
     /* Keep the picker's cursor, or the module being flashed, on screen; one

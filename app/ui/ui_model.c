@@ -174,6 +174,21 @@ static void device_event(struct ui_model *m, const struct sess_event *ev)
     }
 }
 
+/* What to do, where the user reads while nothing seems to happen. */
+static void wait_started(struct ui_model *m, double t)
+{
+    m->wait_t0 = t;
+    if (m->wait_port[0])
+        ui_model_log(m, SESS_LOG_INFO, t, "Waiting for the module at port %s in bootloader mode.",
+                     m->wait_port);
+    else
+        ui_model_log(m, SESS_LOG_INFO, t, "Waiting for a module in bootloader mode.");
+    ui_model_log(m, SESS_LOG_INFO, t, "On the module choose Menu > Misc > Enter bootloader mode.");
+    ui_model_log(m, SESS_LOG_INFO, t,
+                 "Use a USB data cable (a charge-only cable shows nothing); nt_flash --list shows what is "
+                 "attached.");
+}
+
 static void phase_event(struct ui_model *m, const struct sess_event *ev)
 {
     int g = gauge_of_phase(ev->phase);
@@ -183,6 +198,8 @@ static void phase_event(struct ui_model *m, const struct sess_event *ev)
         m->phase = ev->phase;
         m->phase_active = true;
         mark(m, UI_PANEL_TITLE);
+        if (ev->phase == SESS_PH_WAIT)
+            wait_started(m, ev->t);
         if (gm) {
             gm->state = UI_GS_RUNNING;
             gm->done = 0;
@@ -286,9 +303,24 @@ void ui_model_tick(struct ui_model *m, double now)
 {
     if (now <= m->now)
         return;
+    /* The waiting countdown moves in whole seconds. */
+    if (m->phase_active && m->phase == SESS_PH_WAIT && (long)now != (long)m->now)
+        mark(m, UI_PANEL_TITLE);
     m->now = now;
     if (m->phase_active)
         mark(m, UI_PANEL_PHASES);
+}
+
+void ui_model_wait_text(const struct ui_model *m, char *out, size_t cap)
+{
+    double waited = m->now - m->wait_t0, left = m->wait_limit_s - waited;
+
+    if (m->wait_limit_s > 0)
+        snprintf(out, cap, "Waiting for the module in bootloader mode: %lds left",
+                 (long)(left > 0 ? left + 0.999 : 0));
+    else
+        snprintf(out, cap, "Waiting for the module in bootloader mode: %lds so far",
+                 (long)(waited > 0 ? waited : 0));
 }
 
 int ui_model_overall_percent(const struct ui_model *m)

@@ -73,7 +73,11 @@ struct ui_model {
     bool phase_active;
     double now; /* latest session time seen */
     enum ui_run_state run;
-    bool dry_run;                /* --dry-run: success means "checked" */
+    bool dry_run; /* --dry-run: success means "checked" */
+    /* Waiting for the module: since when, for how long (0: until the user
+     * quits) and on which port ("" any). */
+    double wait_t0, wait_limit_s;
+    char wait_port[TP_PORT_MAX];
     char result[NT_ERR_MSG_MAX]; /* final message */
     /* log ring */
     struct ui_log_line log[UI_LOG_LINES];
@@ -112,6 +116,9 @@ void ui_model_gauge_text(const struct ui_model *m, enum ui_gauge_id g, char *out
  * "done 2.1s", "failed". */
 #define UI_GAUGE_SHORT_COLS 14
 void ui_model_gauge_text_short(const struct ui_model *m, enum ui_gauge_id g, char *out, size_t cap);
+/* The title while waiting for the module: "Waiting for the module in
+ * bootloader mode: 57s left" (or "12s so far" without a limit). */
+void ui_model_wait_text(const struct ui_model *m, char *out, size_t cap);
 /* Is the session in a phase where stopping must wait for the command in flight? */
 bool ui_model_in_destructive_phase(const struct ui_model *m);
 

@@ -26,6 +26,8 @@
 #include "ui_model.h"
 #include "ui_screen.h"
 
+/* "Until the user quits": a year, which no deadline arithmetic overflows. */
+#define UI_WAIT_UNTIL_QUIT_S (365.0 * 24 * 3600)
 /* At most ten redraws a second: progress comes per packet, the eye and an
  * SSH link need far fewer frames (spec.md §5). */
 #define REDRAW_INTERVAL_MS 100
@@ -447,6 +449,7 @@ static nt_status pick_module(struct ui_ctx *c, struct nt_err *err)
                           "several modules are attached and none was chosen; pick one with "
                           "the arrow keys and Enter, or pass --port");
     c->sess.port = c->port;
+    snprintf(c->m.wait_port, sizeof c->m.wait_port, "%s", c->port);
     ui_model_log(&c->m, SESS_LOG_INFO, c->m.now, "Chosen: the module at %s", c->port);
     return NT_OK;
 }
@@ -606,6 +609,11 @@ nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *
     } else {
         c->sess = *cfg->sess;
         c->sess.stop = c->stop;
+        /* No -t: the view waits until the user quits (q or Ctrl-C). */
+        if (cfg->wait_until_quit)
+            c->sess.wait_timeout_s = UI_WAIT_UNTIL_QUIT_S;
+        c->m.wait_limit_s = cfg->wait_until_quit ? 0 : c->sess.wait_timeout_s;
+        snprintf(c->m.wait_port, sizeof c->m.wait_port, "%s", c->sess.port ? c->sess.port : "");
         st = flash_job(c, err);
         c->m.dirty = ALL_PANELS;
         redraw(c, true);

@@ -231,6 +231,35 @@ static void test_package_and_log_ring(void)
     CHECK(ui_model_log_line(&m, UI_LOG_LINES) == NULL);
 }
 
+/* Waiting: instructions in the log, a countdown of -t (or the time so far)
+ * that moves with the clock alone. */
+static void test_waiting_for_the_module(void)
+{
+    struct ui_model m;
+    char text[128];
+
+    ui_model_init(&m, false);
+    m.wait_limit_s = 30;
+    snprintf(m.wait_port, sizeof m.wait_port, "1-4.2");
+    send(&m, SESS_EV_PHASE_START, 1.0, SESS_PH_WAIT, 0, 0);
+    CHECK_EQ_STR(ui_model_log_line(&m, m.log_count - 3)->text,
+                 "Waiting for the module at port 1-4.2 in bootloader mode.");
+    CHECK_EQ_STR(ui_model_log_line(&m, m.log_count - 2)->text,
+                 "On the module choose Menu > Misc > Enter bootloader mode.");
+    CHECK_CONTAINS(ui_model_log_line(&m, m.log_count - 1)->text, "nt_flash --list");
+    m.dirty = 0;
+    ui_model_tick(&m, 4.2);
+    CHECK(m.dirty & (1u << UI_PANEL_TITLE));
+    ui_model_wait_text(&m, text, sizeof text);
+    CHECK_EQ_STR(text, "Waiting for the module in bootloader mode: 27s left");
+    m.dirty = 0;
+    ui_model_tick(&m, 4.5); /* same second: the title stays */
+    CHECK(!(m.dirty & (1u << UI_PANEL_TITLE)));
+    m.wait_limit_s = 0;
+    ui_model_wait_text(&m, text, sizeof text);
+    CHECK_EQ_STR(text, "Waiting for the module in bootloader mode: 3s so far");
+}
+
 int main(void)
 {
     RUN(test_devices_reenumerate_on_one_port);
@@ -238,5 +267,6 @@ int main(void)
     RUN(test_overall_percent_and_result);
     RUN(test_failure_marks_gauge_and_logs);
     RUN(test_package_and_log_ring);
+    RUN(test_waiting_for_the_module);
     return check_finish();
 }

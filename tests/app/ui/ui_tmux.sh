@@ -52,6 +52,24 @@ check "late: flashed" ui_wait late "DONE:" 60
 tm send-keys -t late x
 check "late: exit 0" expect_rc late 0
 
+# The waiting screen: what to do, which port, and the countdown of -t;
+# without -t it waits until q.
+ui_start waitt 80 30 $utf -- "$NT_FLASH" -t 30 -p sim-1 --simulate=start=none,arrive=never "$ui_dir/small.zip"
+check "waiting: a countdown of -t" ui_wait waitt "Waiting for the module in bootloader mode: 2" 20
+check "waiting: ... in seconds left" screen_has waitt "s left"
+check "waiting: the menu path" screen_has waitt "On the module choose Menu > Misc > Enter bootloader mode."
+check "waiting: the cable and --list" screen_has waitt "Use a USB data cable"
+check "waiting: the port expected" screen_has waitt "Waiting for the module at port sim-1 in bootloader mode."
+tm send-keys -t waitt q
+check "waiting: q stops at once, exit 4" expect_rc waitt 4 5
+check "waiting: the reason stays after exit" final_has waitt "nt_flash: interrupted while waiting for the module"
+ui_start waitq 80 24 $utf -- "$NT_FLASH" --simulate=start=none,arrive=never "$ui_dir/small.zip"
+check "waiting without -t: counts up" ui_wait waitq "s so far" 20
+sleep 1.5
+check "waiting without -t: still waiting past a second" screen_has waitq "Waiting for the module in bootloader mode: "
+tm send-keys -t waitq q
+check "waiting without -t: q exits 4" expect_rc waitq 4 5
+
 # Unplugged mid-write: the module leaves, the failure is explained, exit 5.
 ui_start unplug 80 24 $utf -- "$NT_FLASH" --simulate=speed=0.05,fault=unplug@write "$ui_dir/small.zip"
 check "unplug: failure" ui_wait unplug "FAILED: " 60
