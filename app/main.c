@@ -87,17 +87,17 @@ static int run_list(const struct vmod_config *vc)
     return st == NT_OK ? EXIT_OK : fail(err.msg, EXIT_FLASH);
 }
 
-/* Batch and --machine runs: render events as lines. The session runs on
+/* Batch, --machine and human-line runs: render events as lines. The session runs on
  * its own thread, as under the full-screen view; this one prints. */
-static nt_status run_lines(const struct cli_opts *o, struct sess_config *sc, struct sess_result *res,
-                           struct nt_err *err)
+static nt_status run_lines(const struct out_format *fmt, const struct cli_opts *o, struct sess_config *sc,
+                           struct sess_result *res, struct nt_err *err)
 {
     struct out_state out;
     struct sess_thread *th;
     struct sess_event ev;
     nt_status st;
 
-    out_init(&out, o->machine ? &out_machine_format : &out_lines_format, stdout, stderr, o->verbose);
+    out_init(&out, fmt, stdout, stderr, o->verbose);
     st = sess_thread_start(sc, NULL, &th, err);
     if (st != NT_OK)
         return st;
@@ -119,7 +119,9 @@ int main(int argc, char **argv)
     struct nt_stop *stop;
     FILE *trace = NULL;
     double tscale = 1;
-    bool interactive;
+    bool interactive, human;
+    char why[160];
+    const char *problem;
     nt_status st;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -145,11 +147,20 @@ int main(int argc, char **argv)
         return run_list(opts.simulate ? &vc : NULL);
 
     /* --dry-run prints its summary as text, on a terminal too. */
-    interactive = !opts.batch && !opts.machine && !opts.dry_run && ui_terminal_ok();
-    if (!opts.package && !opts.url && !interactive)
-        return fail(
-            "no package given: name a PACKAGE.zip or use --url URL (the device monitor needs a terminal)",
-            EXIT_USAGE);
+    problem = ui_terminal_problem(why, sizeof why);
+    interactive = !opts.batch && !opts.machine && !opts.dry_run && !problem;
+    /* On a terminal without the full-screen view: lines for a person.
+     * Pipes, --batch and --machine keep the token lines. */
+    human = !opts.batch && !opts.machine && !interactive && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    if (!opts.package && !opts.url && !interactive) {
+        snprintf(err.msg, sizeof err.msg,
+                 "no package given: name a PACKAGE.zip or use --url URL (the device monitor needs the "
+                 "full-screen view%s%s)",
+                 human ? ", and " : ", which needs a terminal", human ? problem : "");
+        return fail(err.msg, EXIT_USAGE);
+    }
+    if (human && problem)
+        fprintf(stderr, "nt_flash: no full-screen view: %s; showing progress lines instead\n", problem);
 
     fetch_opts_init(&fo);
     fo.cafile = opts.cafile;
@@ -205,7 +216,10 @@ int main(int argc, char **argv)
         };
         st = ui_run(&uc, &res, &err);
     } else {
-        st = run_lines(&opts, &sc, &res, &err);
+        st = run_lines(opts.machine ? &out_machine_format
+                           : human  ? &out_human_format
+                                    : &out_lines_format,
+                       &opts, &sc, &res, &err);
         /* --machine keeps stdout to machine lines; the summary goes beside them. */
         if (st == NT_OK && opts.dry_run && res.pkg)
             summary_print(opts.machine ? stderr : stdout, res.pkg);

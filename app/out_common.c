@@ -50,6 +50,12 @@ static void percent(struct out_state *o, enum sess_phase ph, uint64_t done, uint
 
 static void human(struct out_state *o, const struct sess_event *ev)
 {
+    /* A message must not land at the end of a line that updates in place. */
+    if (o->line_open && ev->type == SESS_EV_LOG && (ev->level != SESS_LOG_DEBUG || o->verbose)) {
+        fputc('\n', o->out);
+        fflush(o->out);
+        o->line_open = false;
+    }
     switch (ev->type) {
     case SESS_EV_LOG:
         if (ev->level == SESS_LOG_DEBUG && !o->verbose)
@@ -94,6 +100,7 @@ void out_sink(void *user, const struct sess_event *ev)
 {
     struct out_state *o = user;
 
+    o->now = ev->t;
     switch (ev->type) {
     case SESS_EV_PHASE_START: o->fmt->phase_start(o, ev->phase); break;
     case SESS_EV_PROGRESS:

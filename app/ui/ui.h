@@ -5,6 +5,7 @@
 #define NT_UI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "nt_err.h"
 #include "session.h"
@@ -37,6 +38,9 @@ struct ui_config {
 /* stdin and stdout are terminals, TERM is set, not "dumb", and known to
  * terminfo. When false, main falls back to progress lines. */
 bool ui_terminal_ok(void);
+/* Why the full-screen view cannot run here, in words for the user (written
+ * into buf), or NULL when it can. */
+const char *ui_terminal_problem(char *buf, size_t cap);
 
 /* Run the job (or the monitor) full-screen until the user leaves. Returns
  * the status batch mode would (the session's), with err filled; the monitor

@@ -22,7 +22,6 @@
 #include "select.h"
 #include "sess_report.h"
 #include "sess_thread.h"
-#include "ui_fmt.h"
 #include "ui_model.h"
 #include "ui_screen.h"
 
@@ -77,20 +76,34 @@ static void ui_atexit(void)
     }
 }
 
-bool ui_terminal_ok(void)
+const char *ui_terminal_problem(char *buf, size_t cap)
 {
     const char *term = getenv("TERM");
     int errret = 0;
 
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-        return false;
-    if (!term || !*term || strcmp(term, "dumb") == 0)
-        return false;
+        snprintf(buf, cap, "the input or the output is not a terminal");
+    else if (!term || !*term)
+        snprintf(buf, cap, "TERM is not set");
+    else if (strcmp(term, "dumb") == 0)
+        snprintf(buf, cap, "TERM=dumb cannot move the cursor");
     /* errret non-NULL: setupterm reports instead of printing and exiting. */
-    if (setupterm(term, STDOUT_FILENO, &errret) != OK || errret != 1)
-        return false;
-    del_curterm(cur_term);
-    return true;
+    else if (setupterm(term, STDOUT_FILENO, &errret) != OK || errret != 1)
+        snprintf(buf, cap,
+                 "this machine has no terminfo entry for TERM=%s (install it, or run with "
+                 "TERM=xterm-256color)",
+                 term);
+    else {
+        del_curterm(cur_term);
+        return NULL;
+    }
+    return buf;
+}
+
+bool ui_terminal_ok(void)
+{
+    char why[160];
+    return ui_terminal_problem(why, sizeof why) == NULL;
 }
 
 /* ---- terminal ---------------------------------------------------------- */
@@ -557,12 +570,11 @@ static void wait_for_key(struct ui_ctx *c)
  * exactly what the line front ends say on the error stream. */
 static void print_final_block(const struct ui_ctx *c, nt_status st, const struct nt_err *err)
 {
-    char report[SESS_REPORT_MAX], took[32];
+    char report[SESS_REPORT_MAX];
 
     if (st == NT_OK && c->finished) {
-        ui_fmt_duration(c->finish_t, took, sizeof took);
-        printf("nt_flash: flashed firmware %s to the module at %s in %s\n", c->m.version,
-               c->m.target_port[0] ? c->m.target_port : "?", took);
+        sess_success_report("nt_flash: ", c->m.version, c->m.target_port, c->finish_t, report, sizeof report);
+        fputs(report, stdout);
         fflush(stdout);
         return;
     }

@@ -118,3 +118,10 @@ void sess_failure_report(const char *prefix, const struct nt_err *err, enum sess
     sess_state_line(ph, dev, err, state, sizeof state);
     snprintf(out, cap, "%s%s\n%s%s\n", prefix, msg, prefix, state);
 }
+
+void sess_success_report(const char *prefix, const char *version, const char *port, double seconds, char *out,
+                         size_t cap)
+{
+    snprintf(out, cap, "%sflashed firmware %s to the module at %s in %.1f s\n", prefix,
+             version && *version ? version : "?", port && *port ? port : "?", seconds);
+}

@@ -26,4 +26,9 @@ void sess_state_line(enum sess_phase ph, const struct tp_devinfo *dev, const str
 void sess_failure_report(const char *prefix, const struct nt_err *err, enum sess_phase ph,
                          const struct tp_devinfo *dev, char *out, size_t cap);
 
+/* A flash that finished: "PREFIXflashed firmware VERSION to the module at
+ * PORT in 12.3 s" and '\n'. */
+void sess_success_report(const char *prefix, const char *version, const char *port, double seconds, char *out,
+                         size_t cap);
+
 #endif

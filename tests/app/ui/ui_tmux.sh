@@ -219,9 +219,16 @@ check "dry run: ... to its last line" final_has dry "write: 0x60001000-0x"
 for t in dumb unknown; do
     check "$t terminal: exit 0" expect_rc $t 0
 done
-# The session has ended by now and the pane keeps the last lines written.
-check "TERM=dumb: progress lines" screen_has dumb "COMPLETE"
+# The session has ended by now and the pane keeps the last lines written:
+# lines for a person (not the token lines of pipes), and why.
+check "TERM=dumb: says why there is no full-screen view" \
+    final_has dumb "nt_flash: no full-screen view: TERM=dumb cannot move the cursor; showing progress lines instead"
+check "TERM=dumb: one line per phase, finished" final_has dumb "Writing the firmware         100%"
+check "TERM=dumb: a summary line" final_has dumb "nt_flash: flashed firmware 9.9.9 to the module at sim-1 in "
+check "TERM=dumb: no token lines" sh -c "! tmux -S '$ui_sock' capture-pane -p -S -50 -t dumb | grep -q '^COMPLETE\|^WRITING'"
 check "TERM=dumb: no frames" screen_lacks dumb "Phases"
-check "unknown TERM: progress lines" screen_has unknown "COMPLETE"
+check "unknown TERM: says why" final_has unknown "no terminfo entry for TERM=no-such-terminal-xyz"
+check "unknown TERM: progress lines" final_has unknown "Erasing                      100%"
+check "unknown TERM: a summary line" final_has unknown "nt_flash: flashed firmware 9.9.9 to the module at sim-1 in "
 
 ui_finish
