@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum { OPT_MACHINE = 256, OPT_TRACE, OPT_SIMULATE, OPT_VERSION, OPT_CACERT };
+enum { OPT_MACHINE = 256, OPT_TRACE, OPT_SIMULATE, OPT_VERSION, OPT_CACERT, OPT_LOG };
 
 static const struct option long_options[] = {
     { "url", required_argument, NULL, 'u' },
@@ -21,6 +21,7 @@ static const struct option long_options[] = {
     { "dry-run", no_argument, NULL, 'n' },
     { "machine", no_argument, NULL, OPT_MACHINE },
     { "trace", required_argument, NULL, OPT_TRACE },
+    { "log", required_argument, NULL, OPT_LOG },
     { "simulate", optional_argument, NULL, OPT_SIMULATE },
     { "cacert", required_argument, NULL, OPT_CACERT },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -48,6 +49,7 @@ void cli_print_usage(FILE *out)
           "  -n, --dry-run         validate the package and show what would be flashed\n"
           "      --machine         progress as STATUS:/PROGRESS:/ERROR: lines (nt_helper)\n"
           "      --trace FILE      log every HID report exchanged to FILE\n"
+          "      --log FILE        write the run (times, events, errors) to FILE as it happens\n"
           "      --simulate[=SPEC] flash a built-in virtual Disting NT instead of USB hardware\n"
           "                        (SPEC: key=value,... e.g. speed=0,fault=unplug@write:30)\n"
           "      --version         print the version and exit\n"
@@ -138,6 +140,7 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
         case 'h': o->help = true; break;
         case OPT_MACHINE: o->machine = true; break;
         case OPT_TRACE: o->trace = optarg; break;
+        case OPT_LOG: o->log = optarg; break;
         case OPT_SIMULATE:
             o->simulate = true;
             o->simulate_spec = optarg;

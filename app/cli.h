@@ -21,6 +21,7 @@ struct cli_opts {
     bool dry_run;              /* -n */
     bool machine;              /* --machine */
     const char *trace;         /* --trace FILE */
+    const char *log;           /* --log FILE */
     bool simulate;             /* --simulate[=SPEC] */
     const char *simulate_spec; /* may be NULL */
     bool help;

@@ -14,6 +14,7 @@
 #include "exit_code.h"
 #include "fetch.h"
 #include "list.h"
+#include "log_file.h"
 #include "nt_err.h"
 #include "out.h"
 #include "pkg.h"
@@ -55,6 +56,22 @@ static nt_status check_package(const char *path, struct nt_err *err)
 
     pkg_free(p);
     return st;
+}
+
+/* The --log file's last lines (an error the session never saw, the exit
+ * code); returns code. */
+static int end_log(struct log_file *l, const char *error, int code)
+{
+    char line[NT_ERR_MSG_MAX + 16];
+
+    if (error) {
+        snprintf(line, sizeof line, "error: %s", error);
+        log_file_note(l, line);
+    }
+    snprintf(line, sizeof line, "exit %d", code);
+    log_file_note(l, line);
+    log_file_close(l);
+    return code;
 }
 
 static int fail(const char *msg, int code)
@@ -118,6 +135,7 @@ int main(int argc, char **argv)
     struct sess_result res;
     struct nt_stop *stop;
     FILE *trace = NULL;
+    struct log_file logf = { 0 };
     double tscale = 1;
     bool interactive, human;
     char why[160];
@@ -183,12 +201,24 @@ int main(int argc, char **argv)
                  opts.trace);
         return fail(err.msg, EXIT_USAGE);
     }
+    if (opts.log && !log_file_open(&logf, opts.log)) {
+        if (trace)
+            fclose(trace);
+        snprintf(err.msg, sizeof err.msg, "cannot write the log file '%s': choose a writable path", opts.log);
+        return fail(err.msg, EXIT_USAGE);
+    }
+    if (logf.f) {
+        /* Called on the session's thread as each event happens. */
+        log_file_header(&logf, PACKAGE_VERSION, argc, argv);
+        sc.sink = log_file_sink;
+        sc.user = &logf;
+    }
     if (!opts.dry_run) {
         st = open_bus(opts.simulate ? &vc : NULL, &bus, &tscale, &bus_err);
         if (st != NT_OK && interactive) {
             if (trace)
                 fclose(trace);
-            return fail(bus_err.msg, EXIT_NODEVICE);
+            return end_log(&logf, bus_err.msg, fail(bus_err.msg, EXIT_NODEVICE));
         }
         /* Without a usable bus (no USB subsystem) the package is still
          * downloaded and validated first; the session then reports the bus. */
@@ -208,7 +238,7 @@ int main(int argc, char **argv)
         if (trace)
             fclose(trace);
         fprintf(stderr, "nt_flash: %s\n", err.msg);
-        return exit_code_for(err.status, &res);
+        return end_log(&logf, err.msg, exit_code_for(err.status, &res));
     }
     if (interactive) {
         struct ui_config uc = {
@@ -230,5 +260,5 @@ int main(int argc, char **argv)
         bus->ops->destroy(bus);
     if (trace)
         fclose(trace);
-    return exit_code_for(st, &res);
+    return end_log(&logf, NULL, exit_code_for(st, &res));
 }

@@ -36,6 +36,8 @@ struct sess_thread {
     int64_t t0_us;
     sess_run_fn run;
     struct sess_config cfg;
+    sess_sink_fn tee; /* the caller's sink, if any: called as events happen */
+    void *tee_user;
     /* Written by the thread before `returned`, read after the join. */
     nt_status status;
     struct sess_result res;
@@ -61,6 +63,8 @@ static void queue_sink(void *user, const struct sess_event *ev)
     struct sess_thread *t = user;
     struct ev_node *n;
 
+    if (t->tee)
+        t->tee(t->tee_user, ev);
     pthread_mutex_lock(&t->lock);
     if (merges_into(t->tail, ev)) {
         t->tail->ev.t = ev->t;
@@ -124,6 +128,8 @@ nt_status sess_thread_start(const struct sess_config *cfg, sess_run_fn run, stru
     if (!t)
         return nt_err_set(err, NT_E_NOMEM, "out of memory starting the session");
     t->cfg = *cfg;
+    t->tee = cfg->sink;
+    t->tee_user = cfg->user;
     t->cfg.sink = queue_sink;
     t->cfg.user = t;
     t->run = run ? run : sess_run;

@@ -16,9 +16,11 @@ struct sess_thread;
 /* The job runner: sess_run on the real program, a scripted one in tests. */
 typedef nt_status (*sess_run_fn)(const struct sess_config *cfg, struct sess_result *res, struct nt_err *err);
 
-/* Start run(cfg) (NULL: sess_run) on a new thread. cfg is copied; its sink
- * and user are replaced by the queue. The thread blocks SIGINT and SIGTERM
- * so that they reach the front end's thread, whose waits they interrupt. */
+/* Start run(cfg) (NULL: sess_run) on a new thread. cfg is copied; the
+ * events go to the queue, and also, when cfg->sink is set, to that sink,
+ * called on the session's thread as each event happens (a log file). The
+ * thread blocks SIGINT and SIGTERM so that they reach the front end's
+ * thread, whose waits they interrupt. */
 nt_status sess_thread_start(const struct sess_config *cfg, sess_run_fn run, struct sess_thread **out,
                             struct nt_err *err);
 

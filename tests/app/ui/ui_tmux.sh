@@ -197,6 +197,14 @@ check "slow erase: the stop and the recovery stay after exit" \
 check "slow erase: ... the state of the module" final_has slowerase "stopped in the erase phase. The firmware in"
 check "slow erase: ... and how to recover" final_has slowerase "so the module can always be reflashed."
 
+# --log under the full-screen view: the same record as in batch mode.
+ui_start logui 80 24 $utf -- "$NT_FLASH" --log "$ui_dir/ui.log" --simulate=speed=0.05 "$ui_dir/small.zip"
+check "log: flashed" ui_wait logui "DONE:" 60
+check "log: written as it happens (before the key)" grep -q "finished: every step acknowledged" "$ui_dir/ui.log"
+tm send-keys -t logui x
+check "log: exit 0" expect_rc logui 0
+check "log: the exit code last" sh -c "tail -n 1 '$ui_dir/ui.log' | grep -q ' exit 0\$'"
+
 # The runs started first.
 # Before any device is touched, errors are plain command-line errors.
 check "bad package: exit 2 without a key" expect_rc bad 2
