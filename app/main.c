@@ -241,9 +241,11 @@ int main(int argc, char **argv)
         return end_log(&logf, err.msg, exit_code_for(err.status, &res));
     }
     if (interactive) {
-        struct ui_config uc = {
-            .bus = bus, .sess = &sc, .stop = stop, .wait_until_quit = !opts.timeout_given
-        };
+        struct ui_config uc = { .bus = bus,
+                                .sess = &sc,
+                                .stop = stop,
+                                .wait_until_quit = !opts.timeout_given,
+                                .verbose = opts.verbose };
         st = ui_run(&uc, &res, &err);
     } else {
         st = run_lines(opts.machine ? &out_machine_format

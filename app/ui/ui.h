@@ -29,6 +29,7 @@ struct ui_config {
      * too. NULL: the view keeps its own (signals then do not reach it). */
     struct nt_stop *stop;
     bool wait_until_quit;    /* no -t: wait for the module until the user quits */
+    int verbose;             /* -v: show the session's detail (debug lines) in the log */
     bool ascii_only;         /* draw with ASCII even in a UTF-8 locale */
     bool no_color;           /* as if NO_COLOR were set */
     ui_session_fn run;       /* NULL: sess_run */

@@ -20,24 +20,63 @@
 #define GAUGE_MAX_COLS 80
 #define HELP_MAX_COLS 64
 
-enum ui_style { ST_NORMAL, ST_TITLE, ST_WARN, ST_ERROR, ST_OK, ST_GAUGE, ST_SELECT, ST_DIM };
-
-static const char *const help_lines[] = {
-    "q          quit; during erase or write it asks first,",
-    "           then stops after the command in flight",
-    "Ctrl-C     stop at the next safe point, without asking",
-    "Up/Down    choose a module when several are attached",
-    "Enter      flash the chosen module",
-    "?          show or hide this help",
-    "",
-    "Any key closes this help.",
+enum ui_style {
+    ST_NORMAL,
+    ST_TITLE,
+    ST_WARN,
+    ST_ERROR,
+    ST_OK,
+    ST_GAUGE,
+    ST_SELECT,
+    ST_DIM,
+    ST_TITLE_OK,
+    ST_TITLE_FAIL
 };
+
+/* The keys of each mode, and only those (the help never lists a key that
+ * does nothing where it is shown). */
+static const char *const help_flash[] = {
+    "q          stop; during erase or write it asks first,",
+    "           then stops after the command in flight",
+    "Ctrl-C     stop after the command in flight, without asking",
+    "?          close this help",
+};
+static const char *const help_pick[] = {
+    "Up/Down    choose a module (also k/j)",
+    "Enter      flash the chosen module",
+    "q          quit without flashing",
+    "?          close this help",
+};
+static const char *const help_monitor[] = {
+    "           modules appear here as they enter bootloader mode",
+    "q          quit",
+    "?          close this help",
+};
+static const char *const help_result[] = {
+    "any key    close nt_flash; the result stays on the terminal",
+    "?          close this help",
+};
+
+static const char *const *help_for(enum ui_mode mode, int *n)
+{
+#define HELP(a) (*n = (int)(sizeof a / sizeof a[0]), a)
+    switch (mode) {
+    case UI_MODE_PICK: return HELP(help_pick);
+    case UI_MODE_MONITOR: return HELP(help_monitor);
+    case UI_MODE_RESULT: return HELP(help_result);
+    case UI_MODE_FLASH: break;
+    }
+    return HELP(help_flash);
+#undef HELP
+}
 
 static attr_t style(const struct ui_screen *s, enum ui_style st)
 {
     if (s->color) {
         switch (st) {
         case ST_TITLE: return COLOR_PAIR(ST_TITLE) | A_BOLD;
+        case ST_TITLE_OK: return COLOR_PAIR(ST_TITLE_OK) | A_BOLD;
+        case ST_TITLE_FAIL: return COLOR_PAIR(ST_TITLE_FAIL) | A_BOLD;
         case ST_WARN: return COLOR_PAIR(ST_WARN) | A_BOLD;
         case ST_ERROR: return COLOR_PAIR(ST_ERROR) | A_BOLD;
         case ST_OK: return COLOR_PAIR(ST_OK) | A_BOLD;
@@ -50,7 +89,9 @@ static attr_t style(const struct ui_screen *s, enum ui_style st)
     }
     switch (st) {
     case ST_TITLE:
+    case ST_TITLE_OK:
     case ST_SELECT: return A_REVERSE;
+    case ST_TITLE_FAIL: return A_REVERSE | A_BOLD;
     case ST_WARN:
     case ST_ERROR:
     case ST_OK: return A_BOLD;
@@ -67,6 +108,9 @@ static void init_colors(void)
     init_pair(ST_ERROR, COLOR_RED, -1);
     init_pair(ST_OK, COLOR_GREEN, -1);
     init_pair(ST_GAUGE, COLOR_CYAN, -1);
+    /* DONE and FAILED must not look alike. */
+    init_pair(ST_TITLE_OK, COLOR_BLACK, COLOR_GREEN);
+    init_pair(ST_TITLE_FAIL, COLOR_WHITE, COLOR_RED);
 }
 
 void ui_screen_init(struct ui_screen *s, bool utf8, bool color, bool with_package)
@@ -198,7 +242,17 @@ static void title_state(const struct ui_screen *s, const struct ui_model *m, cha
             snprintf(out, cap, "Starting");
         else if (m->phase == SESS_PH_WAIT && m->phase_active)
             ui_model_wait_text(m, out, cap);
-        else
+        else if (m->flash_t0 > 0) {
+            /* The whole job at a glance: overall percent and time left. */
+            char left[32] = "";
+            double sl = ui_model_overall_left(m);
+            if (sl >= 0) {
+                char d[24];
+                ui_fmt_duration(sl, d, sizeof d);
+                snprintf(left, sizeof left, ", %s left", d);
+            }
+            snprintf(out, cap, "%d%%%s - %s", ui_model_overall_percent(m), left, phase_text(m->phase));
+        } else
             snprintf(out, cap, "%s", phase_text(m->phase));
         break;
     }
@@ -209,11 +263,16 @@ static void draw_title(const struct ui_screen *s, const struct ui_model *m, WIND
     char state[NT_ERR_MSG_MAX + 32], line[LINE_MAX_BYTES];
     int wd = getmaxx(w);
 
+    enum ui_style st = s->mode == UI_MODE_MONITOR || s->mode == UI_MODE_PICK ? ST_TITLE
+        : m->run == UI_RS_FINISHED                                           ? ST_TITLE_OK
+        : m->run == UI_RS_FAILED                                             ? ST_TITLE_FAIL
+                                                                             : ST_TITLE;
+
     title_state(s, m, state, sizeof state);
-    wbkgdset(w, ' ' | style(s, ST_TITLE));
+    wbkgdset(w, ' ' | style(s, st));
     werase(w);
     snprintf(line, sizeof line, " nt_flash %s - %s", PACKAGE_VERSION, s->prompt[0] ? s->prompt : state);
-    put(w, 0, 0, wd, style(s, ST_TITLE), line);
+    put(w, 0, 0, wd, style(s, st), line);
 }
 
 static void draw_image(WINDOW *w, int y, const char *what, const struct ui_image_model *img)
@@ -404,7 +463,7 @@ static void draw_footer(const struct ui_screen *s, const struct ui_model *m, WIN
         keys = s->utf8 ? " \u2191/\u2193 choose   Enter flash   q quit   ? help"
                        : " Up/Down choose   Enter flash   q quit   ? help";
         break;
-    case UI_MODE_RESULT: keys = " Press any key to exit."; break;
+    case UI_MODE_RESULT: keys = " Press any key to exit.   ? help"; break;
     default: keys = " q quit   ? help"; break;
     }
     put(w, 0, 0, getmaxx(w), A_BOLD, keys);
@@ -434,18 +493,26 @@ static void draw_too_small(const struct ui_screen *s, const struct ui_model *m, 
     }
 }
 
+/* The help box sits just above the footer, over the log, so the gauges
+ * stay in view. */
 static void draw_help(struct ui_screen *s)
 {
-    int n = (int)(sizeof help_lines / sizeof help_lines[0]);
+    int n;
+    const char *const *help_lines = help_for(s->mode, &n);
     int w = s->cols - 4 < HELP_MAX_COLS ? s->cols - 4 : HELP_MAX_COLS, h = n + 2;
+    int y = s->rows - 1 - h;
 
+    if (y < 1)
+        y = 1;
+    if (h > s->rows - 2)
+        h = s->rows - 2;
     if (!s->help)
-        s->help = newwin(h, w, (s->rows - h) / 2, (s->cols - w) / 2);
+        s->help = newwin(h, w, y, (s->cols - w) / 2);
     if (!s->help)
         return;
     werase(s->help);
     frame(s, s->help, " Help ");
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n && i < h - 2; i++)
         put(s->help, 1 + i, 2, w - 4, A_NORMAL, help_lines[i]);
     touchwin(s->help);
     wnoutrefresh(s->help);

@@ -167,6 +167,12 @@ static void device_event(struct ui_model *m, const struct sess_event *ev)
         ui_model_log(m, SESS_LOG_INFO, ev->t, "Device left: %s %s", d->port, mode);
         break;
     default: /* SESS_EV_DEVICE_DETECTED */
+        /* Found in flashloader mode first: nothing to upload. */
+        if (d->kind == TP_KIND_MBOOT && m->gauge[UI_G_UPLOAD].state == UI_GS_PENDING) {
+            m->gauge[UI_G_UPLOAD].state = UI_GS_DONE;
+            m->gauge[UI_G_UPLOAD].skipped = true;
+            mark(m, UI_PANEL_PHASES);
+        }
         ui_model_device_add(m, d);
         snprintf(m->target_port, sizeof m->target_port, "%s", d->port);
         ui_model_log(m, SESS_LOG_INFO, ev->t, "Flashing the module at %s (%s)", d->port, mode);
@@ -174,10 +180,15 @@ static void device_event(struct ui_model *m, const struct sess_event *ev)
     }
 }
 
-/* What to do, where the user reads while nothing seems to happen. */
-static void wait_started(struct ui_model *m, double t)
+/* What to do, where the user reads, once the module has not come at once
+ * (a module already in bootloader mode needs no instructions). */
+#define WAIT_HINT_AFTER_S 1.0
+
+static void wait_hint(struct ui_model *m)
 {
-    m->wait_t0 = t;
+    double t = m->now;
+
+    m->wait_hinted = true;
     if (m->wait_port[0])
         ui_model_log(m, SESS_LOG_INFO, t, "Waiting for the module at port %s in bootloader mode.",
                      m->wait_port);
@@ -198,8 +209,10 @@ static void phase_event(struct ui_model *m, const struct sess_event *ev)
         m->phase = ev->phase;
         m->phase_active = true;
         mark(m, UI_PANEL_TITLE);
-        if (ev->phase == SESS_PH_WAIT)
-            wait_started(m, ev->t);
+        if (ev->phase == SESS_PH_WAIT) {
+            m->wait_t0 = ev->t;
+            m->wait_hinted = false;
+        }
         if (gm) {
             gm->state = UI_GS_RUNNING;
             gm->done = 0;
@@ -240,7 +253,7 @@ static void finish_event(struct ui_model *m, const struct sess_event *ev)
         if (m->dry_run)
             snprintf(m->result, sizeof m->result, "The package is valid; nothing was flashed (--dry-run).");
         else
-            snprintf(m->result, sizeof m->result, "Flashing complete in %.1f s.", ev->t);
+            snprintf(m->result, sizeof m->result, "Flashing complete in %.1f s.", ev->t - m->sess_t0);
         ui_model_log(m, SESS_LOG_INFO, ev->t, "%s", m->result);
     } else {
         m->run = UI_RS_FAILED;
@@ -282,6 +295,8 @@ void ui_model_apply(struct ui_model *m, const struct sess_event *ev)
     case SESS_EV_DEVICE_ARRIVED:
     case SESS_EV_DEVICE_LEFT:
     case SESS_EV_DEVICE_DETECTED:
+        if (ev->type == SESS_EV_DEVICE_DETECTED && m->flash_t0 <= 0)
+            m->flash_t0 = ev->t > 0 ? ev->t : 1e-9;
         if (ev->dev)
             device_event(m, ev);
         break;
@@ -307,8 +322,45 @@ void ui_model_tick(struct ui_model *m, double now)
     if (m->phase_active && m->phase == SESS_PH_WAIT && (long)now != (long)m->now)
         mark(m, UI_PANEL_TITLE);
     m->now = now;
+    if (m->phase_active && m->phase == SESS_PH_WAIT && !m->wait_hinted &&
+        now - m->wait_t0 >= WAIT_HINT_AFTER_S)
+        wait_hint(m);
     if (m->phase_active)
         mark(m, UI_PANEL_PHASES);
+}
+
+/* Too early before this much of the job is done, or this little time. */
+#define OVERALL_MIN_PERCENT 3
+#define OVERALL_MIN_ELAPSED_S 1.0
+
+double ui_model_overall_left(const struct ui_model *m)
+{
+    int pct = ui_model_overall_percent(m);
+    double elapsed = m->now - m->flash_t0;
+
+    if (m->run != UI_RS_RUNNING || m->flash_t0 <= 0 || pct < OVERALL_MIN_PERCENT ||
+        elapsed < OVERALL_MIN_ELAPSED_S)
+        return -1;
+    return elapsed * (100 - pct) / pct;
+}
+
+void ui_model_window_title(const struct ui_model *m, char *out, size_t cap)
+{
+    char left[32];
+    double s = ui_model_overall_left(m);
+
+    if (m->run == UI_RS_FINISHED)
+        snprintf(out, cap, "nt_flash: done");
+    else if (m->run == UI_RS_FAILED)
+        snprintf(out, cap, "nt_flash: FAILED");
+    else if (m->run == UI_RS_IDLE || (m->phase == SESS_PH_WAIT && m->phase_active) || m->flash_t0 <= 0)
+        snprintf(out, cap, "nt_flash: waiting");
+    else if (s >= 0) {
+        ui_fmt_duration(s, left, sizeof left);
+        snprintf(out, cap, "nt_flash %d%% %s %s left", ui_model_overall_percent(m), sess_phase_name(m->phase),
+                 left);
+    } else
+        snprintf(out, cap, "nt_flash %d%% %s", ui_model_overall_percent(m), sess_phase_name(m->phase));
 }
 
 void ui_model_wait_text(const struct ui_model *m, char *out, size_t cap)
@@ -379,7 +431,9 @@ void ui_model_gauge_text(const struct ui_model *m, enum ui_gauge_id g, char *out
     case UI_GS_PENDING: snprintf(out, cap, "%s", ""); break;
     case UI_GS_DONE:
         ui_fmt_duration(gm->t_end - gm->t_start, t, sizeof t);
-        if (gm->total && rate > 0) {
+        if (gm->skipped) {
+            snprintf(out, cap, "skipped: the flashloader was already running");
+        } else if (gm->total && rate > 0) {
             ui_fmt_bytes(gm->total, a, sizeof a);
             ui_fmt_rate(rate, r, sizeof r);
             snprintf(out, cap, "%s  %s  done in %s", a, r, t);
@@ -436,7 +490,7 @@ void ui_model_gauge_text_short(const struct ui_model *m, enum ui_gauge_id g, cha
     case UI_GS_PENDING: snprintf(out, cap, "%s", ""); break;
     case UI_GS_DONE:
         ui_fmt_duration(gm->t_end - gm->t_start, t, sizeof t);
-        snprintf(out, cap, "done %s", t);
+        snprintf(out, cap, gm->skipped ? "skipped" : "done %s", t);
         break;
     case UI_GS_FAILED: snprintf(out, cap, "failed"); break;
     case UI_GS_RUNNING:

@@ -39,6 +39,7 @@ struct ui_gauge_model {
     uint64_t done, total;
     double t_start, t_end; /* session seconds */
     double t_last;         /* the latest answer (progress) in this phase */
+    bool skipped;          /* upload: the flashloader was already running */
 };
 
 struct ui_image_model {
@@ -77,6 +78,9 @@ struct ui_model {
     /* Waiting for the module: since when, for how long (0: until the user
      * quits) and on which port ("" any). */
     double wait_t0, wait_limit_s;
+    bool wait_hinted; /* the instructions are in the log */
+    double flash_t0;  /* when the module was found (0: not yet) */
+    double sess_t0;   /* when the session started, on the view's clock */
     char wait_port[TP_PORT_MAX];
     char result[NT_ERR_MSG_MAX]; /* final message */
     /* log ring */
@@ -116,6 +120,13 @@ void ui_model_gauge_text(const struct ui_model *m, enum ui_gauge_id g, char *out
  * "done 2.1s", "failed". */
 #define UI_GAUGE_SHORT_COLS 14
 void ui_model_gauge_text_short(const struct ui_model *m, enum ui_gauge_id g, char *out, size_t cap);
+/* Seconds left for the whole flash from the work done so far (the overall
+ * percent against the time since the module was found); < 0 while too
+ * early to tell. */
+double ui_model_overall_left(const struct ui_model *m);
+/* The terminal (or tmux) window title: "nt_flash 42% write 1m20s left",
+ * "nt_flash: waiting", "nt_flash: done", "nt_flash: FAILED". */
+void ui_model_window_title(const struct ui_model *m, char *out, size_t cap);
 /* The title while waiting for the module: "Waiting for the module in
  * bootloader mode: 57s left" (or "12s so far" without a limit). */
 void ui_model_wait_text(const struct ui_model *m, char *out, size_t cap);

@@ -60,6 +60,11 @@ struct ui_ctx {
     struct nt_stop own_stop;
     struct sess_config sess; /* the caller's job, with this view's sink and choice of port */
     struct sess_result *res; /* the caller's: what the session left */
+    int64_t view_t0_ms;      /* one time base for the whole view (log times never run backwards) */
+    double sess_offset;      /* where the running session's clock starts on it */
+    bool title_ok;           /* the terminal shows a window title */
+    char window_title[96];   /* the last one set */
+    bool belled;             /* the result's bell was rung */
     /* For the final block printed once the view has closed. */
     bool failed, failed_on_module, finished;
     struct nt_err fail_err;
@@ -184,6 +189,43 @@ static void term_stop(struct ui_term *t)
 
 /* ---- drawing and keys --------------------------------------------------- */
 
+/* Terminals (and tmux) that show a window title get the job's state there
+ * too, so a glance at a tab or a tmux status line tells how far it is. */
+static bool window_title_supported(void)
+{
+    static const char *const families[] = { "xterm", "screen", "tmux", "rxvt", "alacritty", "foot", "kitty" };
+    const char *term = getenv("TERM");
+
+    for (size_t i = 0; term && i < sizeof families / sizeof families[0]; i++)
+        if (strncmp(term, families[i], strlen(families[i])) == 0)
+            return true;
+    return false;
+}
+
+static void window_title(struct ui_ctx *c)
+{
+    char t[sizeof c->window_title];
+
+    if (!c->title_ok || !c->s.with_package)
+        return;
+    ui_model_window_title(&c->m, t, sizeof t);
+    if (strcmp(t, c->window_title) == 0)
+        return;
+    memcpy(c->window_title, t, sizeof t);
+    /* OSC 2, ended by ST (not BEL, which is the result's bell). */
+    fprintf(stdout, "\033]2;%s\033\\", t);
+    fflush(stdout);
+}
+
+/* One bell when the result arrives, for someone who looked away. */
+static void result_bell(struct ui_ctx *c)
+{
+    if (c->belled || (c->m.run != UI_RS_FINISHED && c->m.run != UI_RS_FAILED) || !c->s.with_package)
+        return;
+    c->belled = true;
+    beep();
+}
+
 static void redraw(struct ui_ctx *c, bool now)
 {
     int64_t t = clock_now_ms();
@@ -195,6 +237,8 @@ static void redraw(struct ui_ctx *c, bool now)
     ui_screen_layout(&c->s, &c->m, false);
     ui_screen_draw(&c->s, &c->m);
     c->last_draw_ms = t;
+    window_title(c);
+    result_bell(c);
 }
 
 static void set_prompt(struct ui_ctx *c, const char *text)
@@ -303,7 +347,9 @@ static void read_keys(struct ui_ctx *c)
             ui_screen_layout(&c->s, &c->m, true);
             continue;
         }
-        if (ch == '?' || (c->s.show_help && c->s.mode != UI_MODE_RESULT)) {
+        /* With the help open any key only closes it (on the result
+         * screen too: the key that was meant for the help never exits). */
+        if (ch == '?' || c->s.show_help) {
             toggle_help(c);
             continue;
         }
@@ -361,8 +407,12 @@ static bool drain_events(struct ui_ctx *c, struct sess_thread *th, bool *more)
 
     *more = false;
     while (sess_thread_next(th, 0, &ev)) {
-        ui_model_apply(&c->m, &ev);
         remember_result(c, &ev);
+        /* -v shows the session's detail, as it does on the error stream. */
+        if (ev.type == SESS_EV_LOG && ev.level == SESS_LOG_DEBUG && !c->cfg->verbose)
+            continue;
+        ev.t += c->sess_offset;
+        ui_model_apply(&c->m, &ev);
         urgent |= ev.type != SESS_EV_PROGRESS && ev.type != SESS_EV_IDLE;
         if (++n == EVENTS_PER_PASS) {
             *more = true;
@@ -426,10 +476,8 @@ static bool poll_bus(struct ui_ctx *c, int timeout_ms)
 /* Follow the bus until the user quits (or, picking, chooses a module). */
 static void watch_bus(struct ui_ctx *c)
 {
-    int64_t t0 = clock_now_ms();
-
     while (!c->quit && !c->chosen) {
-        c->m.now = (double)(clock_now_ms() - t0) / 1000.0;
+        c->m.now = (double)(clock_now_ms() - c->view_t0_ms) / 1000.0;
         if (!poll_bus(c, BUS_POLL_MS))
             clock_sleep_us(BUS_POLL_MS * 1000, c->stop);
         if (nt_stop_signal(c->stop))
@@ -494,6 +542,8 @@ static nt_status run_session(struct ui_ctx *c, struct nt_err *err)
     nt_status st;
 
     memset(&res, 0, sizeof res);
+    c->sess_offset = (double)(clock_now_ms() - c->view_t0_ms) / 1000.0;
+    c->m.sess_t0 = c->sess_offset;
     st = sess_thread_start(&c->sess, c->cfg->run, &th, err);
     if (st != NT_OK) {
         *c->res = res;
@@ -501,7 +551,7 @@ static nt_status run_session(struct ui_ctx *c, struct nt_err *err)
     }
     while (!sess_thread_ended(th)) {
         bool more, urgent = drain_events(c, th, &more);
-        ui_model_tick(&c->m, sess_thread_elapsed(th));
+        ui_model_tick(&c->m, c->sess_offset + sess_thread_elapsed(th));
         urgent |= check_signals(c);
         read_keys(c);
         redraw(c, urgent);
@@ -612,6 +662,8 @@ nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *
         free(c);
         return st;
     }
+    c->title_ok = window_title_supported();
+    c->view_t0_ms = clock_now_ms();
     ui_screen_layout(&c->s, &c->m, true);
     scan_bus(c);
     redraw(c, true);

@@ -242,6 +242,8 @@ static void test_waiting_for_the_module(void)
     m.wait_limit_s = 30;
     snprintf(m.wait_port, sizeof m.wait_port, "1-4.2");
     send(&m, SESS_EV_PHASE_START, 1.0, SESS_PH_WAIT, 0, 0);
+    CHECK_EQ_INT(m.log_count, 0); /* a module already there needs no instructions */
+    ui_model_tick(&m, 2.1);
     CHECK_EQ_STR(ui_model_log_line(&m, m.log_count - 3)->text,
                  "Waiting for the module at port 1-4.2 in bootloader mode.");
     CHECK_EQ_STR(ui_model_log_line(&m, m.log_count - 2)->text,
@@ -260,6 +262,39 @@ static void test_waiting_for_the_module(void)
     CHECK_EQ_STR(text, "Waiting for the module in bootloader mode: 3s so far");
 }
 
+/* The whole job at a glance: the window title and the overall time left;
+ * a flashloader found running marks the upload skipped. */
+static void test_window_title_and_skipped_upload(void)
+{
+    struct ui_model m;
+    struct tp_devinfo loader = ui_test_dev(TP_KIND_MBOOT, "1-4.2");
+    char text[128];
+
+    ui_model_init(&m, false);
+    ui_model_window_title(&m, text, sizeof text);
+    CHECK_EQ_STR(text, "nt_flash: waiting");
+    send(&m, SESS_EV_PHASE_START, 1.0, SESS_PH_WAIT, 0, 0);
+    ui_model_window_title(&m, text, sizeof text);
+    CHECK_EQ_STR(text, "nt_flash: waiting");
+    send(&m, SESS_EV_PHASE_DONE, 2.0, SESS_PH_WAIT, 0, 0);
+    send_dev(&m, SESS_EV_DEVICE_DETECTED, 2.0, &loader);
+    CHECK_EQ_INT(m.gauge[UI_G_UPLOAD].state, UI_GS_DONE);
+    ui_model_gauge_text(&m, UI_G_UPLOAD, text, sizeof text);
+    CHECK_EQ_STR(text, "skipped: the flashloader was already running");
+    CHECK(ui_model_overall_left(&m) < 0); /* too early */
+    send(&m, SESS_EV_PHASE_START, 2.0, SESS_PH_ERASE, 0, 0);
+    send(&m, SESS_EV_PROGRESS, 4.0, SESS_PH_ERASE, 1000, 1000);
+    send(&m, SESS_EV_PHASE_DONE, 4.0, SESS_PH_ERASE, 1000, 1000);
+    /* upload (skipped) 10 + erase 25 = 35% of the job in 2 s: 3.7 s to go */
+    CHECK_EQ_INT(ui_model_overall_percent(&m), 35);
+    CHECK_EQ_INT((int)(ui_model_overall_left(&m) * 10 + 0.5), 37);
+    ui_model_window_title(&m, text, sizeof text);
+    CHECK_EQ_STR(text, "nt_flash 35% erase 3.7s left");
+    send(&m, SESS_EV_FINISHED, 9.0, SESS_PH_RESET, 0, 0);
+    ui_model_window_title(&m, text, sizeof text);
+    CHECK_EQ_STR(text, "nt_flash: done");
+}
+
 int main(void)
 {
     RUN(test_devices_reenumerate_on_one_port);
@@ -268,5 +303,6 @@ int main(void)
     RUN(test_failure_marks_gauge_and_logs);
     RUN(test_package_and_log_ring);
     RUN(test_waiting_for_the_module);
+    RUN(test_window_title_and_skipped_upload);
     return check_finish();
 }

@@ -75,8 +75,36 @@ check "40x10: result" ui_wait s4010 "DONE: " 30
 tm send-keys -t s4010 x
 check "40x10: exit 0" expect_rc s4010 0
 
+# The job at a glance: overall percent and time left in the title and in
+# the tmux pane title; a bell when the result arrives; help that lists the
+# mode's keys above the gauges and, on the result screen, closes instead of
+# exiting.
+ui_start glance 80 24 $utf -- "$fake" flash 6
+tm pipe-pane -t glance -o "cat >> '$ui_dir/glance.raw'"
+check "glance: overall percent and time left in the title" ui_wait glance "s left - Writing the firmware" 20
+pane_title() { tm display-message -p -t "$1" '#{pane_title}'; }
+title_has() { pane_title "$1" | grep -q -- "$2" || { echo "pane title: $(pane_title "$1")"; return 1; }; }
+check "glance: the pane title follows" title_has glance "^nt_flash [0-9]*% write .*s left$"
+tm send-keys -t glance '?'
+check "glance: help lists this mode's keys" ui_wait glance "Ctrl-C     stop after the command in flight" 10
+check "glance: ... not the picker's" screen_lacks glance "Enter      flash"
+check "glance: ... and leaves the gauges in view" screen_has glance "│ write     "
+tm send-keys -t glance '?'
+check "glance: result" ui_wait glance "DONE: Flashing complete" 30
+check "glance: the pane title says done" title_has glance "^nt_flash: done$"
+check "glance: one bell with the result" sh -c "[ \"\$(tr -cd '\\007' < '$ui_dir/glance.raw' | wc -c)\" = 1 ]"
+check "glance: DONE on green" sh -c "tmux -S '$ui_sock' capture-pane -e -p -t glance | head -n 1 | grep -q '42m'"
+tm send-keys -t glance '?'
+check "glance: help on the result screen" ui_wait glance "any key    close nt_flash" 10
+tm send-keys -t glance x
+check "glance: the key closes the help, not nt_flash" ui_wait_gone glance "any key    close nt_flash" 10
+check "glance: ... still running" test ! -f "$ui_dir/glance.rc"
+tm send-keys -t glance x
+check "glance: exit 0" expect_rc glance 0
+
 # A failure: title, log and exit code.
 check "fail: title names the error" ui_wait fail "FAILED: erasing 0x60000000" 30
+check "fail: FAILED on red, unlike DONE" sh -c "tmux -S '$ui_sock' capture-pane -e -p -t fail | head -n 1 | grep -q '41m'"
 check "fail: error in the log" screen_has fail "error: erasing 0x60000000"
 check "fail: device failed" screen_has fail "failed"
 tm send-keys -t fail Enter
@@ -121,9 +149,10 @@ check "monitor: arrival logged" screen_has mon "Device arrived: sim-7 sdp 1fc9:0
 check "monitor: removal" ui_wait mon "Device left: sim-7 sdp" 10
 check "monitor: list updated" ui_wait mon "Devices (1)" 10
 tm send-keys -t mon '?'
-check "monitor: help" ui_wait mon "Any key closes this help." 10
+check "monitor: help" ui_wait mon "?          close this help" 10
+check "monitor: ... only the monitor's keys" screen_lacks mon "Enter"
 tm send-keys -t mon x
-check "monitor: help closes" ui_wait_gone mon "Any key closes" 10
+check "monitor: help closes" ui_wait_gone mon "?          close this help" 10
 tm send-keys -t mon q
 check "monitor: exit 0" expect_rc mon 0
 

@@ -165,13 +165,16 @@ check "ctrl-c: the recovery stays after exit" final_has intr "the module at sim-
 # tmux is asked to send a key (or resize) until the screen shows the answer.
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # latency NAME TEXT COMMAND...: run COMMAND, then poll the screen until
-# TEXT shows; prints the milliseconds (9999: not within 5 s).
+# TEXT shows (TEXT "-X": until X is gone); prints the milliseconds (9999:
+# not within 5 s).
 latency() {
-    ln=$1 lt=$2; shift 2
+    ln=$1 lt=$2 lwant=0; shift 2
+    case $lt in -*) lt=${lt#-} lwant=1 ;; esac
     l0=$(now_ms)
     "$@"
     while :; do
-        if ui_capture "$ln" | grep -F -q -- "$lt"; then echo $(( $(now_ms) - l0 )); return; fi
+        ui_capture "$ln" | grep -F -q -- "$lt"
+        if [ $? = $lwant ]; then echo $(( $(now_ms) - l0 )); return; fi
         [ $(( $(now_ms) - l0 )) -gt 5000 ] && { echo 9999; return; }
     done
 }
@@ -182,9 +185,9 @@ ui_start slowerase 80 24 $utf -- "$NT_FLASH" --simulate=speed=1,start=mboot,bloc
 check "slow erase: the command in flight has a moving clock" ui_wait slowerase "command 1." 20
 slow1=$(ui_capture slowerase); sleep 0.3; slow2=$(ui_capture slowerase)
 check "slow erase: the screen keeps changing" test "$slow1" != "$slow2"
-within_100ms "? (help)" "$(latency slowerase "show or hide this help" tm send-keys -t slowerase '?')"
+within_100ms "? (help)" "$(latency slowerase "?          close this help" tm send-keys -t slowerase '?')"
 within_100ms "? again (help closed)" \
-    "$(latency slowerase "write     " tm send-keys -t slowerase '?')"
+    "$(latency slowerase "-?          close this help" tm send-keys -t slowerase '?')"
 within_100ms "resize to 100x30" \
     "$(latency slowerase "└$(rep 98 ─)┘" tm resize-window -t slowerase -x 100 -y 30)"
 within_100ms "q" "$(latency slowerase "Press q again to stop" tm send-keys -t slowerase q)"
