@@ -329,19 +329,61 @@ void ui_model_tick(struct ui_model *m, double now)
         mark(m, UI_PANEL_PHASES);
 }
 
-/* Too early before this much of the job is done, or this little time. */
-#define OVERALL_MIN_PERCENT 3
-#define OVERALL_MIN_ELAPSED_S 1.0
+/* Until a phase has measured its own rate, its time left comes from these
+ * typical rates, chosen on the slow side so that the first estimate is not
+ * optimistic: the ROM's SDP upload, a 64 KiB NOR block erase in about
+ * 0.7 s (session.c), and MCUboot writes with page programming; configure
+ * and reset take about a second each. */
+#define UPLOAD_PRIOR_BYTES_PER_S (64.0 * 1024)
+#define ERASE_PRIOR_BYTES_PER_S (64.0 * 1024 / 0.7)
+#define WRITE_PRIOR_BYTES_PER_S (256.0 * 1024)
+#define STEP_PRIOR_S 1.0
+#define SECTOR_BYTES 4096u
+
+/* The bytes a phase moves, known before it starts from the package. */
+static uint64_t planned_bytes(const struct ui_model *m, int g)
+{
+    switch (g) {
+    case UI_G_UPLOAD: return m->flashloader.size;
+    case UI_G_ERASE:
+        return (SECTOR_BYTES + m->firmware.size + SECTOR_BYTES - 1) / SECTOR_BYTES * SECTOR_BYTES;
+    case UI_G_WRITE: return m->firmware.size;
+    default: return 0;
+    }
+}
+
+static double prior_rate(int g)
+{
+    return g == UI_G_UPLOAD ? UPLOAD_PRIOR_BYTES_PER_S
+        : g == UI_G_ERASE   ? ERASE_PRIOR_BYTES_PER_S
+                            : WRITE_PRIOR_BYTES_PER_S;
+}
 
 double ui_model_overall_left(const struct ui_model *m)
 {
-    int pct = ui_model_overall_percent(m);
-    double elapsed = m->now - m->flash_t0;
+    double left = 0;
 
-    if (m->run != UI_RS_RUNNING || m->flash_t0 <= 0 || pct < OVERALL_MIN_PERCENT ||
-        elapsed < OVERALL_MIN_ELAPSED_S)
+    if (m->run != UI_RS_RUNNING || m->flash_t0 <= 0 || !m->have_package)
         return -1;
-    return elapsed * (100 - pct) / pct;
+    /* The work still to do, phase by phase: the running one at its measured
+     * rate (or, while it has none, the typical one), those to come at the
+     * typical rates. */
+    for (int g = UI_G_UPLOAD; g < UI_G_COUNT; g++) {
+        const struct ui_gauge_model *gm = &m->gauge[g];
+        uint64_t total = gm->total ? gm->total : planned_bytes(m, g);
+        double rate = ui_model_gauge_rate(m, (enum ui_gauge_id)g);
+        if (gm->state == UI_GS_DONE)
+            continue;
+        if (g == UI_G_CONFIGURE || g == UI_G_RESET) {
+            double spent = gm->state == UI_GS_RUNNING ? m->now - gm->t_start : 0;
+            left += spent < STEP_PRIOR_S ? STEP_PRIOR_S - spent : 0;
+            continue;
+        }
+        if (total <= gm->done)
+            continue;
+        left += (double)(total - gm->done) / (gm->state == UI_GS_RUNNING && rate > 0 ? rate : prior_rate(g));
+    }
+    return left;
 }
 
 void ui_model_window_title(const struct ui_model *m, char *out, size_t cap)

@@ -120,9 +120,9 @@ void ui_model_gauge_text(const struct ui_model *m, enum ui_gauge_id g, char *out
  * "done 2.1s", "failed". */
 #define UI_GAUGE_SHORT_COLS 14
 void ui_model_gauge_text_short(const struct ui_model *m, enum ui_gauge_id g, char *out, size_t cap);
-/* Seconds left for the whole flash from the work done so far (the overall
- * percent against the time since the module was found); < 0 while too
- * early to tell. */
+/* Seconds left for the whole flash: the bytes each phase still has to move
+ * at its measured rate, or (before it has one) at a typical rate on the slow
+ * side; < 0 before the module is found. */
 double ui_model_overall_left(const struct ui_model *m);
 /* The terminal (or tmux) window title: "nt_flash 42% write 1m20s left",
  * "nt_flash: waiting", "nt_flash: done", "nt_flash: FAILED". */
