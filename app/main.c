@@ -245,7 +245,9 @@ int main(int argc, char **argv)
                                 .sess = &sc,
                                 .stop = stop,
                                 .wait_until_quit = !opts.timeout_given,
-                                .verbose = opts.verbose };
+                                .verbose = opts.verbose,
+                                .probe = bus != NULL,
+                                .tscale = tscale };
         st = ui_run(&uc, &res, &err);
     } else {
         st = run_lines(opts.machine ? &out_machine_format

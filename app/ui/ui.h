@@ -30,6 +30,8 @@ struct ui_config {
     struct nt_stop *stop;
     bool wait_until_quit;    /* no -t: wait for the module until the user quits */
     int verbose;             /* -v: show the session's detail (debug lines) in the log */
+    bool probe;              /* monitor and picker: probe idle devices for HAB and version */
+    double tscale;           /* the bus's time scale, for the probe */
     bool ascii_only;         /* draw with ASCII even in a UTF-8 locale */
     bool no_color;           /* as if NO_COLOR were set */
     ui_session_fn run;       /* NULL: sess_run */

@@ -341,8 +341,10 @@ static void draw_devices(const struct ui_screen *s, const struct ui_model *m, WI
             st = ST_OK;
         else if (!strcmp(state, "failed"))
             st = ST_ERROR;
-        snprintf(line, sizeof line, "%s%-14s %-6s %04x:%04x  %-14s %s", sel ? "> " : "  ", d->port,
-                 tp_kind_name(d->kind), d->vid, d->pid, state, d->desc);
+        /* The probe's HAB or version column, as --list prints it, when known. */
+        snprintf(line, sizeof line, "%s%-14s %-6s %04x:%04x  %-14s %s%s%s", sel ? "> " : "  ", d->port,
+                 tp_kind_name(d->kind), d->vid, d->pid, state, m->probe[first + i],
+                 m->probe[first + i][0] ? "  " : "", d->desc);
         put(w, 1 + (int)i, 2, wd, sel ? style(s, ST_SELECT) : style(s, st), line);
     }
     if (shown < m->ndev && (int)shown < rows) {

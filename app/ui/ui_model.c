@@ -66,6 +66,8 @@ void ui_model_device_add(struct ui_model *m, const struct tp_devinfo *d)
      * where the ROM was replaces it even if the ROM's removal comes later. */
     for (size_t i = 0; i < m->ndev; i++)
         if (strcmp(m->dev[i].port, d->port) == 0) {
+            if (m->dev[i].kind != d->kind || m->dev[i].pid != d->pid)
+                m->probe[i][0] = '\0'; /* another device: what was probed no longer holds */
             m->dev[i] = *d;
             mark(m, UI_PANEL_DEVICES);
             return;
@@ -76,7 +78,9 @@ void ui_model_device_add(struct ui_model *m, const struct tp_devinfo *d)
         while (at < m->ndev && strcmp(m->dev[at].port, d->port) < 0)
             at++;
         memmove(&m->dev[at + 1], &m->dev[at], (m->ndev - at) * sizeof m->dev[0]);
+        memmove(&m->probe[at + 1], &m->probe[at], (m->ndev - at) * sizeof m->probe[0]);
         m->dev[at] = *d;
+        m->probe[at][0] = '\0';
         m->ndev++;
     }
     mark(m, UI_PANEL_DEVICES);
@@ -87,9 +91,20 @@ void ui_model_device_remove(struct ui_model *m, const struct tp_devinfo *d)
     for (size_t i = 0; i < m->ndev; i++)
         if (same_dev(&m->dev[i], d)) {
             memmove(&m->dev[i], &m->dev[i + 1], (m->ndev - i - 1) * sizeof m->dev[0]);
+            memmove(&m->probe[i], &m->probe[i + 1], (m->ndev - i - 1) * sizeof m->probe[0]);
             m->ndev--;
             if (m->selected >= m->ndev && m->selected > 0)
                 m->selected = m->ndev ? m->ndev - 1 : 0;
+            mark(m, UI_PANEL_DEVICES);
+            return;
+        }
+}
+
+void ui_model_device_probe(struct ui_model *m, const char *port, const char *state)
+{
+    for (size_t i = 0; i < m->ndev; i++)
+        if (strcmp(m->dev[i].port, port) == 0) {
+            snprintf(m->probe[i], sizeof m->probe[i], "%s", state);
             mark(m, UI_PANEL_DEVICES);
             return;
         }

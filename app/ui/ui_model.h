@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "nt_err.h"
+#include "probe.h"
 #include "session.h"
 #include "transport.h"
 #include "ui_layout.h"
@@ -60,6 +61,7 @@ struct ui_model {
     unsigned dirty; /* bit (1u << enum ui_panel) */
     /* devices */
     struct tp_devinfo dev[UI_MAX_DEVICES];
+    char probe[UI_MAX_DEVICES][PROBE_STATE_MAX]; /* "hab=open", "version=M1.0.0"; "" not probed */
     size_t ndev;
     size_t selected;               /* picker cursor */
     char target_port[TP_PORT_MAX]; /* the module being flashed, "" none yet */
@@ -97,6 +99,9 @@ void ui_model_tick(struct ui_model *m, double now);
 /* A device came or went (bus events, or the session's). Keyed by port and kind. */
 void ui_model_device_add(struct ui_model *m, const struct tp_devinfo *d);
 void ui_model_device_remove(struct ui_model *m, const struct tp_devinfo *d);
+/* What a probe of the device on this port said (the monitor's HAB and
+ * version column). */
+void ui_model_device_probe(struct ui_model *m, const char *port, const char *state);
 /* Append a log line (printf style). */
 void ui_model_log(struct ui_model *m, enum sess_log_level level, double t, const char *fmt, ...)
     NT_PRINTF(4, 5);

@@ -435,6 +435,20 @@ static void bus_device(struct ui_ctx *c, enum sess_event_type type, const struct
     ui_model_apply(&c->m, &ev);
 }
 
+/* The monitor's HAB and version column: one harmless question to an idle
+ * device (never while the session runs: the bus is the session's then). */
+static void probe_one(struct ui_ctx *c, const struct tp_devinfo *d)
+{
+    char state[PROBE_STATE_MAX];
+    struct nt_err e;
+
+    if (!c->cfg->probe || !c->cfg->bus)
+        return;
+    nt_err_clear(&e);
+    probe_device(c->cfg->bus, d, c->cfg->tscale, state, sizeof state, &e);
+    ui_model_device_probe(&c->m, d->port, state);
+}
+
 static void scan_bus(struct ui_ctx *c)
 {
     struct tp_devinfo devs[UI_MAX_DEVICES];
@@ -448,8 +462,10 @@ static void scan_bus(struct ui_ctx *c)
         ui_model_log(&c->m, SESS_LOG_WARN, 0, "Listing devices failed: %s", e.msg);
         return;
     }
-    for (size_t i = 0; i < n && i < UI_MAX_DEVICES; i++)
+    for (size_t i = 0; i < n && i < UI_MAX_DEVICES; i++) {
         ui_model_device_add(&c->m, &devs[i]);
+        probe_one(c, &devs[i]);
+    }
     ui_model_log(&c->m, SESS_LOG_INFO, 0, "%zu NXP bootloader device%s attached", n, n == 1 ? "" : "s");
 }
 
@@ -466,9 +482,11 @@ static bool poll_bus(struct ui_ctx *c, int timeout_ms)
         return false;
     nt_err_clear(&e);
     st = bus->ops->next_event(bus, timeout_ms, &ev, &e);
-    if (st == NT_OK)
+    if (st == NT_OK) {
         bus_device(c, ev.type == TP_EV_ARRIVED ? SESS_EV_DEVICE_ARRIVED : SESS_EV_DEVICE_LEFT, &ev.dev);
-    else if (st != NT_E_TIMEOUT)
+        if (ev.type == TP_EV_ARRIVED && c->s.mode != UI_MODE_RESULT)
+            probe_one(c, &ev.dev);
+    } else if (st != NT_E_TIMEOUT)
         clock_sleep_us((int64_t)timeout_ms * 1000, c->stop); /* no busy loop on a bus error */
     return true;
 }

@@ -130,8 +130,20 @@ ui_start mon 80 24 $utf -- "$NT_FLASH" --simulate=speed=0.05,start=none,arrive=2
 check "monitor: opens" ui_wait mon "Device monitor: 0 NXP bootloader devices" 20
 check "monitor: arrival" ui_wait mon "Device arrived: sim-1 sdp 1fc9:0135" 20
 check "monitor: listed idle" screen_has mon "1fc9:0135  idle"
+check "monitor: the HAB column, as --list has it" ui_wait mon "idle           hab=open" 10
 tm send-keys -t mon q
 check "monitor: q exits 0" expect_rc mon 0
+
+# The monitor with flashloaders running: their version column; the empty
+# state says what to do.
+ui_start monv 80 24 $utf -- "$NT_FLASH" --simulate=speed=0.05,start=mboot,modules=2
+check "monitor: the version column" ui_wait monv "sim-2          mboot  15a2:0073  idle           version=M1.0.0" 20
+tm send-keys -t monv q
+check "monitor: q exits 0" expect_rc monv 0
+ui_start mone 80 24 $utf -- "$NT_FLASH" --simulate=speed=0.05,start=none,arrive=never
+check "monitor: the empty state says what to do" ui_wait mone "None in bootloader mode: on the module choose Menu > Misc >" 20
+tm send-keys -t mone q
+check "monitor: q exits 0 (empty)" expect_rc mone 0
 
 # A resize in the middle of the write: wider, too small, back; the flash goes on.
 ui_start resize 80 24 $utf -- "$NT_FLASH" $slow_write "$ui_dir/p2.zip"
