@@ -50,7 +50,7 @@ bool sysex_is(const uint8_t *msg, size_t len, unsigned sysex_id, uint8_t cmd)
 
     header(want, sysex_id);
     return len >= SYSEX_HEADER_LEN + 2 && memcmp(msg, want, SYSEX_HEADER_LEN) == 0 &&
-           msg[SYSEX_HEADER_LEN] == cmd && msg[len - 1] == SYSEX_END;
+        msg[SYSEX_HEADER_LEN] == cmd && msg[len - 1] == SYSEX_END;
 }
 
 /* Copy the NUL- (or end-) terminated ASCII text at msg[*pos..end) into out;
@@ -74,14 +74,14 @@ static bool take_text(const uint8_t *msg, size_t end, size_t *pos, char *out, si
     return true;
 }
 
-nt_status sysex_parse_version(const uint8_t *msg, size_t len, unsigned sysex_id, char *version,
-                              size_t vcap, char *date, size_t dcap, struct nt_err *err)
+nt_status sysex_parse_version(const uint8_t *msg, size_t len, unsigned sysex_id, char *version, size_t vcap,
+                              char *date, size_t dcap, struct nt_err *err)
 {
     size_t pos = SYSEX_HEADER_LEN + 1, end;
 
     if (!sysex_is(msg, len, sysex_id, SYSEX_CMD_MESSAGE))
-        return nt_err_set(err, NT_E_PROTOCOL,
-                          "the module's answer is not a version message for SysEx ID %u", sysex_id & 0x7Fu);
+        return nt_err_set(err, NT_E_PROTOCOL, "the module's answer is not a version message for SysEx ID %u",
+                          sysex_id & 0x7Fu);
     end = len - 1; /* before F7 */
     if (!take_text(msg, end, &pos, version, vcap) || !take_text(msg, end, &pos, date, dcap))
         return nt_err_set(err, NT_E_PROTOCOL, "the module's version message holds non-ASCII bytes");

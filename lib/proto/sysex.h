@@ -46,8 +46,8 @@ bool sysex_is(const uint8_t *msg, size_t len, unsigned sysex_id, uint8_t cmd);
  * from the module with this ID: version and date (date may be NULL) get the
  * NUL-terminated strings, "" for a missing date. NT_E_PROTOCOL when msg is
  * not such an answer or holds bytes that are not printable ASCII. */
-nt_status sysex_parse_version(const uint8_t *msg, size_t len, unsigned sysex_id, char *version,
-                              size_t vcap, char *date, size_t dcap, struct nt_err *err);
+nt_status sysex_parse_version(const uint8_t *msg, size_t len, unsigned sysex_id, char *version, size_t vcap,
+                              char *date, size_t dcap, struct nt_err *err);
 
 /* Compare two "MAJOR.MINOR[.PATCH...]" versions numerically (a leading "v"
  * and anything after the numbers are ignored): <0, 0, >0. A text with no
