@@ -17,6 +17,8 @@
 #include "nt_err.h"
 #include "out.h"
 #include "pkg.h"
+#include "probe.h"
+#include "running.h"
 #include "session.h"
 #include "signals.h"
 #include "summary.h"
@@ -119,6 +121,7 @@ int main(int argc, char **argv)
     if (opts.simulate && vmod_parse_spec(opts.simulate_spec, &vc, &err) != NT_OK)
         return fail(err.msg, EXIT_USAGE);
     stop = signals_install();
+    probe_set_sysex_id(opts.sysex_id);
     if (opts.list)
         return run_list(opts.simulate ? &vc : NULL);
 
@@ -143,6 +146,9 @@ int main(int argc, char **argv)
     sc.port = opts.port;
     sc.wait_timeout_s = opts.timeout_s;
     sc.stop = stop;
+    sc.enter_bootloader = opts.enter_bootloader;
+    sc.sysex_id = opts.sysex_id;
+    sc.wait_restart_s = opts.no_wait_restart ? 0 : RUNNING_RESTART_DEFAULT_S;
 
     if (opts.trace && !opts.dry_run && !(trace = fopen(opts.trace, "w"))) {
         snprintf(err.msg, sizeof err.msg, "cannot write the trace file '%s': choose a writable path",

@@ -271,6 +271,10 @@ void ui_model_apply(struct ui_model *m, const struct sess_event *ev)
     case SESS_EV_LOG: ui_model_log(m, ev->level, ev->t, "%s", ev->text ? ev->text : ""); break;
     case SESS_EV_FINISHED:
     case SESS_EV_FAILED: finish_event(m, ev); break;
+    case SESS_EV_RUNNING:
+        ui_model_log(m, SESS_LOG_INFO, ev->t, "RUNNING %s: the module runs its firmware again",
+                     ev->text ? ev->text : "unknown");
+        break;
     case SESS_EV_IDLE: break;
     }
 }

@@ -7,7 +7,12 @@
 #include <stdio.h>
 
 #include "mboot.h"
+#include "running.h"
 #include "sdp.h"
+
+static unsigned probe_sysex_id;
+
+void probe_set_sysex_id(unsigned sysex_id) { probe_sysex_id = sysex_id; }
 
 /* MCUboot CurrentVersion: 'M' in the top byte, then major, minor, bugfix
  * (protocol.md §3.8). */
@@ -73,6 +78,21 @@ nt_status probe_device(struct tp_bus *bus, const struct tp_devinfo *info, double
         snprintf(state, cap, "-");
         return NT_OK;
     }
+    if (info->kind == TP_KIND_APP) {
+        char version[RUNNING_VERSION_MAX];
+        st = running_ask_version(bus, info, probe_sysex_id, tscale, version, sizeof version, err);
+        if (st == NT_OK) {
+            snprintf(state, cap, "version=%s", version);
+        } else if (st == NT_E_TIMEOUT || st == NT_E_PROTOCOL) {
+            /* silence is an answer too: firmware that does not say (doc/running.md §4) */
+            snprintf(state, cap, "running, version unknown");
+            nt_err_clear(err);
+            st = NT_OK;
+        } else {
+            snprintf(state, cap, "%s", state_for_failure(st));
+        }
+        return st;
+    }
     st = bus->ops->open(bus, info, &dev, err);
     if (st == NT_OK) {
         st = probe_open_device(dev, tscale, state, cap, err);
@@ -82,4 +102,3 @@ nt_status probe_device(struct tp_bus *bus, const struct tp_devinfo *info, double
         snprintf(state, cap, "%s", state_for_failure(st));
     return st;
 }
-
