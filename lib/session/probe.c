@@ -83,6 +83,7 @@ nt_status probe_device(struct tp_bus *bus, const struct tp_devinfo *info, double
         st = running_ask_version(bus, info, probe_sysex_id, tscale, version, sizeof version, err);
         if (st == NT_OK) {
             snprintf(state, cap, "version=%s", version);
+            nt_err_clear(err);
         } else if (st == NT_E_TIMEOUT || st == NT_E_PROTOCOL) {
             /* silence is an answer too: firmware that does not say (doc/running.md §4) */
             snprintf(state, cap, "running, version unknown");
