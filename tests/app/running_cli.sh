@@ -119,6 +119,11 @@ run --list --sysex-id 3 --simulate=speed=0,start=app,sysex_id=3
 expect_out 'version=1.15.0$'
 end
 
+begin udev_rule_covers_the_running_module
+grep -q 'ATTRS{idVendor}=="3773", ATTRS{idProduct}=="0001", TAG+="uaccess", GROUP="plugdev", MODE="0660"' \
+    "$top_srcdir/doc/60-nt-flash.rules" || tl_fail "doc/60-nt-flash.rules has no line for 3773:0001"
+end
+
 begin sysex_id_usage_errors
 for bad in 127 -1 x 1.5 ''; do
     run --sysex-id "$bad" --simulate=speed=0 "$PKG"
