@@ -276,6 +276,12 @@ void ui_model_apply(struct ui_model *m, const struct sess_event *ev)
             ui_model_device_add(m, ev->dev);
             ui_model_set_running(m, ev->dev->port, ev->text);
         }
+        if (m->run == UI_RS_FINISHED) { /* the final summary says it too */
+            size_t used = strlen(m->result);
+            snprintf(m->result + used, sizeof m->result - used, " Running firmware %s.",
+                     ev->text ? ev->text : "of unknown version");
+            mark(m, UI_PANEL_TITLE);
+        }
         ui_model_log(m, SESS_LOG_INFO, ev->t, "RUNNING %s: the module runs its firmware again",
                      ev->text ? ev->text : "unknown");
         break;

@@ -22,6 +22,7 @@ check "yes: prompt gone" ui_wait_gone yes "$prompt" 10
 check "yes: flashed" ui_wait yes "DONE:" 60
 check "yes: running the new version" ui_wait yes "running 1.16.0" 20
 check "yes: RUNNING in the log" screen_has yes "RUNNING 1.16.0"
+check "yes: the final summary says it" screen_has yes "Running firmware 1.16.0."
 tm send-keys -t yes x
 check "yes: exit 0" expect_rc yes 0
 
