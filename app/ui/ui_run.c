@@ -48,6 +48,7 @@ struct ui_ctx {
     bool quit;              /* the user asked to stop (q confirmed, or a signal) */
     bool chosen;            /* the picker's Enter */
     bool terminal_gone;     /* the terminal hung up (an SSH link dropped) */
+    bool done_key;          /* a key after DONE, while the module restarts: leave then */
     char port[TP_PORT_MAX]; /* the module picked */
     struct nt_stop *stop;   /* the app's (signals and 'q'), or own_stop */
     struct nt_stop own_stop;
@@ -204,6 +205,14 @@ static void toggle_help(struct ui_ctx *c)
 
 static void flash_key(struct ui_ctx *c, int ch)
 {
+    /* The flash is done and the session only waits for the module to run
+     * its firmware again: a key ends that wait and the view, as on the
+     * result screen. */
+    if (c->m.run == UI_RS_FINISHED) {
+        c->done_key = true;
+        nt_stop_request(c->stop, 0);
+        return;
+    }
     if (ch == 'q' || ch == 'Q') {
         if (c->quit)
             return;
@@ -527,7 +536,7 @@ static nt_status flash_job(struct ui_ctx *c, struct nt_err *err)
  * already asked to leave. */
 static void wait_for_key(struct ui_ctx *c)
 {
-    if (c->quit || nt_stop_signal(c->stop))
+    if (c->quit || c->done_key || nt_stop_signal(c->stop))
         return;
     c->s.mode = UI_MODE_RESULT;
     c->s.show_help = false;
