@@ -405,7 +405,8 @@ static int parse_row(xmlXPathContextPtr ctx, xmlNodePtr row, const char *base, s
         free(t);
     }
     /* The changes: the row's list items, else the lines of the other cell
-     * with the most text (a size or a note column is shorter). */
+     * with the most text (a size or a note column is shorter; on a tie the later cell, as
+     * changes usually come last). */
     items = select_under(ctx, row, ".//li");
     for (i = 0; i < set_len(items) && rc > 0; i++)
         if (strv_push(&sv, node_text(items->nodesetval->nodeTab[i])) != 0)
@@ -420,7 +421,7 @@ static int parse_row(xmlXPathContextPtr ctx, xmlNodePtr row, const char *base, s
                 continue;
             if (!(t = node_text(c))) {
                 rc = -1;
-            } else if (strlen(t) > best_len) {
+            } else if (strlen(t) >= best_len && t[0]) {
                 best = c;
                 best_len = strlen(t);
             }
