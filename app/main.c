@@ -210,6 +210,12 @@ int main(int argc, char **argv)
     memset(&res, 0, sizeof res);
     if (interactive) {
         struct ui_config uc = { .bus = bus, .sess = &sc, .stop = stop };
+        if (fw.release) {
+            uc.release_version = fw.release->version;
+            uc.release_date = fw.release->date;
+            uc.release_changes = (const char *const *)fw.release->changes;
+            uc.release_n_changes = fw.release->n_changes;
+        }
         st = ui_run(&uc, &res, &err);
     } else {
         st = run_lines(&opts, &sc, &res, &err);

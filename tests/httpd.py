@@ -111,7 +111,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(ok)
             self.wfile.flush()
             self.close_connection = True
-        elif path == "/stall":
+        elif path == "/stall" or path.startswith("/stall/"):
             self.send_response(200)
             self.send_header("Content-Length", str(len(ok)))
             self.end_headers()
