@@ -74,6 +74,15 @@ static int run_list(const struct vmod_config *vc)
     return st == NT_OK ? EXIT_OK : fail(err.msg, EXIT_FLASH);
 }
 
+/* The exit code of a failure while reading the release list: a stop
+ * request there ends a download, as during the package's. */
+static int release_exit_code(nt_status st)
+{
+    struct sess_result r = { .phase = SESS_PH_DOWNLOAD };
+
+    return exit_code_for(st, &r);
+}
+
 /* --releases: the official releases, newest first, then exit. */
 static int run_releases(const struct cli_opts *o, const struct fetch_opts *fo)
 {
@@ -86,7 +95,7 @@ static int run_releases(const struct cli_opts *o, const struct fetch_opts *fo)
     fw_ctx_init(&fw, o->release_page, fo, o->offline, o->refresh, stderr);
     st = fw_load(&fw, &rl, &err);
     if (st != NT_OK)
-        return fail(err.msg, exit_code_for(st, NULL));
+        return fail(err.msg, release_exit_code(st));
     fw_print(stdout, &rl, o->verbose > 0);
     rel_list_free(&rl);
     return EXIT_OK;
@@ -164,14 +173,15 @@ int main(int argc, char **argv)
     sc.download_user = &fo;
     /* An official release: resolved from the release list, downloaded
      * through the cache. */
-    fw_ctx_init(&fw, opts.release_page, &fo, opts.offline, opts.refresh, stderr);
+    memset(&fw, 0, sizeof fw);
     if (opts.latest || opts.firmware) {
+        fw_ctx_init(&fw, opts.release_page, &fo, opts.offline, opts.refresh, stderr);
         st = fw_load(&fw, &rl, &err);
         if (st == NT_OK)
             st = fw_resolve(&fw, &rl, opts.firmware, &err);
         if (st != NT_OK) {
             rel_list_free(&rl);
-            return fail(err.msg, exit_code_for(st, NULL));
+            return fail(err.msg, release_exit_code(st));
         }
         if (opts.verbose)
             fprintf(stderr, "nt_flash: firmware %s (%s) from %s\n", fw.release->version,

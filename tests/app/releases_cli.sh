@@ -193,6 +193,33 @@ nt 1 --offline --refresh --releases
 nt 1 --offline "$T/some.zip"
 end
 
+begin no_cache_folder_without_home_or_xdg
+(cd "$T/cwd" && env -u HOME -u XDG_CACHE_HOME TMPDIR="$T/tmp" "$NT_FLASH" --releases \
+    --release-page "$base/files/newest.html" >"$T/out" 2>"$T/err" </dev/null)
+rc=$?
+expect_rc 0
+expect_err '^nt_flash: warning: no cache: set XDG_CACHE_HOME or HOME'
+expect_out '^1\.19\.0'
+for d in "$T/cwd" "$T/tmp" "$T/home"; do
+    [ -z "$(ls -A "$d")" ] || tl_fail "written without a cache folder: $d: $(ls -A "$d")"
+done
+end
+
+begin stop_while_reading_the_page_is_a_download_error
+fresh_cache 14
+# /stall sends a few bytes and then nothing: SIGTERM must end the run as a
+# failed download (exit 3), not as "no device" (4).
+(cd "$T/cwd" && HOME=$T/home TMPDIR=$T/tmp XDG_CACHE_HOME=$cache exec "$NT_FLASH" --releases \
+    --release-page "$base/stall" >"$T/out" 2>"$T/err" </dev/null) &
+p=$!
+sleep 1
+kill -TERM "$p"
+wait "$p"
+rc=$?
+expect_rc 3
+expect_err 'interrupted'
+end
+
 # ---- the cache: one server that this part stops, one cache folder ----------
 start cachesrv
 cbase=http://127.0.0.1:$started_port
