@@ -21,6 +21,8 @@
 #define REL_NUM_MAX 99999UL
 /* A date cell is short; a longer cell is prose, whatever digits it holds. */
 #define REL_DATE_WORDS_MAX 4
+/* A first or last number this large in a version cell is a year. */
+#define REL_YEAR_MIN 1000UL
 
 /* ---- versions ------------------------------------------------------------ */
 
@@ -349,6 +351,9 @@ static int cell_version(const char *text, char *out)
         text++;
     len = version_prefix(text, n, &at);
     if (len == 0 || len >= REL_VERSION_MAX)
+        return 0;
+    /* 14.10.2026 or 2026.10.14 is a date written with dots, not a version. */
+    if (n[0] >= REL_YEAR_MIN || n[2] >= REL_YEAR_MIN)
         return 0;
     memcpy(out, text, len);
     out[len] = '\0';

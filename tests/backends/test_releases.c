@@ -109,7 +109,8 @@ static void test_extra_columns_and_cells(void)
 }
 
 /* Rows without a zip link or without a version, and links that are not
- * http(s), are not releases; a repeated version keeps its first row. */
+ * http(s), are not releases; a repeated version keeps its first row; a
+ * date written with dots is not taken for a version. */
 static void test_rows_that_are_not_releases(void)
 {
     static const char page[] = "<table>"
@@ -117,7 +118,7 @@ static void test_rows_that_are_not_releases(void)
                                "<tr><td>no version</td><td><a href='x.zip'>z</a></td></tr>"
                                "<tr><td>1.4.0</td><td><a href='ftp://h/distingNT_1.4.0.zip'>z</a></td></tr>"
                                "<tr><td>1.2.3.4</td><td><a href='y.zip'>z</a></td></tr>"
-                               "<tr><td>1.3.0</td><td><a href='first.zip'>z</a></td></tr>"
+                               "<tr><td>14.10.2026</td><td>1.3.0</td><td><a href='first.zip'>z</a></td></tr>"
                                "<tr><td>1.3.0</td><td><a href='second.zip'>z</a></td></tr>"
                                "</table>";
     struct rel_list l;
@@ -127,6 +128,7 @@ static void test_rows_that_are_not_releases(void)
     CHECK_EQ_INT(l.n, 1);
     if (l.n == 1) {
         CHECK_EQ_STR(l.r[0].version, "1.3.0");
+        CHECK_EQ_STR(l.r[0].date, "14.10.2026"); /* a dotted date before the version */
         CHECK_EQ_STR(l.r[0].url, "https://example.test/dir/first.zip");
     }
     rel_list_free(&l);
