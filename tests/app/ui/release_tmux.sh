@@ -4,9 +4,9 @@
 # version and date being fetched and its first changes, and the log lists
 # them all. The package link stalls, so the screen can be read; q stops the
 # download (exit 3, as in batch mode).
+. "$top_srcdir/tests/lib/tap.sh"
+command -v python3 >/dev/null 2>&1 || tap_skip_all "no python3 (it runs the test web server)"
 . "$top_srcdir/tests/lib/ui_tmux_lib.sh"
-: "${NT_FLASH:?run through make check}"
-command -v python3 >/dev/null 2>&1 || { echo "1..0 # SKIP no python3"; exit 0; }
 
 utf=LC_ALL=C.UTF-8
 files=$ui_dir/files
@@ -29,13 +29,17 @@ while [ ! -s "$ui_dir/port" ] && [ $n -lt 300 ]; do sleep 0.05; n=$((n + 1)); do
 port=$(cat "$ui_dir/port" 2>/dev/null)
 [ -n "$port" ] || { echo "cannot start the server"; exit 99; }
 
-ui_start rel 100 30 $utf XDG_CACHE_HOME="$ui_dir/cache" -- "$NT_FLASH" --simulate=speed=0 --latest \
-    --release-page "http://127.0.0.1:$port/files/page.html"
-check "release: version and date being fetched" ui_wait rel "Fetching firmware 1.19.0 of 14/10/2026..." 20
-check "release: first change in the package panel" screen_has rel "- New algorithm: Foo"
-check "release: more changes pointed to the log" screen_has rel "- Fixed bar (more in the log)"
-check "release: log lists every change" screen_has rel "- Faster boot"
-tm send-keys -t rel q
-check "release: q stops the download, exit 3" expect_rc rel 3
-check "release: terminal restored" tty_restored rel
-ui_finish
+t_release() {
+    ui_start rel 100 30 $utf XDG_CACHE_HOME="$ui_dir/cache" -- "$NT_FLASH" --simulate=speed=0 --latest \
+        --release-page "http://127.0.0.1:$port/files/page.html"
+    check "version and date being fetched" ui_wait rel "Fetching firmware 1.19.0 of 14/10/2026..." 20
+    check "first change in the package panel" screen_has rel "- New algorithm: Foo"
+    check "more changes pointed to the log" screen_has rel "- Fixed bar (more in the log)"
+    check "log lists every change" screen_has rel "- Faster boot"
+    tm send-keys -t rel q
+    check "q stops the download, exit 3" ui_exits rel 3
+    check "terminal restored" tty_restored rel
+}
+tap_case release
+
+finish
