@@ -174,10 +174,15 @@ static int read_all(const char *path, long max, uint8_t **data, size_t *len)
     *len = 0;
     if (fd < 0)
         return -1;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > max) {
-        int e = S_ISREG(sb.st_mode) ? EFBIG : EINVAL;
+    if (fstat(fd, &sb) != 0) {
+        int e = errno;
         close(fd);
         errno = e;
+        return -1;
+    }
+    if (!S_ISREG(sb.st_mode) || sb.st_size > max) {
+        close(fd);
+        errno = S_ISREG(sb.st_mode) ? EFBIG : EINVAL;
         return -1;
     }
     if (!(buf = malloc((size_t)sb.st_size + 1))) {
