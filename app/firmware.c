@@ -25,6 +25,7 @@
  * --release-page never replaces the maker's list. */
 #define FW_LIST_KEY_HEX 16
 #define FW_LIST_MARK "<!-- nt_flash release page from "
+#define FW_LIST_SHA " sha256 "
 #define FW_LIST_MARK_END " -->\n"
 #define FW_RECORD_MAX 512
 #define FW_DIR_MODE 0700
@@ -216,55 +217,77 @@ static int list_path(const struct fw_ctx *c, char *out, size_t cap)
     return snprintf(out, cap, "%s/releases-%s.html", c->dir, key) < (int)cap ? 0 : -1;
 }
 
-/* The cached list at path; a copy that does not parse is deleted. Its
- * first line, an HTML comment, names the URL the page came from after
- * redirects: its relative links are relative to that. */
+/* The header line of a cached release page: where the page was finally
+ * served from (its relative links are relative to that; "-" for the page
+ * address itself) and the SHA-256 of the page that follows. */
+static bool header_safe(const char *url)
+{
+    return !strstr(url, "-->") && !strchr(url, '\n') && !strchr(url, ' ');
+}
+
+/* The cached list at path. A copy without its header, whose page does not
+ * have the SHA-256 in the header (truncated, altered), or that lists no
+ * release is deleted with a warning. */
 static nt_status load_cached(const struct fw_ctx *c, const char *path, struct rel_list *l)
 {
-    char base[FW_PATH_MAX];
+    char base[FW_PATH_MAX], want[FW_SHA_HEX + 1], got[FW_SHA_HEX + 1];
+    const char *u, *sp, *end = NULL, *why = NULL;
     struct nt_err e;
     uint8_t *data;
     size_t len, skip = 0;
-    nt_status st;
+    nt_status st = NT_E_DOWNLOAD;
 
     if (read_all(path, FW_PAGE_MAX_BYTES, &data, &len) != 0)
         return NT_E_DOWNLOAD;
-    snprintf(base, sizeof base, "%s", c->page_url);
-    if (len > sizeof FW_LIST_MARK && memcmp(data, FW_LIST_MARK, sizeof FW_LIST_MARK - 1) == 0) {
-        const char *u = (const char *)data + sizeof FW_LIST_MARK - 1;
-        const char *end = strstr(u, FW_LIST_MARK_END);
-        if (end && (size_t)(end - u) < sizeof base) {
-            snprintf(base, sizeof base, "%.*s", (int)(end - u), u);
-            skip = (size_t)(end - (const char *)data) + sizeof FW_LIST_MARK_END - 1;
-        }
+    u = (const char *)data + strlen(FW_LIST_MARK);
+    if (len <= strlen(FW_LIST_MARK) || memcmp(data, FW_LIST_MARK, strlen(FW_LIST_MARK)) != 0 ||
+        !(end = strstr(u, FW_LIST_MARK_END)) || !(sp = memchr(u, ' ', (size_t)(end - u))) ||
+        (size_t)(sp - u) >= sizeof base || (size_t)(end - sp) != strlen(FW_LIST_SHA) + FW_SHA_HEX ||
+        memcmp(sp, FW_LIST_SHA, strlen(FW_LIST_SHA)) != 0) {
+        why = "it has no header";
+    } else {
+        skip = (size_t)(end - (const char *)data) + strlen(FW_LIST_MARK_END);
+        snprintf(base, sizeof base, "%.*s", (int)(sp - u), u);
+        if (!strcmp(base, "-"))
+            snprintf(base, sizeof base, "%s", c->page_url);
+        snprintf(want, sizeof want, "%s", sp + strlen(FW_LIST_SHA));
+        sha_hex(data + skip, len - skip, got);
+        if (strcmp(want, got) != 0)
+            why = "the page is not the one recorded in its header (truncated or altered)";
     }
-    nt_err_clear(&e);
-    st = rel_parse((const char *)data + skip, len - skip, base, l, &e);
+    if (!why) {
+        nt_err_clear(&e);
+        st = rel_parse((const char *)data + skip, len - skip, base, l, &e);
+        if (st == NT_E_DOWNLOAD)
+            why = "it lists no release";
+    }
     free(data);
-    if (st == NT_E_DOWNLOAD) {
-        warn(c, "discarded the cached release list %s: it lists no release", path);
+    if (why) {
+        warn(c, "discarded the cached release list %s: %s", path, why);
         unlink(path);
     }
     return st;
 }
 
-/* Cache the page with the URL it came from in front (see load_cached). A
- * URL that would end the comment early is left out: links then resolve
- * against the page's own address. */
-static int store_list(const char *path, const char *final, const uint8_t *page, size_t len)
+/* Cache the page behind its header line (see load_cached). */
+static int store_list(const struct fw_ctx *c, const char *path, const char *final, const uint8_t *page,
+                      size_t len)
 {
-    size_t head = strstr(final, "-->") || strchr(final, '\n')
-        ? 0
-        : strlen(FW_LIST_MARK) + strlen(final) + strlen(FW_LIST_MARK_END);
-    uint8_t *buf = malloc(head + len + 1);
+    char hex[FW_SHA_HEX + 1];
+    const char *from = header_safe(final) ? final : "-";
+    size_t head;
+    uint8_t *buf;
     int rc;
 
-    if (!buf) {
+    if (!strcmp(final, c->page_url))
+        from = "-";
+    head = strlen(FW_LIST_MARK) + strlen(from) + strlen(FW_LIST_SHA) + FW_SHA_HEX + strlen(FW_LIST_MARK_END);
+    if (!(buf = malloc(head + len + 1))) {
         errno = ENOMEM;
         return -1;
     }
-    if (head)
-        snprintf((char *)buf, head + 1, "%s%s%s", FW_LIST_MARK, final, FW_LIST_MARK_END);
+    sha_hex(page, len, hex);
+    snprintf((char *)buf, head + 1, "%s%s%s%s%s", FW_LIST_MARK, from, FW_LIST_SHA, hex, FW_LIST_MARK_END);
     memcpy(buf + head, page, len);
     rc = write_atomic(path, buf, head + len);
     free(buf);
@@ -315,7 +338,7 @@ nt_status fw_load(struct fw_ctx *c, struct rel_list *l, struct nt_err *err)
         return NT_OK;
     }
     st = rel_parse((const char *)page, len, final, l, err);
-    if (st == NT_OK && c->dir[0] && store_list(path, final, page, len) != 0)
+    if (st == NT_OK && c->dir[0] && store_list(c, path, final, page, len) != 0)
         warn(c, "cannot cache the release list in %s: %s", path, strerror(errno));
     free(page);
     return st;

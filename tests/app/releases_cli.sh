@@ -365,12 +365,22 @@ t_cache_stale_list_used_with_a_warning_when_offline() {
 tap_case cache_stale_list_used_with_a_warning_when_offline
 
 t_cache_corrupt_list_discarded() {
-    printf '<html><body>trunc' >"$(list_file)"
+    # Truncated: the page no longer has the SHA-256 its header records.
+    f=$(list_file)
+    head -c $(($(wc -c <"$f") - 40)) "$f" >"$T/trunc" && cat "$T/trunc" >"$f"
     # shellcheck disable=SC2086
     nt 3 --releases --offline $cpage
-    expect_err 'warning: discarded the cached release list'
+    expect_err 'warning: discarded the cached release list .*: the page is not the one recorded in its header \(truncated or altered\)'
     expect_err -- '--offline: no release list'
-    [ -z "$(list_file)" ] || tl_fail "the corrupt list was kept"
+    expect_no_out '^1\.'
+    [ -z "$(list_file)" ] || tl_fail "the truncated list was kept"
+    # Not written by nt_flash at all.
+    printf '<html><body><table><tr><td>1.0.0</td><td><a href="x.zip">z</a></td></tr></table>' \
+        >"$cache/nt_flash/$(basename "$f")"
+    # shellcheck disable=SC2086
+    nt 3 --releases --offline $cpage
+    expect_err 'warning: discarded the cached release list .*: it has no header'
+    [ -z "$(list_file)" ] || tl_fail "the headerless list was kept"
 }
 tap_case cache_corrupt_list_discarded
 
