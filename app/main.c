@@ -54,17 +54,17 @@ static int fail(const char *msg, int code)
     return code;
 }
 
-static int run_list(const struct vmod_config *vc)
+static int run_list(const struct vmod_config *vc, unsigned sysex_id)
 {
     struct tp_bus *bus = NULL;
-    double tscale = 1;
+    struct probe_opts po = { .tscale = 1, .sysex_id = sysex_id };
     struct nt_err err;
     nt_status st;
 
     nt_err_clear(&err);
-    st = open_bus(vc, &bus, &tscale, &err);
+    st = open_bus(vc, &bus, &po.tscale, &err);
     if (st == NT_OK) {
-        st = list_print(stdout, bus, tscale, &err);
+        st = list_print(stdout, bus, &po, &err);
         bus->ops->destroy(bus);
     }
     /* No USB subsystem means nothing can be attached: say why, and list nothing. */
@@ -151,9 +151,8 @@ int main(int argc, char **argv)
     if (opts.simulate && vmod_parse_spec(opts.simulate_spec, &vc, &err) != NT_OK)
         return fail(err.msg, EXIT_USAGE);
     stop = signals_install();
-    probe_set_sysex_id(opts.sysex_id);
     if (opts.list)
-        return run_list(opts.simulate ? &vc : NULL);
+        return run_list(opts.simulate ? &vc : NULL, opts.sysex_id);
 
     fetch_opts_init(&fo);
     fo.cafile = opts.cafile;

@@ -363,13 +363,15 @@ static bool confirm_reboot(void *user, const struct tp_devinfo *dev, const char 
 static void probe_running(struct ui_ctx *c, const struct tp_devinfo *d)
 {
     char state[PROBE_STATE_MAX];
+    struct probe_opts po;
     struct nt_err e;
 
     if (d->kind != TP_KIND_APP || !c->cfg->bus)
         return;
     nt_err_clear(&e);
-    if (probe_device(c->cfg->bus, d, c->cfg->sess ? c->cfg->sess->tscale : 1.0, state, sizeof state, &e) ==
-        NT_OK)
+    po.tscale = c->cfg->sess ? c->cfg->sess->tscale : 1.0;
+    po.sysex_id = c->cfg->sess ? c->cfg->sess->sysex_id : 0;
+    if (probe_device(c->cfg->bus, d, &po, state, sizeof state, &e) == NT_OK)
         ui_model_set_running(&c->m, d->port, strncmp(state, "version=", 8) == 0 ? state + 8 : "");
 }
 

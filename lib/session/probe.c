@@ -10,10 +10,6 @@
 #include "running.h"
 #include "sdp.h"
 
-static unsigned probe_sysex_id;
-
-void probe_set_sysex_id(unsigned sysex_id) { probe_sysex_id = sysex_id; }
-
 /* MCUboot CurrentVersion: 'M' in the top byte, then major, minor, bugfix
  * (protocol.md §3.8). */
 #define LIST_VERSION_NAME_SHIFT 24
@@ -68,8 +64,8 @@ static const char *state_for_failure(nt_status st)
     }
 }
 
-nt_status probe_device(struct tp_bus *bus, const struct tp_devinfo *info, double tscale, char *state,
-                       size_t cap, struct nt_err *err)
+nt_status probe_device(struct tp_bus *bus, const struct tp_devinfo *info, const struct probe_opts *po,
+                       char *state, size_t cap, struct nt_err *err)
 {
     struct tp_dev *dev = NULL;
     nt_status st;
@@ -80,7 +76,7 @@ nt_status probe_device(struct tp_bus *bus, const struct tp_devinfo *info, double
     }
     if (info->kind == TP_KIND_APP) {
         char version[RUNNING_VERSION_MAX];
-        st = running_ask_version(bus, info, probe_sysex_id, tscale, version, sizeof version, err);
+        st = running_ask_version(bus, info, po->sysex_id, po->tscale, version, sizeof version, err);
         if (st == NT_OK) {
             snprintf(state, cap, "version=%s", version);
             nt_err_clear(err);
@@ -96,7 +92,7 @@ nt_status probe_device(struct tp_bus *bus, const struct tp_devinfo *info, double
     }
     st = bus->ops->open(bus, info, &dev, err);
     if (st == NT_OK) {
-        st = probe_open_device(dev, tscale, state, cap, err);
+        st = probe_open_device(dev, po->tscale, state, cap, err);
         tp_close(dev);
     }
     if (st != NT_OK)

@@ -104,7 +104,7 @@ static void test_identity_and_list(void)
     CHECK_EQ_INT(d.vid, 0x3773);
     CHECK_EQ_INT(d.pid, 0x0001);
     out = open_memstream(&text, &len);
-    CHECK_EQ_INT(list_print(out, f.bus, 1.0, &e), NT_OK);
+    CHECK_EQ_INT(list_print(out, f.bus, &(struct probe_opts){ .tscale = 1.0 }, &e), NT_OK);
     fclose(out);
     snprintf(line, sizeof line, "%-14s 3773:0001  %-13s %-5s version=1.16.0\n", PORT, "app", "480M");
     CHECK_EQ_STR(text, line);
