@@ -97,6 +97,10 @@ void log_file_sink(void *user, const struct sess_event *ev)
         sess_failure_report("  ", ev->err, ev->phase, ev->dev, report, sizeof report);
         fprintf(l->f, "failed in the %s phase\n%s", name, report);
         break;
+    case SESS_EV_RUNNING:
+        fprintf(l->f, "running firmware %s again at %s\n", ev->text ? ev->text : "of unknown version",
+                ev->dev ? ev->dev->port : "?");
+        break;
     case SESS_EV_IDLE: break;
     }
     fflush(l->f);

@@ -13,11 +13,14 @@
 #include "cli.h"
 #include "exit_code.h"
 #include "fetch.h"
+#include "firmware.h"
 #include "list.h"
 #include "log_file.h"
 #include "nt_err.h"
 #include "out.h"
 #include "pkg.h"
+#include "probe.h"
+#include "running.h"
 #include "sess_thread.h"
 #include "session.h"
 #include "signals.h"
@@ -82,17 +85,17 @@ static int fail(const char *msg, int code)
     return code;
 }
 
-static int run_list(const struct vmod_config *vc)
+static int run_list(const struct vmod_config *vc, unsigned sysex_id)
 {
     struct tp_bus *bus = NULL;
-    double tscale = 1;
+    struct probe_opts po = { .tscale = 1, .sysex_id = sysex_id };
     struct nt_err err;
     nt_status st;
 
     nt_err_clear(&err);
-    st = open_bus(vc, &bus, &tscale, &err);
+    st = open_bus(vc, &bus, &po.tscale, &err);
     if (st == NT_OK) {
-        st = list_print(stdout, bus, tscale, &err);
+        st = list_print(stdout, bus, &po, &err);
         bus->ops->destroy(bus);
     }
     /* No USB subsystem means nothing can be attached: say why, and list nothing. */
@@ -104,10 +107,38 @@ static int run_list(const struct vmod_config *vc)
     return st == NT_OK ? EXIT_OK : fail(err.msg, EXIT_FLASH);
 }
 
-/* Batch, --machine and human-line runs: render events as lines. The session runs on
- * its own thread, as under the full-screen view; this one prints. */
+/* The exit code of a failure while reading the release list: a stop
+ * request there ends a download, as during the package's. */
+static int release_exit_code(nt_status st)
+{
+    struct sess_result r = { .phase = SESS_PH_DOWNLOAD };
+
+    return exit_code_for(st, &r);
+}
+
+/* --releases: the official releases, newest first, then exit. */
+static int run_releases(const struct cli_opts *o, const struct fetch_opts *fo)
+{
+    struct fw_ctx fw;
+    struct rel_list rl;
+    struct nt_err err;
+    nt_status st;
+
+    nt_err_clear(&err);
+    fw_ctx_init(&fw, o->release_page, fo, o->offline, o->refresh, stderr);
+    st = fw_load(&fw, &rl, &err);
+    if (st != NT_OK)
+        return fail(err.msg, release_exit_code(st));
+    fw_print(stdout, &rl, o->verbose > 0);
+    rel_list_free(&rl);
+    return EXIT_OK;
+}
+
+/* Batch, --machine and human-line runs: render events as lines. The
+ * session runs on its own thread, as under the full-screen view; this one
+ * prints. */
 static nt_status run_lines(const struct out_format *fmt, const struct cli_opts *o, struct sess_config *sc,
-                           struct sess_result *res, struct nt_err *err)
+                           struct log_file *logf, struct sess_result *res, struct nt_err *err)
 {
     struct out_state out;
     struct sess_thread *th;
@@ -115,7 +146,7 @@ static nt_status run_lines(const struct out_format *fmt, const struct cli_opts *
     nt_status st;
 
     out_init(&out, fmt, stdout, stderr, o->verbose);
-    st = sess_thread_start(sc, NULL, &th, err);
+    st = sess_thread_start(sc, NULL, logf->f ? log_file_sink : NULL, logf, &th, err);
     if (st != NT_OK)
         return st;
     while (!sess_thread_ended(th))
@@ -130,6 +161,8 @@ int main(int argc, char **argv)
     struct nt_err err, bus_err;
     struct sess_config sc;
     struct fetch_opts fo;
+    struct fw_ctx fw;
+    struct rel_list rl = { NULL, 0 };
     struct vmod_config vc;
     struct tp_bus *bus = NULL;
     struct sess_result res;
@@ -162,7 +195,15 @@ int main(int argc, char **argv)
         return fail(err.msg, EXIT_USAGE);
     stop = signals_install();
     if (opts.list)
-        return run_list(opts.simulate ? &vc : NULL);
+        return run_list(opts.simulate ? &vc : NULL, opts.sysex_id);
+
+    fetch_opts_init(&fo);
+    fo.cafile = opts.cafile;
+    fo.stop = stop;
+    if (fetch_opts_from_env(&fo, &err) != NT_OK)
+        return fail(err.msg, EXIT_USAGE);
+    if (opts.releases)
+        return run_releases(&opts, &fo);
 
     /* --dry-run prints its summary as text, on a terminal too. */
     problem = ui_terminal_problem(why, sizeof why);
@@ -170,31 +211,48 @@ int main(int argc, char **argv)
     /* On a terminal without the full-screen view: lines for a person.
      * Pipes, --batch and --machine keep the token lines. */
     human = !opts.batch && !opts.machine && !interactive && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-    if (!opts.package && !opts.url && !interactive) {
+    if (!opts.package && !opts.url && !opts.latest && !opts.firmware && !interactive) {
         snprintf(err.msg, sizeof err.msg,
-                 "no package given: name a PACKAGE.zip or use --url URL (the device monitor needs the "
-                 "full-screen view%s%s)",
+                 "no package given: name a PACKAGE.zip, a VERSION or --latest, or use --url URL (the "
+                 "device monitor needs the full-screen view%s%s)",
                  human ? ", and " : ", which needs a terminal", human ? problem : "");
         return fail(err.msg, EXIT_USAGE);
     }
     if (human && problem)
         fprintf(stderr, "nt_flash: no full-screen view: %s; showing progress lines instead\n", problem);
 
-    fetch_opts_init(&fo);
-    fo.cafile = opts.cafile;
-    fo.stop = stop;
-    if (fetch_opts_from_env(&fo, &err) != NT_OK)
-        return fail(err.msg, EXIT_USAGE);
-
     memset(&sc, 0, sizeof sc);
     sc.package_path = opts.package;
     sc.url = opts.url;
     sc.download = download;
     sc.download_user = &fo;
+    /* An official release: resolved from the release list, downloaded
+     * through the cache. */
+    memset(&fw, 0, sizeof fw);
+    if (opts.latest || opts.firmware) {
+        fw_ctx_init(&fw, opts.release_page, &fo, opts.offline, opts.refresh, stderr);
+        st = fw_load(&fw, &rl, &err);
+        if (st == NT_OK)
+            st = fw_resolve(&fw, &rl, opts.firmware, &err);
+        if (st != NT_OK) {
+            rel_list_free(&rl);
+            return fail(err.msg, release_exit_code(st));
+        }
+        if (opts.verbose)
+            fprintf(stderr, "nt_flash: firmware %s (%s) from %s\n", fw.release->version,
+                    fw.release->date[0] ? fw.release->date : "no date", fw.release->url);
+        fw_check_cached(&fw);
+        sc.url = fw.release->url;
+        sc.download = fw_download;
+        sc.download_user = &fw;
+    }
     sc.dry_run = opts.dry_run;
     sc.port = opts.port;
     sc.wait_timeout_s = opts.timeout_s;
     sc.stop = stop;
+    sc.enter_bootloader = opts.enter_bootloader;
+    sc.sysex_id = opts.sysex_id;
+    sc.wait_restart_s = opts.no_wait_restart ? 0 : RUNNING_RESTART_DEFAULT_S;
 
     if (opts.trace && !opts.dry_run && !(trace = fopen(opts.trace, "w"))) {
         snprintf(err.msg, sizeof err.msg, "cannot write the trace file '%s': choose a writable path",
@@ -204,20 +262,19 @@ int main(int argc, char **argv)
     if (opts.log && !log_file_open(&logf, opts.log)) {
         if (trace)
             fclose(trace);
+        rel_list_free(&rl);
         snprintf(err.msg, sizeof err.msg, "cannot write the log file '%s': choose a writable path", opts.log);
         return fail(err.msg, EXIT_USAGE);
     }
-    if (logf.f) {
-        /* Called on the session's thread as each event happens. */
+    /* The log's sink is called on the session's thread as each event happens. */
+    if (logf.f)
         log_file_header(&logf, PACKAGE_VERSION, argc, argv);
-        sc.sink = log_file_sink;
-        sc.user = &logf;
-    }
     if (!opts.dry_run) {
         st = open_bus(opts.simulate ? &vc : NULL, &bus, &tscale, &bus_err);
         if (st != NT_OK && interactive) {
             if (trace)
                 fclose(trace);
+            rel_list_free(&rl);
             return end_log(&logf, bus_err.msg, fail(bus_err.msg, EXIT_NODEVICE));
         }
         /* Without a usable bus (no USB subsystem) the package is still
@@ -237,6 +294,7 @@ int main(int argc, char **argv)
             bus->ops->destroy(bus);
         if (trace)
             fclose(trace);
+        rel_list_free(&rl);
         fprintf(stderr, "nt_flash: %s\n", err.msg);
         return end_log(&logf, err.msg, exit_code_for(err.status, &res));
     }
@@ -247,18 +305,29 @@ int main(int argc, char **argv)
                                 .wait_until_quit = !opts.timeout_given,
                                 .verbose = opts.verbose,
                                 .probe = bus != NULL,
-                                .tscale = tscale };
+                                .tscale = tscale,
+                                .log_sink = logf.f ? log_file_sink : NULL,
+                                .log_user = &logf };
+        if (fw.release) {
+            uc.release_version = fw.release->version;
+            uc.release_date = fw.release->date;
+            uc.release_changes = (const char *const *)fw.release->changes;
+            uc.release_n_changes = fw.release->n_changes;
+        }
         st = ui_run(&uc, &res, &err);
     } else {
         st = run_lines(opts.machine ? &out_machine_format
                            : human  ? &out_human_format
                                     : &out_lines_format,
-                       &opts, &sc, &res, &err);
+                       &opts, &sc, &logf, &res, &err);
         /* --machine keeps stdout to machine lines; the summary goes beside them. */
         if (st == NT_OK && opts.dry_run && res.pkg)
             summary_print(opts.machine ? stderr : stdout, res.pkg);
     }
 
+    if (fw.late_warning[0])
+        fprintf(stderr, "nt_flash: warning: %s\n", fw.late_warning);
+    rel_list_free(&rl);
     pkg_free(res.pkg);
     if (bus)
         bus->ops->destroy(bus);

@@ -40,6 +40,7 @@ static void phase_start(struct out_state *o, enum sess_phase ph)
     case SESS_PH_WAIT: text = "Waiting for the module in bootloader mode"; break;
     case SESS_PH_CONFIGURE: text = "Configuring the flash"; break;
     case SESS_PH_RESET: text = "Resetting the module"; break;
+    case SESS_PH_RESTART: text = "Waiting for the module to run its firmware again"; break;
     default: break;
     }
     if (!text)
@@ -95,6 +96,14 @@ static void finished(struct out_state *o)
     fflush(o->out);
 }
 
+static void running(struct out_state *o, const char *version)
+{
+    end_line(o);
+    fprintf(o->out, "nt_flash: the module runs firmware %s again\n",
+            version ? version : "of unknown version");
+    fflush(o->out);
+}
+
 static void failed(struct out_state *o, const char *msg)
 {
     (void)msg; /* the report follows on the error stream */
@@ -110,4 +119,5 @@ const struct out_format out_human_format = {
     .detected = detected,
     .finished = finished,
     .failed = failed,
+    .running = running,
 };

@@ -31,11 +31,18 @@ struct ui_config {
     bool wait_until_quit;    /* no -t: wait for the module until the user quits */
     int verbose;             /* -v: show the session's detail (debug lines) in the log */
     bool probe;              /* monitor and picker: probe idle devices for HAB and version */
+    sess_sink_fn log_sink;   /* --log: also given every session event as it happens */
+    void *log_user;
     double tscale;           /* the bus's time scale, for the probe */
     bool ascii_only;         /* draw with ASCII even in a UTF-8 locale */
     bool no_color;           /* as if NO_COLOR were set */
     ui_session_fn run;       /* NULL: sess_run */
     ui_pkg_free_fn pkg_free; /* NULL: pkg_free */
+    /* The official release the job fetches (--latest, VERSION), shown in
+     * the package panel while it downloads; NULL version: none. */
+    const char *release_version, *release_date;
+    const char *const *release_changes;
+    size_t release_n_changes;
 };
 
 /* stdin and stdout are terminals, TERM is set, not "dumb", and known to

@@ -8,6 +8,7 @@
 #include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include "clock.h"
 #include "pkg.h"
+#include "probe.h"
 #include "select.h"
 #include "sess_report.h"
 #include "sess_thread.h"
@@ -55,18 +57,29 @@ struct ui_ctx {
     bool quit;              /* the user asked to stop (q confirmed, or a signal) */
     bool chosen;            /* the picker's Enter */
     bool terminal_gone;     /* the terminal hung up (an SSH link dropped) */
+    bool done_key;          /* a key after DONE, while the module restarts: leave then */
     char port[TP_PORT_MAX]; /* the module picked */
     struct nt_stop *stop;   /* the app's (signals and 'q'), or own_stop */
     struct nt_stop own_stop;
     struct sess_config sess; /* the caller's job, with this view's sink and choice of port */
     struct sess_result *res; /* the caller's: what the session left */
-    int64_t view_t0_ms;      /* one time base for the whole view (log times never run backwards) */
-    double sess_offset;      /* where the running session's clock starts on it */
-    bool title_ok;           /* the terminal shows a window title */
-    char window_title[96];   /* the last one set */
-    bool belled;             /* the result's bell was rung */
+    /* A question from the session's thread (confirm_reboot). */
+    pthread_mutex_t ask_lock;
+    pthread_cond_t ask_cond;
+    enum { ASK_NONE, ASK_PENDING, ASK_SHOWN, ASK_ANSWERED } ask_state; /* guarded by ask_lock */
+    bool ask_yes;
+    struct tp_devinfo ask_dev;
+    char ask_version[64];
+    bool asking;           /* the question is on screen (this thread only) */
+    int64_t view_t0_ms;    /* one time base for the whole view (log times never run backwards) */
+    double sess_offset;    /* where the running session's clock starts on it */
+    bool title_ok;         /* the terminal shows a window title */
+    char window_title[96]; /* the last one set */
+    bool belled;           /* the result's bell was rung */
     /* For the final block printed once the view has closed. */
     bool failed, failed_on_module, finished;
+    bool running_again; /* the module runs its firmware again after the flash */
+    char running_version[64];
     struct nt_err fail_err;
     enum sess_phase fail_phase;
     struct tp_devinfo fail_dev;
@@ -278,6 +291,14 @@ static void toggle_help(struct ui_ctx *c)
 
 static void flash_key(struct ui_ctx *c, int ch)
 {
+    /* The flash is done and the session only waits for the module to run
+     * its firmware again: a key ends that wait and the view, as on the
+     * result screen. */
+    if (c->m.run == UI_RS_FINISHED) {
+        c->done_key = true;
+        nt_stop_request(c->stop, 0);
+        return;
+    }
     if (ch == 'q' || ch == 'Q') {
         if (c->quit)
             return;
@@ -327,6 +348,8 @@ static bool terminal_hung_up(void)
     return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
 }
 
+static void answer_question(struct ui_ctx *c, bool yes);
+
 static void read_keys(struct ui_ctx *c)
 {
     bool any = false;
@@ -351,6 +374,14 @@ static void read_keys(struct ui_ctx *c)
          * screen too: the key that was meant for the help never exits). */
         if (ch == '?' || c->s.show_help) {
             toggle_help(c);
+            continue;
+        }
+        if (c->asking) {
+            if (ch == 'y' || ch == 'Y')
+                answer_question(c, true);
+            else if (ch == 'n' || ch == 'N' || ch == 'q' || ch == 'Q' || ch == '\n' || ch == '\r' ||
+                     ch == KEY_ENTER || ch == 27 /* Esc */)
+                answer_question(c, false);
             continue;
         }
         if (c->s.mode == UI_MODE_FLASH)
@@ -386,6 +417,9 @@ static void remember_result(struct ui_ctx *c, const struct sess_event *ev)
     if (ev->type == SESS_EV_FINISHED) {
         c->finished = true;
         c->finish_t = ev->t;
+    } else if (ev->type == SESS_EV_RUNNING) {
+        c->running_again = true;
+        snprintf(c->running_version, sizeof c->running_version, "%s", ev->text ? ev->text : "");
     } else if (ev->type == SESS_EV_FAILED) {
         c->failed = true;
         c->fail_phase = ev->phase;
@@ -422,6 +456,83 @@ static bool drain_events(struct ui_ctx *c, struct sess_thread *th, bool *more)
     return urgent;
 }
 
+/* The session found a running module and no --enter-bootloader: ask
+ * (doc/running.md). The session asks on its own thread and waits (the
+ * flash has not started); this thread owns the terminal, so it shows the
+ * question and answers it (serve_question, answer_question). */
+static bool confirm_reboot(void *user, const struct tp_devinfo *dev, const char *version)
+{
+    struct ui_ctx *c = user;
+    bool yes;
+
+    pthread_mutex_lock(&c->ask_lock);
+    c->ask_dev = *dev;
+    snprintf(c->ask_version, sizeof c->ask_version, "%s", version ? version : "");
+    c->ask_state = ASK_PENDING;
+    while (c->ask_state != ASK_ANSWERED)
+        pthread_cond_wait(&c->ask_cond, &c->ask_lock);
+    yes = c->ask_yes;
+    c->ask_state = ASK_NONE;
+    pthread_mutex_unlock(&c->ask_lock);
+    return yes;
+}
+
+/* On this thread: a question the session is waiting on goes on screen. */
+static void serve_question(struct ui_ctx *c)
+{
+    char q[UI_PROMPT_MAX];
+    bool pending;
+
+    pthread_mutex_lock(&c->ask_lock);
+    pending = c->ask_state == ASK_PENDING;
+    if (pending)
+        c->ask_state = ASK_SHOWN;
+    pthread_mutex_unlock(&c->ask_lock);
+    if (!pending)
+        return;
+    ui_model_device_add(&c->m, &c->ask_dev);
+    ui_model_set_running(&c->m, c->ask_dev.port, c->ask_version);
+    snprintf(q, sizeof q, "Reboot the module at %s into bootloader mode? [y/N]", c->ask_dev.port);
+    set_prompt(c, q);
+    c->asking = true;
+    redraw(c, true);
+}
+
+static void answer_question(struct ui_ctx *c, bool yes)
+{
+    if (!c->asking)
+        return;
+    c->asking = false;
+    set_prompt(c, "");
+    ui_model_log(&c->m, yes ? SESS_LOG_INFO : SESS_LOG_WARN, c->m.now,
+                 yes ? "Rebooting the module at %s into bootloader mode"
+                     : "Not rebooting the module at %s: waiting for bootloader mode (Menu > Misc > Enter "
+                       "bootloader mode)",
+                 c->ask_dev.port);
+    pthread_mutex_lock(&c->ask_lock);
+    c->ask_yes = yes;
+    c->ask_state = ASK_ANSWERED;
+    pthread_cond_signal(&c->ask_cond);
+    pthread_mutex_unlock(&c->ask_lock);
+    redraw(c, true);
+}
+
+/* A running module's version for its row (probe.c asks it over USB-MIDI). */
+static void probe_running(struct ui_ctx *c, const struct tp_devinfo *d)
+{
+    char state[PROBE_STATE_MAX];
+    struct probe_opts po;
+    struct nt_err e;
+
+    if (d->kind != TP_KIND_APP || !c->cfg->bus)
+        return;
+    nt_err_clear(&e);
+    po.tscale = c->cfg->sess ? c->cfg->sess->tscale : 1.0;
+    po.sysex_id = c->cfg->sess ? c->cfg->sess->sysex_id : 0;
+    if (probe_device(c->cfg->bus, d, &po, state, sizeof state, &e) == NT_OK)
+        ui_model_set_running(&c->m, d->port, strncmp(state, "version=", 8) == 0 ? state + 8 : "");
+}
+
 /* ---- bus: monitor and picker ------------------------------------------ */
 
 static void bus_device(struct ui_ctx *c, enum sess_event_type type, const struct tp_devinfo *d)
@@ -433,6 +544,8 @@ static void bus_device(struct ui_ctx *c, enum sess_event_type type, const struct
     ev.t = c->m.now;
     ev.dev = d;
     ui_model_apply(&c->m, &ev);
+    if (type == SESS_EV_DEVICE_ARRIVED)
+        probe_running(c, d);
 }
 
 /* The monitor's HAB and version column: one harmless question to an idle
@@ -442,10 +555,14 @@ static void probe_one(struct ui_ctx *c, const struct tp_devinfo *d)
     char state[PROBE_STATE_MAX];
     struct nt_err e;
 
-    if (!c->cfg->probe || !c->cfg->bus)
+    struct probe_opts po = { .tscale = c->cfg->tscale,
+                             .sysex_id = c->cfg->sess ? c->cfg->sess->sysex_id : 0 };
+
+    /* A running module gets its version column from probe_running. */
+    if (!c->cfg->probe || !c->cfg->bus || d->kind == TP_KIND_APP)
         return;
     nt_err_clear(&e);
-    probe_device(c->cfg->bus, d, c->cfg->tscale, state, sizeof state, &e);
+    probe_device(c->cfg->bus, d, &po, state, sizeof state, &e);
     ui_model_device_probe(&c->m, d->port, state);
 }
 
@@ -464,6 +581,7 @@ static void scan_bus(struct ui_ctx *c)
     }
     for (size_t i = 0; i < n && i < UI_MAX_DEVICES; i++) {
         ui_model_device_add(&c->m, &devs[i]);
+        probe_running(c, &devs[i]);
         probe_one(c, &devs[i]);
     }
     ui_model_log(&c->m, SESS_LOG_INFO, 0, "%zu NXP bootloader device%s attached", n, n == 1 ? "" : "s");
@@ -562,7 +680,7 @@ static nt_status run_session(struct ui_ctx *c, struct nt_err *err)
     memset(&res, 0, sizeof res);
     c->sess_offset = (double)(clock_now_ms() - c->view_t0_ms) / 1000.0;
     c->m.sess_t0 = c->sess_offset;
-    st = sess_thread_start(&c->sess, c->cfg->run, &th, err);
+    st = sess_thread_start(&c->sess, c->cfg->run, c->cfg->log_sink, c->cfg->log_user, &th, err);
     if (st != NT_OK) {
         *c->res = res;
         return st;
@@ -571,7 +689,11 @@ static nt_status run_session(struct ui_ctx *c, struct nt_err *err)
         bool more, urgent = drain_events(c, th, &more);
         ui_model_tick(&c->m, c->sess_offset + sess_thread_elapsed(th));
         urgent |= check_signals(c);
+        serve_question(c);
         read_keys(c);
+        /* Nobody left to answer, or a stop: the answer is no. */
+        if (c->asking && (c->quit || c->terminal_gone))
+            answer_question(c, false);
         redraw(c, urgent);
         if (!more && !sess_thread_ended(th))
             wait_for_input(c, SESSION_WAIT_MS);
@@ -619,7 +741,7 @@ static nt_status flash_job(struct ui_ctx *c, struct nt_err *err)
  * already asked to leave. */
 static void wait_for_key(struct ui_ctx *c)
 {
-    if (c->quit || nt_stop_signal(c->stop))
+    if (c->quit || c->done_key || nt_stop_signal(c->stop))
         return;
     c->s.mode = UI_MODE_RESULT;
     c->s.show_help = false;
@@ -643,6 +765,9 @@ static void print_final_block(const struct ui_ctx *c, nt_status st, const struct
     if (st == NT_OK && c->finished) {
         sess_success_report("nt_flash: ", c->m.version, c->m.target_port, c->finish_t, report, sizeof report);
         fputs(report, stdout);
+        if (c->running_again)
+            printf("nt_flash: the module runs firmware %s again\n",
+                   c->running_version[0] ? c->running_version : "of unknown version");
         fflush(stdout);
         return;
     }
@@ -669,10 +794,14 @@ nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *
     if (!c)
         return nt_err_set(err, NT_E_NOMEM, "out of memory starting the full-screen UI");
     c->cfg = cfg;
+    pthread_mutex_init(&c->ask_lock, NULL);
+    pthread_cond_init(&c->ask_cond, NULL);
     c->stop = cfg->stop ? cfg->stop : &c->own_stop;
     c->res = res;
     memset(res, 0, sizeof *res);
     ui_model_init(&c->m, !monitor && cfg->sess->url);
+    ui_model_set_release(&c->m, cfg->release_version, cfg->release_date, cfg->release_changes,
+                         cfg->release_n_changes);
     c->m.dry_run = !monitor && cfg->sess->dry_run;
     c->s.with_package = !monitor;
     memset(&term, 0, sizeof term);
@@ -696,6 +825,9 @@ nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *
             c->sess.wait_timeout_s = UI_WAIT_UNTIL_QUIT_S;
         c->m.wait_limit_s = cfg->wait_until_quit ? 0 : c->sess.wait_timeout_s;
         snprintf(c->m.wait_port, sizeof c->m.wait_port, "%s", c->sess.port ? c->sess.port : "");
+        /* The session's question comes with this view as its user. */
+        c->sess.user = c;
+        c->sess.confirm_reboot = confirm_reboot;
         st = flash_job(c, err);
         c->m.dirty = ALL_PANELS;
         redraw(c, true);
@@ -705,6 +837,8 @@ nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *
     term_stop(&term);
     if (!monitor)
         print_final_block(c, st, err);
+    pthread_cond_destroy(&c->ask_cond);
+    pthread_mutex_destroy(&c->ask_lock);
     free(c);
     return st;
 }

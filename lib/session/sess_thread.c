@@ -38,6 +38,9 @@ struct sess_thread {
     struct sess_config cfg;
     sess_sink_fn tee; /* the caller's sink, if any: called as events happen */
     void *tee_user;
+    /* The caller's question and its user (cfg->user is the queue's). */
+    bool (*confirm_reboot)(void *user, const struct tp_devinfo *dev, const char *version);
+    void *confirm_user;
     /* Written by the thread before `returned`, read after the join. */
     nt_status status;
     struct sess_result res;
@@ -101,6 +104,12 @@ static void queue_sink(void *user, const struct sess_event *ev)
     pthread_mutex_unlock(&t->lock);
 }
 
+static bool thread_confirm(void *user, const struct tp_devinfo *dev, const char *version)
+{
+    struct sess_thread *t = user;
+    return t->confirm_reboot(t->confirm_user, dev, version);
+}
+
 static void *thread_main(void *arg)
 {
     struct sess_thread *t = arg;
@@ -116,8 +125,8 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
-nt_status sess_thread_start(const struct sess_config *cfg, sess_run_fn run, struct sess_thread **out,
-                            struct nt_err *err)
+nt_status sess_thread_start(const struct sess_config *cfg, sess_run_fn run, sess_sink_fn tee, void *tee_user,
+                            struct sess_thread **out, struct nt_err *err)
 {
     struct sess_thread *t = calloc(1, sizeof *t);
     pthread_condattr_t ca;
@@ -128,10 +137,13 @@ nt_status sess_thread_start(const struct sess_config *cfg, sess_run_fn run, stru
     if (!t)
         return nt_err_set(err, NT_E_NOMEM, "out of memory starting the session");
     t->cfg = *cfg;
-    t->tee = cfg->sink;
-    t->tee_user = cfg->user;
+    t->tee = tee;
+    t->tee_user = tee_user;
+    t->confirm_reboot = cfg->confirm_reboot;
+    t->confirm_user = cfg->user;
     t->cfg.sink = queue_sink;
     t->cfg.user = t;
+    t->cfg.confirm_reboot = cfg->confirm_reboot ? thread_confirm : NULL;
     t->run = run ? run : sess_run;
     t->t0_us = clock_now_us();
     pthread_mutex_init(&t->lock, NULL);

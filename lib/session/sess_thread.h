@@ -17,12 +17,13 @@ struct sess_thread;
 typedef nt_status (*sess_run_fn)(const struct sess_config *cfg, struct sess_result *res, struct nt_err *err);
 
 /* Start run(cfg) (NULL: sess_run) on a new thread. cfg is copied; the
- * events go to the queue, and also, when cfg->sink is set, to that sink,
- * called on the session's thread as each event happens (a log file). The
+ * events go to the queue, and also, when tee is given, to tee(tee_user),
+ * called on the session's thread as each event happens (a log file).
+ * cfg->sink is not used; cfg->user still reaches cfg->confirm_reboot. The
  * thread blocks SIGINT and SIGTERM so that they reach the front end's
  * thread, whose waits they interrupt. */
-nt_status sess_thread_start(const struct sess_config *cfg, sess_run_fn run, struct sess_thread **out,
-                            struct nt_err *err);
+nt_status sess_thread_start(const struct sess_config *cfg, sess_run_fn run, sess_sink_fn tee, void *tee_user,
+                            struct sess_thread **out, struct nt_err *err);
 
 /* The next event, waiting up to timeout_ms (0: only look). True with *ev a
  * copy whose pointers stay valid until the next call or the join; false

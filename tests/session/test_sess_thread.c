@@ -106,7 +106,7 @@ static void test_events_in_order_and_intact(void)
     uint64_t last_done = 0;
 
     memset(&sc, 0, sizeof sc);
-    CHECK_EQ_INT(sess_thread_start(&sc, script_run, &t, &err), NT_OK);
+    CHECK_EQ_INT(sess_thread_start(&sc, script_run, NULL, NULL, &t, &err), NT_OK);
     while (!sess_thread_ended(t)) {
         if (!sess_thread_next(t, 50, &ev))
             continue;
@@ -154,7 +154,7 @@ static void test_join_without_reading(void)
     struct nt_err err;
 
     memset(&sc, 0, sizeof sc);
-    CHECK_EQ_INT(sess_thread_start(&sc, script_run, &t, &err), NT_OK);
+    CHECK_EQ_INT(sess_thread_start(&sc, script_run, NULL, NULL, &t, &err), NT_OK);
     CHECK_EQ_INT(sess_thread_join(t, &res, &err), NT_E_STATUS);
     CHECK(thread_count() <= threads_at_start + TOOL_THREADS);
 }
@@ -290,7 +290,7 @@ static nt_status real_session(const char *spec, bool stop_in_erase, struct real_
     sc.wait_timeout_s = 2;
     sc.tscale = 1;
     sc.stop = &stop;
-    st = sess_thread_start(&sc, NULL, &t, err);
+    st = sess_thread_start(&sc, NULL, NULL, NULL, &t, err);
     if (st != NT_OK)
         return st;
     while (!sess_thread_ended(t)) {
