@@ -345,6 +345,17 @@ static void draw_devices(const struct ui_screen *s, const struct ui_model *m, WI
             focus = i;
     if (focus >= shown)
         first = focus - shown + 1;
+    /* The count of the hidden ones goes on the side they are hidden on:
+     * above the list when the focus scrolled it down. */
+    int y0 = shown < m->ndev && first > 0 ? 1 : 0;
+    if (y0) {
+        size_t below = m->ndev - first - shown;
+        if (below)
+            snprintf(line, sizeof line, "  ... and %zu more above, %zu below", first, below);
+        else
+            snprintf(line, sizeof line, "  ... and %zu more above", first);
+        put(w, 1, 2, wd, style(s, ST_DIM), line);
+    }
     for (size_t i = 0; i < shown && first + i < m->ndev; i++) {
         const struct tp_devinfo *d = &m->dev[first + i];
         bool sel = s->mode == UI_MODE_PICK && first + i == m->selected;
@@ -358,10 +369,10 @@ static void draw_devices(const struct ui_screen *s, const struct ui_model *m, WI
         snprintf(line, sizeof line, "%s%-14s %-6s %04x:%04x  %-14s %s%s%s", sel ? "> " : "  ", d->port,
                  tp_kind_name(d->kind), d->vid, d->pid, state, m->probe[first + i],
                  m->probe[first + i][0] ? "  " : "", d->desc);
-        put(w, 1 + (int)i, 2, wd, sel ? style(s, ST_SELECT) : style(s, st), line);
+        put(w, 1 + y0 + (int)i, 2, wd, sel ? style(s, ST_SELECT) : style(s, st), line);
     }
-    if (shown < m->ndev && (int)shown < rows) {
-        snprintf(line, sizeof line, "  ... and %zu more", m->ndev - shown);
+    if (!y0 && shown < m->ndev && (int)shown < rows) {
+        snprintf(line, sizeof line, "  ... and %zu more below", m->ndev - shown);
         put(w, 1 + (int)shown, 2, wd, style(s, ST_DIM), line);
     }
 }

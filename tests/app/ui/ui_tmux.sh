@@ -124,7 +124,7 @@ tap_case pick
 t_many() {
     ui_start many 80 24 $utf -- "$NT_FLASH" --simulate=speed=0.05,modules=8 -p sim-7 "$ui_dir/p4.zip"
     check "the module being flashed in view" ui_wait many "sim-7          mboot  15a2:0073  flashing" 30
-    check "the hidden ones counted" screen_has many "... and 6 more"
+    check "the hidden ones counted, on their side" screen_has many "... and 5 more above, 1 below"
     check "result" ui_wait many "DONE:" 60
     tm send-keys -t many x
     check "exit 0" ui_exits many 0
