@@ -6,6 +6,7 @@
 #include "ui_model.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -276,6 +277,7 @@ static void phase_event(struct ui_model *m, const struct sess_event *ev)
     }
     if (gm || ev->type != SESS_EV_PROGRESS)
         mark(m, UI_PANEL_PHASES);
+
     mark(m, UI_PANEL_DEVICES);
 }
 
@@ -365,15 +367,21 @@ void ui_model_tick(struct ui_model *m, double now)
 {
     if (now <= m->now)
         return;
-    /* The waiting countdown moves in whole seconds. */
+    /* The waiting countdown moves in whole seconds; the clocks of the
+     * gauges UI_TICKS_PER_S times a second (each redraw costs bytes on an
+     * SSH link; events redraw at once anyway). */
     if (m->phase_active && m->phase == SESS_PH_WAIT && (long)now != (long)m->now)
+        mark(m, UI_PANEL_TITLE);
+    if (m->phase_active && (long)(now * UI_TICKS_PER_S) != (long)(m->now * UI_TICKS_PER_S))
+        mark(m, UI_PANEL_PHASES);
+    /* The title's overall percent and time left, once a second: the whole
+     * reversed line is a costly redraw. */
+    if (m->flash_t0 > 0 && m->run == UI_RS_RUNNING && (long)now != (long)m->now)
         mark(m, UI_PANEL_TITLE);
     m->now = now;
     if (m->phase_active && m->phase == SESS_PH_WAIT && !m->wait_hinted &&
         now - m->wait_t0 >= WAIT_HINT_AFTER_S)
         wait_hint(m);
-    if (m->phase_active)
-        mark(m, UI_PANEL_PHASES);
 }
 
 /* Until a phase has measured its own rate, its time left comes from these
@@ -406,15 +414,30 @@ static double prior_rate(int g)
                             : WRITE_PRIOR_BYTES_PER_S;
 }
 
+/* How much faster (>1) or slower than typical this flash is, from the
+ * latest erase or write with a measured rate; 1 before there is one. */
+static double flash_speedup(const struct ui_model *m)
+{
+    double speedup = 1;
+
+    for (int g = UI_G_ERASE; g <= UI_G_WRITE; g++) {
+        double rate = ui_model_gauge_rate(m, (enum ui_gauge_id)g);
+        if (g == UI_G_ERASE || g == UI_G_WRITE)
+            if (rate > 0 && (m->gauge[g].state == UI_GS_DONE || m->gauge[g].state == UI_GS_RUNNING))
+                speedup = rate / prior_rate(g);
+    }
+    return speedup;
+}
+
 double ui_model_overall_left(const struct ui_model *m)
 {
-    double left = 0;
+    double left = 0, speedup = flash_speedup(m);
 
     if (m->run != UI_RS_RUNNING || m->flash_t0 <= 0 || !m->have_package)
         return -1;
     /* The work still to do, phase by phase: the running one at its measured
      * rate (or, while it has none, the typical one), those to come at the
-     * typical rates. */
+     * typical rates scaled by how this flash's erase or write compares. */
     for (int g = UI_G_UPLOAD; g < UI_G_COUNT; g++) {
         const struct ui_gauge_model *gm = &m->gauge[g];
         uint64_t total = gm->total ? gm->total : planned_bytes(m, g);
@@ -423,20 +446,34 @@ double ui_model_overall_left(const struct ui_model *m)
             continue;
         if (g == UI_G_CONFIGURE || g == UI_G_RESET) {
             double spent = gm->state == UI_GS_RUNNING ? m->now - gm->t_start : 0;
-            left += spent < STEP_PRIOR_S ? STEP_PRIOR_S - spent : 0;
+            double step = STEP_PRIOR_S / speedup;
+            left += spent < step ? step - spent : 0;
             continue;
         }
         if (total <= gm->done)
             continue;
-        left += (double)(total - gm->done) / (gm->state == UI_GS_RUNNING && rate > 0 ? rate : prior_rate(g));
+        if (!(gm->state == UI_GS_RUNNING && rate > 0))
+            rate = prior_rate(g) * (g == UI_G_UPLOAD ? 1 : speedup);
+        left += (double)(total - gm->done) / rate;
     }
     return left;
 }
+
+/* The window title's time left: whole minutes, or tens of seconds. */
+#define WINDOW_TITLE_MINUTE_S 60.0
+#define WINDOW_TITLE_STEP_S 10.0
 
 void ui_model_window_title(const struct ui_model *m, char *out, size_t cap)
 {
     char left[32];
     double s = ui_model_overall_left(m);
+
+    /* Coarse on purpose: the window title changes rarely, so it costs few
+     * bytes (a glance needs minutes, the view has the seconds). */
+    if (s >= WINDOW_TITLE_MINUTE_S)
+        s = ceil(s / WINDOW_TITLE_MINUTE_S) * WINDOW_TITLE_MINUTE_S;
+    else if (s >= WINDOW_TITLE_STEP_S)
+        s = ceil(s / WINDOW_TITLE_STEP_S) * WINDOW_TITLE_STEP_S;
 
     if (m->run == UI_RS_FINISHED)
         snprintf(out, cap, "nt_flash: done");

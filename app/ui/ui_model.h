@@ -19,6 +19,8 @@
 #define UI_LOG_LINES 256
 #define UI_LOG_TEXT_MAX 1024 /* a recovery hint is a long paragraph */
 #define UI_NAME_MAX 256      /* = pkg_image.name */
+/* How often a second the gauges' clocks move without an event. */
+#define UI_TICKS_PER_S 2
 /* A device command in flight this long gets its own moving clock. */
 #define UI_COMMAND_SHOW_S 1.0
 /* Changes of an official release shown in the package panel while it
