@@ -1,7 +1,9 @@
 /* One open USB boot device: claim it, send OUT reports the way the device
  * needs them (SET_REPORT for the ROM, interrupt OUT for the flashloader) and
  * keep an interrupt IN transfer pending into a small queue, so the protocol
- * layer can poll for IN reports cheaply (protocol.md §1.3, §3.5). */
+ * layer can poll for IN reports cheaply (protocol.md §1.3, §3.5). The IN
+ * state is guarded by the bus lock (the completion runs on the bus's pump
+ * thread); OUT transfers run on the caller's thread without it. */
 #include "usb_int.h"
 
 #include <stdio.h>
@@ -27,11 +29,10 @@
 #define USB_HID_INTERFACE 0
 /* How long close() waits for the cancelled IN transfer to come back. */
 #define USB_CANCEL_WAIT_MS 1000
-#define USB_CANCEL_POLL_MS 10
 
 struct usb_dev {
     struct tp_dev base;
-    libusb_context *ctx;
+    struct usb_bus *bus;
     libusb_device_handle *h;
     uint8_t ep_in, ep_out; /* ep_out 0: no OUT endpoint, use SET_REPORT */
     bool pad_out;          /* always send full-size OUT reports */
@@ -50,6 +51,7 @@ struct usb_dev {
 
 static void LIBUSB_CALL in_done(struct libusb_transfer *t);
 
+/* With the bus lock held. */
 static void submit_in(struct usb_dev *d)
 {
     int rc;
@@ -65,7 +67,20 @@ static void submit_in(struct usb_dev *d)
         d->in_error = rc;
 }
 
+static void in_done_locked(struct libusb_transfer *t);
+
 static void LIBUSB_CALL in_done(struct libusb_transfer *t)
+{
+    struct usb_dev *d = t->user_data;
+    struct usb_bus *bus = d->bus;
+
+    pthread_mutex_lock(&bus->lock);
+    in_done_locked(t);
+    pthread_cond_broadcast(&bus->cond);
+    pthread_mutex_unlock(&bus->lock);
+}
+
+static void in_done_locked(struct libusb_transfer *t)
 {
     struct usb_dev *d = t->user_data;
 
@@ -102,38 +117,47 @@ static nt_status usb_dev_read(struct tp_dev *base, uint8_t *buf, size_t cap, siz
 {
     struct usb_dev *d = (struct usb_dev *)base;
     int64_t deadline = clock_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-    bool pumped = false;
+    nt_status st;
 
+    pthread_mutex_lock(&d->bus->lock);
     for (;;) {
-        int64_t left;
         if (d->qcount > 0) {
             size_t n = d->qlen[d->qhead];
             /* A ROM that pads its reports to the packet size: the bytes past
              * the largest report (65) carry nothing (protocol.md §1.1). */
             if (n > cap && d->base.info.kind != TP_KIND_MBOOT && cap >= USB_ROM_IN_LEN)
                 n = cap;
-            if (n > cap)
-                return nt_err_set(err, NT_E_INTERNAL,
-                                  "an IN report of %zu bytes does not fit the %zu-byte buffer", n, cap);
+            if (n > cap) {
+                st = nt_err_set(err, NT_E_INTERNAL,
+                                "an IN report of %zu bytes does not fit the %zu-byte buffer", n, cap);
+                break;
+            }
             memcpy(buf, d->q[d->qhead], n);
             *len = n;
             d->qhead = (d->qhead + 1) % USB_IN_QUEUE_LEN;
             d->qcount--;
             submit_in(d);
-            return NT_OK;
+            st = NT_OK;
+            break;
         }
-        if (d->gone)
-            return usb_map_error(LIBUSB_ERROR_NO_DEVICE, err, "reading a report", d->base.info.port);
-        if (d->in_error)
-            return usb_map_error(d->in_error, err, "reading a report", d->base.info.port);
+        if (d->gone) {
+            st = usb_map_error(LIBUSB_ERROR_NO_DEVICE, err, "reading a report", d->base.info.port);
+            break;
+        }
+        if (d->in_error) {
+            st = usb_map_error(d->in_error, err, "reading a report", d->base.info.port);
+            break;
+        }
         submit_in(d);
-        left = deadline - clock_now_ms();
-        if (pumped && left <= 0)
-            return nt_err_set(err, NT_E_TIMEOUT, "no report from the module at port %s within %d ms",
-                              d->base.info.port, timeout_ms);
-        usb_pump_events(d->ctx, left > 0 ? (int)left : 0);
-        pumped = true;
+        if (clock_now_ms() >= deadline) {
+            st = nt_err_set(err, NT_E_TIMEOUT, "no report from the module at port %s within %d ms",
+                            d->base.info.port, timeout_ms);
+            break;
+        }
+        usb_wait(d->bus, deadline);
     }
+    pthread_mutex_unlock(&d->bus->lock);
+    return st;
 }
 
 static nt_status usb_dev_write(struct tp_dev *base, const uint8_t *report, size_t len, int timeout_ms,
@@ -147,7 +171,10 @@ static nt_status usb_dev_write(struct tp_dev *base, const uint8_t *report, size_
     if (len == 0 || len > d->base.out_report_max)
         return nt_err_set(err, NT_E_INTERNAL, "an OUT report of %zu bytes (1..%zu allowed)", len,
                           d->base.out_report_max);
-    if (d->gone)
+    pthread_mutex_lock(&d->bus->lock);
+    bool gone = d->gone;
+    pthread_mutex_unlock(&d->bus->lock);
+    if (gone)
         return usb_map_error(LIBUSB_ERROR_NO_DEVICE, err, "sending a report", d->base.info.port);
     memcpy(d->outbuf, report, len);
     if (d->pad_out && len < d->base.out_report_max) {
@@ -164,8 +191,11 @@ static nt_status usb_dev_write(struct tp_dev *base, const uint8_t *report, size_
                                      d->outbuf, (uint16_t)n, tmo);
         sent = rc;
     }
-    if (rc == LIBUSB_ERROR_NO_DEVICE)
+    if (rc == LIBUSB_ERROR_NO_DEVICE) {
+        pthread_mutex_lock(&d->bus->lock);
         d->gone = true;
+        pthread_mutex_unlock(&d->bus->lock);
+    }
     if (rc < 0)
         return usb_map_error(rc, err, "sending a report", d->base.info.port);
     if ((size_t)sent != n)
@@ -180,14 +210,18 @@ static void usb_dev_close(struct tp_dev *base)
 {
     struct usb_dev *d = (struct usb_dev *)base;
     int64_t deadline = clock_now_ms() + USB_CANCEL_WAIT_MS;
+    bool active;
 
     /* A failed cancel means the transfer is already finishing (or the device
-     * left): either way its callback still has to run, so keep pumping. */
+     * left): either way its callback still has to run on the pump thread. */
+    pthread_mutex_lock(&d->bus->lock);
     if (d->xfer_active)
         libusb_cancel_transfer(d->xfer);
     while (d->xfer_active && clock_now_ms() < deadline)
-        usb_pump_events(d->ctx, USB_CANCEL_POLL_MS);
-    if (!d->xfer_active)
+        usb_wait(d->bus, deadline);
+    active = d->xfer_active;
+    pthread_mutex_unlock(&d->bus->lock);
+    if (!active)
         libusb_free_transfer(d->xfer);
     /* else: leak it; freeing a transfer libusb still owns would be worse */
     libusb_release_interface(d->h, USB_HID_INTERFACE); /* re-attaches usbhid */
@@ -286,7 +320,7 @@ nt_status usb_dev_open(struct usb_bus *bus, libusb_device *dev, const struct tp_
         return nt_err_set(err, NT_E_NOMEM, "out of memory opening port %s", info->port);
     d->base.ops = &usb_dev_ops;
     d->base.info = *info;
-    d->ctx = bus->ctx;
+    d->bus = bus;
     if (info->kind == TP_KIND_MBOOT) {
         d->base.in_report_max = d->base.out_report_max = USB_MBOOT_REPORT_LEN;
         d->pad_out = true;
@@ -320,10 +354,12 @@ nt_status usb_dev_open(struct usb_bus *bus, libusb_device *dev, const struct tp_
     if (info->kind != TP_KIND_MBOOT && d->ep_in_mps > in_len)
         in_len = d->ep_in_mps < sizeof d->xbuf ? d->ep_in_mps : sizeof d->xbuf;
     libusb_fill_interrupt_transfer(d->xfer, d->h, d->ep_in, d->xbuf, (int)in_len, in_done, d, 0);
+    pthread_mutex_lock(&bus->lock);
     submit_in(d);
-    if (d->in_error || d->gone) {
-        st = usb_map_error(d->gone ? LIBUSB_ERROR_NO_DEVICE : d->in_error, err, "starting to read reports",
-                           info->port);
+    rc = d->gone ? LIBUSB_ERROR_NO_DEVICE : d->in_error;
+    pthread_mutex_unlock(&bus->lock);
+    if (rc != 0) {
+        st = usb_map_error(rc, err, "starting to read reports", info->port);
         usb_dev_close(&d->base);
         return st;
     }

@@ -33,6 +33,7 @@ enum vmod_phase {
 };
 
 #define VMOD_PATH_MAX 1024
+#define VMOD_MODULES_MAX 8 /* modules= */
 
 struct vmod_config {
     double speed; /* 1 realistic, 0 no delays */
@@ -42,13 +43,18 @@ struct vmod_config {
     enum vmod_fault_kind fault;
     enum vmod_phase fault_phase;
     int fault_pct;                  /* default 50 */
-    char dump_path[VMOD_PATH_MAX];  /* "" = none */
-    char stats_path[VMOD_PATH_MAX]; /* "" = none */
+    unsigned fault_module;          /* 0: the fault hits every module; N: only sim-N */
+    char dump_path[VMOD_PATH_MAX];  /* "" = none; "%d" in it: one file per module */
+    char stats_path[VMOD_PATH_MAX]; /* "" = none; "%d" in it: one file per module */
     /* Unconfirmed behaviours (protocol.md §8) and extensions: see vmod_spec.c
      * for the keys, their defaults and what they model. */
-    double enum_delay_s;    /* ROM jump -> flashloader arrival (modelled seconds) */
-    double arrive_s;        /* with start=none: the ROM arrives after this (<0: never) */
-    unsigned modules;       /* number of identical virtual modules (ports sim-1..N) */
+    double enum_delay_s; /* ROM jump -> flashloader arrival (modelled seconds) */
+    double arrive_s;     /* with start=none: the ROM arrives after this (<0: never) */
+    unsigned modules;    /* number of identical virtual modules (ports sim-1..N) */
+    /* arrive=sim-N:S/...: module N is off the bus at first and its ROM
+     * arrives after S modelled seconds (overrides start= for that module). */
+    bool module_arrive_set[VMOD_MODULES_MAX];
+    double module_arrive_s[VMOD_MODULES_MAX];
     bool rom_store_padding; /* ROM stores the zero padding of the last WRITE_FILE chunk */
     bool wrap_beyond_flash; /* addresses past the NOR size wrap (true) or give 10200 */
     uint32_t max_packet;    /* MaxPacketSize property, default 1012 */

@@ -138,6 +138,9 @@ nt_status vmod_engine_new(const struct vmod_config *cfg, unsigned index, struct 
         return nt_err_set(err, NT_E_NOMEM, "cannot allocate the virtual module");
     e->cfg = *cfg;
     e->index = index;
+    /* A fault aimed at another module (fault=...@sim-N) is not this one's. */
+    if (cfg->fault_module && cfg->fault_module != index + 1)
+        e->cfg.fault = VMOD_FAULT_NONE;
     e->presence = -1;
     e->leave_at = -1;
     e->arrive_at = -1;
@@ -156,7 +159,10 @@ nt_status vmod_engine_new(const struct vmod_config *cfg, unsigned index, struct 
         vmod_engine_free(e);
         return st;
     }
-    if (cfg->start == VMOD_START_SDP)
+    if (index < VMOD_MODULES_MAX && cfg->module_arrive_set[index]) {
+        e->arrive_at = cfg->module_arrive_s[index];
+        e->arrive_kind = TP_KIND_SDP;
+    } else if (cfg->start == VMOD_START_SDP)
         arrive(e, TP_KIND_SDP);
     else if (cfg->start == VMOD_START_MBOOT)
         arrive(e, TP_KIND_MBOOT);

@@ -5,6 +5,7 @@
 #ifndef NT_TRANSPORT_H
 #define NT_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -61,6 +62,39 @@ struct tp_event {
 struct tp_bus;
 struct tp_dev;
 
+/* Threading contract (several sessions flashing several modules at once,
+ * each on its own thread; app/multi.c):
+ * - A bus may be used by several threads at once: scan, open and subscribe
+ *   are safe to call concurrently; so are next_event calls on DIFFERENT
+ *   subscriptions (the bus itself and each view returned by subscribe).
+ *   One subscription is read by one thread at a time.
+ * - Every subscription sees every arrival and removal that happens after it
+ *   was made, in order, in its own queue (TP_EVQ_LEN events; when a reader
+ *   falls that far behind, the oldest are dropped and scan() still tells
+ *   the truth). A session follows its own module's re-enumeration by
+ *   filtering its queue by port path.
+ * - An open device (tp_dev) belongs to one thread at a time. Devices of the
+ *   same bus may be used by different threads at once: a backend never
+ *   holds a lock of its own across a transfer or a wait, so one module that
+ *   is slow or stops answering never holds up another.
+ * - Backends keep one event source per bus (the libusb backend: one libusb
+ *   context and one event pump thread; the virtual bus: one modelled clock
+ *   per module, advanced under the bus lock).
+ * - destroy runs once, after every other thread has stopped using the bus,
+ *   its views and its devices (views are destroyed before the bus). */
+
+/* A small ring of bus events: each subscription owns one. Not locked: the
+ * backend that fills it holds its own lock. */
+#define TP_EVQ_LEN 64
+struct tp_evq {
+    struct tp_event ev[TP_EVQ_LEN];
+    size_t head, count;
+};
+/* Append ev; when the ring is full the oldest event is forgotten. */
+void tp_evq_push(struct tp_evq *q, const struct tp_event *ev);
+/* Take the oldest event; false when there is none. */
+bool tp_evq_pop(struct tp_evq *q, struct tp_event *ev);
+
 /* A bus: the set of attached NXP bootloader devices, and their comings and goings. */
 struct tp_bus_ops {
     /* Fill out[0..max) with the devices attached now; *count gets how many
@@ -75,6 +109,11 @@ struct tp_bus_ops {
     nt_status (*open)(struct tp_bus *bus, const struct tp_devinfo *id, struct tp_dev **out,
                       struct nt_err *err);
     void (*destroy)(struct tp_bus *bus);
+    /* A view of the same bus with its own event queue (see the threading
+     * contract above): scan and open act on the shared bus, next_event
+     * returns only what happened after the view was made. Destroying the
+     * view ends the subscription; the bus stays. */
+    nt_status (*subscribe)(struct tp_bus *bus, struct tp_bus **view, struct nt_err *err);
 };
 
 struct tp_bus {

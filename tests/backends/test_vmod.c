@@ -963,6 +963,58 @@ static void test_bus_start_none_arrives(void)
     b->ops->destroy(b);
 }
 
+/* Every subscription sees every arrival made after it, in its own queue. */
+static void test_bus_subscriptions(void)
+{
+    struct vmod_config c = config("modules=3,arrive=sim-1:0.05/sim-3:0.1");
+    struct tp_bus *b = NULL, *va = NULL, *vb = NULL, *late = NULL;
+    struct tp_event ev;
+    struct nt_err err;
+    c.speed = 1;
+    CHECK_EQ_INT(vmod_bus_new(&c, &b, &err), NT_OK);
+    CHECK_EQ_INT(b->ops->subscribe(b, &va, &err), NT_OK);
+    CHECK_EQ_INT(va->ops->subscribe(va, &vb, &err), NT_OK); /* a view of a view: the same bus */
+    struct tp_bus *subs[] = { b, va, vb };
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ_INT(subs[i]->ops->next_event(subs[i], 2000, &ev, &err), NT_OK);
+        CHECK_EQ_INT(ev.type, TP_EV_ARRIVED);
+        CHECK_EQ_STR(ev.dev.port, "sim-1");
+        CHECK_EQ_INT(subs[i]->ops->next_event(subs[i], 2000, &ev, &err), NT_OK);
+        CHECK_EQ_STR(ev.dev.port, "sim-3");
+        CHECK_EQ_INT(subs[i]->ops->next_event(subs[i], 0, &ev, &err), NT_E_TIMEOUT);
+    }
+    CHECK_EQ_INT(b->ops->subscribe(b, &late, &err), NT_OK);
+    CHECK_EQ_INT(late->ops->next_event(late, 50, &ev, &err), NT_E_TIMEOUT);
+    struct tp_devinfo d[4];
+    size_t n = 0;
+    CHECK_EQ_INT(late->ops->scan(late, d, 4, &n, &err), NT_OK);
+    CHECK_EQ_INT(n, 3);
+    /* A device opened through a view is the bus's. */
+    struct tp_dev *dev = open_kind(va, TP_KIND_SDP, "sim-3");
+    CHECK(dev != NULL);
+    tp_close(dev);
+    late->ops->destroy(late);
+    vb->ops->destroy(vb);
+    va->ops->destroy(va);
+    b->ops->destroy(b);
+}
+
+/* fault=...@sim-N: only that module has the fault. */
+static void test_fault_aimed_at_one_module(void)
+{
+    struct vmod_config c = config("modules=2,fault=stale@sim-2");
+    struct vmod_engine *e1 = NULL, *e2 = NULL;
+    struct nt_err err;
+    uint8_t buf[1100];
+    size_t n = 0;
+    CHECK_EQ_INT(vmod_engine_new(&c, 0, &e1, &err), NT_OK);
+    CHECK_EQ_INT(vmod_engine_new(&c, 1, &e2, &err), NT_OK);
+    CHECK(!vmod_engine_in(e1, buf, sizeof buf, &n));
+    CHECK(vmod_engine_in(e2, buf, sizeof buf, &n));
+    vmod_engine_free(e1);
+    vmod_engine_free(e2);
+}
+
 static char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -1115,6 +1167,8 @@ int main(void)
     RUN(test_bus_reenumeration);
     RUN(test_bus_start_none_arrives);
     RUN(test_bus_dump_and_stats);
+    RUN(test_bus_subscriptions);
+    RUN(test_fault_aimed_at_one_module);
     RUN(test_bus_waits_for_busy_module);
     RUN(test_engine_save);
     return check_finish();

@@ -79,7 +79,7 @@ static nt_status fb_open(struct tp_bus *b, const struct tp_devinfo *id, struct t
     return nt_err_set(err, NT_E_UNSUPPORTED, "the fake bus opens nothing (%s)", id->port);
 }
 
-static const struct tp_bus_ops fake_bus_ops = { fb_scan, fb_next_event, fb_open, NULL };
+static const struct tp_bus_ops fake_bus_ops = { fb_scan, fb_next_event, fb_open, NULL, NULL };
 
 /* ---- the session: the phases of spec.md §1 on a timeline ---------------- */
 
