@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum { OPT_MACHINE = 256, OPT_TRACE, OPT_SIMULATE, OPT_VERSION, OPT_CACERT };
+enum { OPT_MACHINE = 256, OPT_TRACE, OPT_SIMULATE, OPT_VERSION, OPT_CACERT, OPT_ALL, OPT_LOOP };
 
 static const struct option long_options[] = {
     { "url", required_argument, NULL, 'u' },
@@ -19,6 +19,8 @@ static const struct option long_options[] = {
     { "list", no_argument, NULL, 'l' },
     { "port", required_argument, NULL, 'p' },
     { "dry-run", no_argument, NULL, 'n' },
+    { "all", no_argument, NULL, OPT_ALL },
+    { "loop", no_argument, NULL, OPT_LOOP },
     { "machine", no_argument, NULL, OPT_MACHINE },
     { "trace", required_argument, NULL, OPT_TRACE },
     { "simulate", optional_argument, NULL, OPT_SIMULATE },
@@ -44,7 +46,11 @@ void cli_print_usage(FILE *out)
           "  -v, --verbose         diagnostic detail on stderr (repeat for more)\n"
           "  -b, --batch           headless: plain progress lines, never the full-screen UI\n"
           "  -l, --list            list attached NXP bootloader devices and exit\n"
-          "  -p, --port PATH       use only the module at this USB port path (as --list prints)\n"
+          "  -p, --port PATH       use only the module at this USB port path (as --list prints);\n"
+          "                        with --all or --loop, repeat it to choose a set of modules\n"
+          "      --all             flash every module in bootloader mode at the start, in parallel\n"
+          "      --loop            after each module, wait for the next one and flash it too;\n"
+          "                        Ctrl-C between modules ends the loop (with --all: several at once)\n"
           "  -n, --dry-run         validate the package and show what would be flashed\n"
           "      --machine         progress as STATUS:/PROGRESS:/ERROR: lines (nt_helper)\n"
           "      --trace FILE      log every HID report exchanged to FILE\n"
@@ -52,6 +58,12 @@ void cli_print_usage(FILE *out)
           "                        (SPEC: key=value,... e.g. speed=0,fault=unplug@write:30)\n"
           "      --version         print the version and exit\n"
           "  -h, --help            show this help and exit\n"
+          "\n"
+          "With --all or --loop every progress line starts with the module's port path\n"
+          "(\"1-1.2 WRITING 45%\") and each module ends with one line\n"
+          "  RESULT <port> OK <version> <seconds>   or\n"
+          "  RESULT <port> FAILED <exit code> <message>\n"
+          "and the exit code is the highest among the modules that failed.\n"
           "\n"
           "Exit codes:\n"
           "  0 success   1 invalid arguments   2 package error   3 download failed\n"
@@ -131,7 +143,11 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
             if (optarg[0] == '\0')
                 return nt_err_set(err, NT_E_USAGE,
                                   "empty --port: give a path such as 1-1.2, as --list prints it");
-            o->port = optarg;
+            if (o->nports == CLI_PORTS_MAX)
+                return nt_err_set(err, NT_E_USAGE, "too many --port options (at most %d)", CLI_PORTS_MAX);
+            if (!o->port)
+                o->port = optarg;
+            o->ports[o->nports++] = optarg;
             break;
         case 'n': o->dry_run = true; break;
         case 'h': o->help = true; break;
@@ -142,6 +158,8 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
             o->simulate_spec = optarg;
             break;
         case OPT_CACERT: o->cafile = optarg; break;
+        case OPT_ALL: o->all = true; break;
+        case OPT_LOOP: o->loop = true; break;
         case OPT_VERSION: o->version = true; break;
         case ':': return nt_err_set(err, NT_E_USAGE, "option '%s' needs a value", argv[optind - 1]);
         default: return bad_option(argv[optind - 1], optopt, err);
@@ -166,5 +184,13 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
         return nt_err_set(err, NT_E_USAGE, "give either a package file or --url, not both");
     if (o->list && (o->package || o->url))
         return nt_err_set(err, NT_E_USAGE, "--list takes no package");
+    if (o->machine && (o->all || o->loop))
+        return nt_err_set(err, NT_E_USAGE,
+                          "--machine reports one module; use --all and --loop with the progress lines");
+    if (o->trace && (o->all || o->loop))
+        return nt_err_set(err, NT_E_USAGE, "--trace records one module; leave it out with --all and --loop");
+    if (o->nports > 1 && !o->all && !o->loop)
+        return nt_err_set(err, NT_E_USAGE,
+                          "several --port options need --all or --loop (one module otherwise)");
     return NT_OK;
 }

@@ -8,15 +8,22 @@
 
 #include "nt_err.h"
 
+/* Most --port options (a row of modules on hubs). */
+#define CLI_PORTS_MAX 32
+
 struct cli_opts {
-    const char *package;       /* PACKAGE.zip argument */
-    const char *url;           /* --url */
-    const char *cafile;        /* --cacert FILE: extra CA certificates for https */
-    double timeout_s;          /* -t: wait for the module (default 60) */
-    int verbose;               /* -v, repeatable */
-    bool batch;                /* -b */
-    bool list;                 /* -l */
-    const char *port;          /* -p */
+    const char *package;              /* PACKAGE.zip argument */
+    const char *url;                  /* --url */
+    const char *cafile;               /* --cacert FILE: extra CA certificates for https */
+    double timeout_s;                 /* -t: wait for the module (default 60) */
+    int verbose;                      /* -v, repeatable */
+    bool batch;                       /* -b */
+    bool list;                        /* -l */
+    const char *port;                 /* -p (the first one) */
+    const char *ports[CLI_PORTS_MAX]; /* every -p, in order (with --all or --loop: the set) */
+    int nports;
+    bool all;                  /* --all: every module in bootloader mode, in parallel */
+    bool loop;                 /* --loop: flash each module that arrives, until Ctrl-C */
     bool dry_run;              /* -n */
     bool machine;              /* --machine */
     const char *trace;         /* --trace FILE */

@@ -14,6 +14,7 @@
 #include "exit_code.h"
 #include "fetch.h"
 #include "list.h"
+#include "multi.h"
 #include "nt_err.h"
 #include "out.h"
 #include "pkg.h"
@@ -97,7 +98,7 @@ int main(int argc, char **argv)
     struct nt_stop *stop;
     FILE *trace = NULL;
     double tscale = 1;
-    bool interactive;
+    bool interactive, multi;
     nt_status st;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -122,7 +123,8 @@ int main(int argc, char **argv)
     if (opts.list)
         return run_list(opts.simulate ? &vc : NULL);
 
-    interactive = !opts.batch && !opts.machine && ui_terminal_ok();
+    multi = (opts.all || opts.loop) && !opts.dry_run;
+    interactive = !opts.batch && !opts.machine && !multi && ui_terminal_ok();
     if (!opts.package && !opts.url && !interactive)
         return fail(
             "no package given: name a PACKAGE.zip or use --url URL (the device monitor needs a terminal)",
@@ -166,6 +168,13 @@ int main(int argc, char **argv)
     sc.trace = trace;
 
     memset(&res, 0, sizeof res);
+    if (multi) {
+        struct multi_config mc = { .opts = &opts, .sess = &sc, .bus = bus, .bus_error = sc.bus_error };
+        int code = multi_run(&mc);
+        if (bus)
+            bus->ops->destroy(bus);
+        return code;
+    }
     if (interactive) {
         struct ui_config uc = { .bus = bus, .sess = &sc, .stop = stop };
         st = ui_run(&uc, &res, &err);

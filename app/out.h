@@ -35,6 +35,10 @@ struct out_state {
     FILE *out; /* progress lines */
     FILE *err; /* human messages */
     int verbose;
+    /* With --all or --loop: the module's port path, so every progress line
+     * reads "1-1.2 WRITING 45%" and every message "nt_flash: 1-1.2: ...".
+     * NULL otherwise. */
+    const char *prefix;
     int last_pct[SESS_PH_COUNT]; /* -1: nothing printed yet in this phase */
     uint64_t last_done[SESS_PH_COUNT];
     double phase_t0[SESS_PH_COUNT];
@@ -49,7 +53,8 @@ void out_sink(void *user, const struct sess_event *ev);
 /* Integer percentage of done/total, 0 when total is 0. */
 int out_percent(uint64_t done, uint64_t total);
 
-/* Print one line on o->out and flush it (scripts read the stream live). */
+/* Print one line on o->out and flush it (scripts read the stream live).
+ * Whole lines: sessions on other threads never split it (flockfile). */
 void out_line(struct out_state *o, const char *fmt, ...) NT_PRINTF(2, 3);
 
 #endif
