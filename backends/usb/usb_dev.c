@@ -3,7 +3,11 @@
  * keep an interrupt IN transfer pending into a small queue, so the protocol
  * layer can poll for IN reports cheaply (protocol.md §1.3, §3.5). The IN
  * state is guarded by the bus lock (the completion runs on the bus's pump
- * thread); OUT transfers run on the caller's thread without it. */
+ * thread). OUT reports go as asynchronous transfers too, which the caller
+ * waits for on the bus's condition variable: libusb's synchronous calls,
+ * made from a session thread while the pump thread handles events, let the
+ * caller free a transfer that the pump thread is still finishing (libusb
+ * issue #1263; ThreadSanitizer sees it with libusb 1.0.26). */
 #include "usb_int.h"
 
 #include <stdio.h>
@@ -29,6 +33,9 @@
 #define USB_HID_INTERFACE 0
 /* How long close() waits for the cancelled IN transfer to come back. */
 #define USB_CANCEL_WAIT_MS 1000
+/* An OUT transfer has libusb's timeout; past it by this much, it is
+ * cancelled (a lost completion must not hang the session). */
+#define USB_OUT_GRACE_MS 1000
 
 struct usb_dev {
     struct tp_dev base;
@@ -46,7 +53,12 @@ struct usb_dev {
     uint8_t q[USB_IN_QUEUE_LEN][USB_MBOOT_REPORT_LEN];
     size_t qlen[USB_IN_QUEUE_LEN];
     size_t qhead, qcount;
-    uint8_t outbuf[USB_ROM_OUT_MAX];
+    /* OUT: the setup packet (SET_REPORT) and the report, one transfer. */
+    struct libusb_transfer *out_xfer;
+    bool out_active;
+    enum libusb_transfer_status out_status;
+    int out_actual;
+    uint8_t outbuf[LIBUSB_CONTROL_SETUP_SIZE + USB_ROM_OUT_MAX];
 };
 
 static void LIBUSB_CALL in_done(struct libusb_transfer *t);
@@ -160,6 +172,61 @@ static nt_status usb_dev_read(struct tp_dev *base, uint8_t *buf, size_t cap, siz
     return st;
 }
 
+static void LIBUSB_CALL out_done(struct libusb_transfer *t)
+{
+    struct usb_dev *d = t->user_data;
+
+    pthread_mutex_lock(&d->bus->lock);
+    d->out_status = t->status;
+    d->out_actual = t->actual_length;
+    d->out_active = false;
+    pthread_cond_broadcast(&d->bus->cond);
+    pthread_mutex_unlock(&d->bus->lock);
+}
+
+static int out_status_error(enum libusb_transfer_status st)
+{
+    switch (st) {
+    case LIBUSB_TRANSFER_COMPLETED: return 0;
+    case LIBUSB_TRANSFER_TIMED_OUT:
+    case LIBUSB_TRANSFER_CANCELLED: return LIBUSB_ERROR_TIMEOUT;
+    case LIBUSB_TRANSFER_STALL: return LIBUSB_ERROR_PIPE;
+    case LIBUSB_TRANSFER_NO_DEVICE: return LIBUSB_ERROR_NO_DEVICE;
+    case LIBUSB_TRANSFER_OVERFLOW: return LIBUSB_ERROR_OVERFLOW;
+    default: return LIBUSB_ERROR_IO;
+    }
+}
+
+/* Send the prepared OUT transfer and wait for its completion. Returns 0 or
+ * a libusb error; *sent gets the bytes the device took. */
+static int out_transfer(struct usb_dev *d, unsigned tmo, int *sent)
+{
+    int64_t deadline = clock_now_ms() + (int64_t)tmo + USB_OUT_GRACE_MS;
+    int rc;
+
+    pthread_mutex_lock(&d->bus->lock);
+    d->out_active = true;
+    rc = libusb_submit_transfer(d->out_xfer);
+    if (rc != 0) {
+        d->out_active = false;
+        pthread_mutex_unlock(&d->bus->lock);
+        return rc;
+    }
+    while (d->out_active && clock_now_ms() < deadline)
+        usb_wait(d->bus, deadline);
+    if (d->out_active) {
+        /* libusb's own timeout should have ended it: cancel, and wait for
+         * the callback, which owns the transfer until it has run. */
+        libusb_cancel_transfer(d->out_xfer);
+        while (d->out_active)
+            usb_wait(d->bus, clock_now_ms() + USB_CANCEL_WAIT_MS);
+    }
+    rc = out_status_error(d->out_status);
+    *sent = d->out_actual;
+    pthread_mutex_unlock(&d->bus->lock);
+    return rc;
+}
+
 static nt_status usb_dev_write(struct tp_dev *base, const uint8_t *report, size_t len, int timeout_ms,
                                struct nt_err *err)
 {
@@ -168,7 +235,7 @@ static nt_status usb_dev_write(struct tp_dev *base, const uint8_t *report, size_
     int rc, sent = 0;
     size_t n = len;
 
-    if (len == 0 || len > d->base.out_report_max)
+    if (len == 0 || len > d->base.out_report_max || len > USB_ROM_OUT_MAX)
         return nt_err_set(err, NT_E_INTERNAL, "an OUT report of %zu bytes (1..%zu allowed)", len,
                           d->base.out_report_max);
     pthread_mutex_lock(&d->bus->lock);
@@ -176,21 +243,23 @@ static nt_status usb_dev_write(struct tp_dev *base, const uint8_t *report, size_
     pthread_mutex_unlock(&d->bus->lock);
     if (gone)
         return usb_map_error(LIBUSB_ERROR_NO_DEVICE, err, "sending a report", d->base.info.port);
-    memcpy(d->outbuf, report, len);
-    if (d->pad_out && len < d->base.out_report_max) {
+    if (d->pad_out && len < d->base.out_report_max)
         /* full-size reports: a short write of a multiple of 64 would hang a
          * full-speed device waiting for a short packet (protocol.md §1.3) */
-        memset(d->outbuf + len, 0, d->base.out_report_max - len);
         n = d->base.out_report_max;
-    }
     if (d->ep_out) {
-        rc = libusb_interrupt_transfer(d->h, d->ep_out, d->outbuf, (int)n, &sent, tmo);
+        memcpy(d->outbuf, report, len);
+        memset(d->outbuf + len, 0, n - len);
+        libusb_fill_interrupt_transfer(d->out_xfer, d->h, d->ep_out, d->outbuf, (int)n, out_done, d, tmo);
     } else {
-        rc = libusb_control_transfer(d->h, USB_HID_SET_REPORT_TYPE, USB_HID_SET_REPORT,
-                                     (uint16_t)(USB_HID_REPORT_OUTPUT | report[0]), USB_HID_INTERFACE,
-                                     d->outbuf, (uint16_t)n, tmo);
-        sent = rc;
+        uint8_t *data = d->outbuf + LIBUSB_CONTROL_SETUP_SIZE;
+        memcpy(data, report, len);
+        libusb_fill_control_setup(d->outbuf, USB_HID_SET_REPORT_TYPE, USB_HID_SET_REPORT,
+                                  (uint16_t)(USB_HID_REPORT_OUTPUT | report[0]), USB_HID_INTERFACE,
+                                  (uint16_t)n);
+        libusb_fill_control_transfer(d->out_xfer, d->h, d->outbuf, out_done, d, tmo);
     }
+    rc = out_transfer(d, tmo, &sent);
     if (rc == LIBUSB_ERROR_NO_DEVICE) {
         pthread_mutex_lock(&d->bus->lock);
         d->gone = true;
@@ -221,9 +290,17 @@ static void usb_dev_close(struct tp_dev *base)
         usb_wait(d->bus, deadline);
     active = d->xfer_active;
     pthread_mutex_unlock(&d->bus->lock);
+    /* The callbacks have run, but the pump thread may still be in libusb's
+     * code around them: holding the events lock once means it has left. */
+#if defined(LIBUSB_API_VERSION) && LIBUSB_API_VERSION >= 0x01000105
+    libusb_interrupt_event_handler(d->bus->ctx);
+#endif
+    libusb_lock_events(d->bus->ctx);
+    libusb_unlock_events(d->bus->ctx);
     if (!active)
         libusb_free_transfer(d->xfer);
     /* else: leak it; freeing a transfer libusb still owns would be worse */
+    libusb_free_transfer(d->out_xfer);                 /* never active here: writes wait for it */
     libusb_release_interface(d->h, USB_HID_INTERFACE); /* re-attaches usbhid */
     libusb_close(d->h);
     free(d);
@@ -337,7 +414,8 @@ nt_status usb_dev_open(struct usb_bus *bus, libusb_device *dev, const struct tp_
     st = find_endpoints(d, dev, err);
     if (st == NT_OK)
         st = claim(d, dev, err);
-    if (st == NT_OK && !(d->xfer = libusb_alloc_transfer(0))) {
+    if (st == NT_OK && (!(d->xfer = libusb_alloc_transfer(0)) || !(d->out_xfer = libusb_alloc_transfer(0)))) {
+        libusb_free_transfer(d->xfer);
         libusb_release_interface(d->h, 0);
         st = nt_err_set(err, NT_E_NOMEM, "out of memory opening port %s", info->port);
     }

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +91,7 @@ struct usbemu {
     struct usbemu_module *modules;
     unsigned next_devnum;
     pthread_t clock;
-    volatile int stop;
+    atomic_int stop; /* set by usbemu_free, read by the clock thread */
 };
 
 /* --- Descriptors --------------------------------------------------------- */
@@ -680,7 +681,7 @@ static void *clock_main(void *arg)
 {
     struct usbemu *emu = arg;
 
-    while (!emu->stop) {
+    while (!atomic_load(&emu->stop)) {
         for (struct usbemu_module *m = emu->modules; m; m = m->next) {
             int want;
             pthread_mutex_lock(&emu->lock);
@@ -814,7 +815,7 @@ void usbemu_free(struct usbemu *emu)
 {
     if (!emu)
         return;
-    emu->stop = 1;
+    atomic_store(&emu->stop, 1);
     pthread_join(emu->clock, NULL);
     while (emu->modules) {
         struct usbemu_module *m = emu->modules;
