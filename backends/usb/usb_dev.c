@@ -227,6 +227,74 @@ static int out_transfer(struct usb_dev *d, unsigned tmo, int *sent)
     return rc;
 }
 
+/* Wait until the pump thread has left libusb's event handling once: after a
+ * transfer's callback ran, libusb may still be in its own code around it,
+ * so a transfer is freed only after this. */
+static void pump_barrier(struct usb_bus *bus)
+{
+#if defined(LIBUSB_API_VERSION) && LIBUSB_API_VERSION >= 0x01000105
+    libusb_interrupt_event_handler(bus->ctx);
+#endif
+    libusb_lock_events(bus->ctx);
+    libusb_unlock_events(bus->ctx);
+}
+
+struct xfer_wait {
+    struct usb_bus *bus;
+    bool active;
+    enum libusb_transfer_status status;
+    int actual;
+};
+
+static void LIBUSB_CALL wait_done(struct libusb_transfer *t)
+{
+    struct xfer_wait *w = t->user_data;
+
+    pthread_mutex_lock(&w->bus->lock);
+    w->status = t->status;
+    w->actual = t->actual_length;
+    w->active = false;
+    pthread_cond_broadcast(&w->bus->cond);
+    pthread_mutex_unlock(&w->bus->lock);
+}
+
+int usb_wait_transfer(struct usb_bus *bus, libusb_device_handle *h, uint8_t ep, bool bulk, uint8_t *buf,
+                      int len, int *done, unsigned ms)
+{
+    struct libusb_transfer *t = libusb_alloc_transfer(0);
+    struct xfer_wait w = { .bus = bus, .active = true };
+    int64_t deadline = clock_now_ms() + (int64_t)ms + USB_OUT_GRACE_MS;
+    int rc;
+
+    *done = 0;
+    if (!t)
+        return LIBUSB_ERROR_NO_MEM;
+    if (bulk)
+        libusb_fill_bulk_transfer(t, h, ep, buf, len, wait_done, &w, ms);
+    else
+        libusb_fill_interrupt_transfer(t, h, ep, buf, len, wait_done, &w, ms);
+    pthread_mutex_lock(&bus->lock);
+    rc = libusb_submit_transfer(t);
+    if (rc != 0) {
+        pthread_mutex_unlock(&bus->lock);
+        libusb_free_transfer(t);
+        return rc;
+    }
+    while (w.active && clock_now_ms() < deadline)
+        usb_wait(bus, deadline);
+    if (w.active) {
+        libusb_cancel_transfer(t);
+        while (w.active)
+            usb_wait(bus, clock_now_ms() + USB_CANCEL_WAIT_MS);
+    }
+    pthread_mutex_unlock(&bus->lock);
+    pump_barrier(bus);
+    libusb_free_transfer(t);
+    *done = w.actual;
+    /* Like libusb's synchronous calls: a timeout may have moved some data. */
+    return out_status_error(w.status);
+}
+
 static nt_status usb_dev_write(struct tp_dev *base, const uint8_t *report, size_t len, int timeout_ms,
                                struct nt_err *err)
 {
@@ -291,12 +359,8 @@ static void usb_dev_close(struct tp_dev *base)
     active = d->xfer_active;
     pthread_mutex_unlock(&d->bus->lock);
     /* The callbacks have run, but the pump thread may still be in libusb's
-     * code around them: holding the events lock once means it has left. */
-#if defined(LIBUSB_API_VERSION) && LIBUSB_API_VERSION >= 0x01000105
-    libusb_interrupt_event_handler(d->bus->ctx);
-#endif
-    libusb_lock_events(d->bus->ctx);
-    libusb_unlock_events(d->bus->ctx);
+     * code around them. */
+    pump_barrier(d->bus);
     if (!active)
         libusb_free_transfer(d->xfer);
     /* else: leak it; freeing a transfer libusb still owns would be worse */

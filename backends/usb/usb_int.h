@@ -58,6 +58,13 @@ nt_status usb_map_error(int rc, struct nt_err *err, const char *what, const char
  * monotonic deadline (clock_now_ms) passes. */
 void usb_wait(struct usb_bus *bus, int64_t deadline_ms);
 
+/* One bulk or interrupt transfer on endpoint ep, as libusb_bulk_transfer /
+ * libusb_interrupt_transfer, but waited for on the bus's condition variable:
+ * libusb's synchronous calls, made while the pump thread handles events,
+ * free the transfer under the pump thread's feet (usb_dev.c). */
+int usb_wait_transfer(struct usb_bus *bus, libusb_device_handle *h, uint8_t ep, bool bulk, uint8_t *buf,
+                      int len, int *done, unsigned ms);
+
 /* Open dev as the device described by info (usb_dev.c). */
 nt_status usb_dev_open(struct usb_bus *bus, libusb_device *dev, const struct tp_devinfo *info,
                        struct tp_dev **out, struct nt_err *err);
