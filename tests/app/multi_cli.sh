@@ -157,6 +157,28 @@ t_loop_arrivals() {
 }
 tap_case loop_arrivals
 
+# Ctrl-C during the flash: every module stops at its next safe point (the
+# command in flight completes) and fails with its own RESULT line.
+t_ctrl_c_during_flash() {
+    rm -f "$T/out"
+    "$NT_FLASH" --batch --all --simulate=speed=1,modules=2 "$PKG" >"$T/out" 2>"$T/err" </dev/null &
+    pid=$!
+    i=0
+    while [ "$(cat "$T/out" 2>/dev/null | grep -c ' WRITING [1-9]')" -lt 2 ] && [ $i -lt 300 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    kill -INT $pid
+    wait $pid
+    rc=$?
+    expect_rc 5
+    for m in 1 2; do
+        expect_out "^RESULT sim-$m FAILED 5 stopped by request during the write"
+    done
+    [ "$(grep -c '^RESULT ' "$T/out")" = 2 ] || tl_fail "not 2 RESULT lines"
+}
+tap_case ctrl_c_during_flash
+
 # --all --loop: modules in flight together; the loop ends on Ctrl-C with 0
 # when every module succeeded.
 t_all_loop() {
