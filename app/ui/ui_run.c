@@ -93,12 +93,12 @@ static bool locale_is_utf8(void)
 }
 #endif
 
-static bool colors_wanted(const struct ui_config *cfg)
+static bool colors_wanted(void)
 {
     const char *nc = getenv("NO_COLOR");
 
     /* no-color.org: set and not empty disables colour. */
-    return !cfg->no_color && !(nc && *nc) && has_colors();
+    return !(nc && *nc) && has_colors();
 }
 
 /* Put back the locale that ui_run found. */
@@ -120,7 +120,7 @@ static nt_status term_start(struct ui_ctx *c, struct ui_term *t, struct nt_err *
     t->old_ctype = ctype ? strdup(ctype) : NULL;
     setlocale(LC_CTYPE, "");
 #ifdef HAVE_NCURSESW
-    utf8 = !c->cfg->ascii_only && locale_is_utf8();
+    utf8 = locale_is_utf8();
 #else
     utf8 = false;
 #endif
@@ -142,7 +142,7 @@ static nt_status term_start(struct ui_ctx *c, struct ui_term *t, struct nt_err *
     cbreak();
     noecho();
     curs_set(0);
-    ui_screen_init(&c->s, utf8, colors_wanted(c->cfg), c->s.with_package);
+    ui_screen_init(&c->s, utf8, colors_wanted(), c->s.with_package);
     return NT_OK;
 }
 
@@ -420,13 +420,12 @@ static void settle_result(struct ui_ctx *c, nt_status st, const struct nt_err *e
 static nt_status run_session(struct ui_ctx *c, struct nt_err *err)
 {
     ui_session_fn run = c->cfg->run ? c->cfg->run : sess_run;
-    ui_pkg_free_fn free_pkg = c->cfg->pkg_free ? c->cfg->pkg_free : pkg_free;
     struct sess_result res;
     nt_status st;
 
     st = run(&c->sess, &res, err);
     if (res.pkg)
-        free_pkg(res.pkg);
+        pkg_free(res.pkg);
     res.pkg = NULL;
     *c->res = res;
     return st;
