@@ -11,13 +11,6 @@
 
 #include "clock.h"
 
-/* IN transfer sizes (protocol.md §1.3 "libusb transfer-length rules"): the
- * flashloader sends each report as one full 1016-byte packet, so a longer
- * request would not end at the report; the ROM's reports end with a short
- * packet and 65 bytes hold the largest (report 4). */
-#define USB_ROM_IN_LEN 65
-#define USB_ROM_OUT_MAX 1025
-#define USB_MBOOT_REPORT_LEN 1016
 #define USB_IN_QUEUE_LEN 8
 #define USB_IN_GLITCH_RETRIES 3 /* transfer errors in a row before IN reads stop */
 /* HID class request SET_REPORT(Output) on EP0 (HID 1.11 §7.2.2). */
@@ -37,15 +30,18 @@ struct usb_dev {
     bool pad_out;          /* always send full-size OUT reports */
     unsigned ep_in_mps;    /* the IN endpoint's wMaxPacketSize */
     struct libusb_transfer *xfer;
-    uint8_t xbuf[USB_MBOOT_REPORT_LEN];
+    /* IN buffers hold the larger device's report (the flashloader's; each
+     * read asks for exactly one report, doc/protocol.md §1.3); the OUT
+     * buffer the largest OUT report (the ROM's data report). */
+    uint8_t xbuf[TP_MBOOT_REPORT_LEN];
     bool xfer_active;
     bool gone;            /* the device left the bus */
     int in_error;         /* a libusb error that stopped IN reads, or 0 */
     unsigned in_glitches; /* transfer errors in a row, see in_done */
-    uint8_t q[USB_IN_QUEUE_LEN][USB_MBOOT_REPORT_LEN];
+    uint8_t q[USB_IN_QUEUE_LEN][TP_MBOOT_REPORT_LEN];
     size_t qlen[USB_IN_QUEUE_LEN];
     size_t qhead, qcount;
-    uint8_t outbuf[USB_ROM_OUT_MAX];
+    uint8_t outbuf[TP_SDP_DATA_REPORT_LEN];
 };
 
 static void LIBUSB_CALL in_done(struct libusb_transfer *t);
@@ -110,7 +106,7 @@ static nt_status usb_dev_read(struct tp_dev *base, uint8_t *buf, size_t cap, siz
             size_t n = d->qlen[d->qhead];
             /* A ROM that pads its reports to the packet size: the bytes past
              * the largest report (65) carry nothing (protocol.md §1.1). */
-            if (n > cap && d->base.info.kind != TP_KIND_MBOOT && cap >= USB_ROM_IN_LEN)
+            if (n > cap && d->base.info.kind != TP_KIND_MBOOT && cap >= TP_SDP_IN_REPORT_MAX)
                 n = cap;
             if (n > cap)
                 return nt_err_set(err, NT_E_INTERNAL,
@@ -288,11 +284,11 @@ nt_status usb_dev_open(struct usb_bus *bus, libusb_device *dev, const struct tp_
     d->base.info = *info;
     d->ctx = bus->ctx;
     if (info->kind == TP_KIND_MBOOT) {
-        d->base.in_report_max = d->base.out_report_max = USB_MBOOT_REPORT_LEN;
+        d->base.in_report_max = d->base.out_report_max = TP_MBOOT_REPORT_LEN;
         d->pad_out = true;
     } else {
-        d->base.in_report_max = USB_ROM_IN_LEN;
-        d->base.out_report_max = USB_ROM_OUT_MAX;
+        d->base.in_report_max = TP_SDP_IN_REPORT_MAX;
+        d->base.out_report_max = TP_SDP_DATA_REPORT_LEN;
     }
     in_len = d->base.in_report_max;
     rc = libusb_open(dev, &d->h);

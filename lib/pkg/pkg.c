@@ -50,7 +50,6 @@
 #define FW_BOOT_HEADER_BYTES (PKG_FIRMWARE_ADDR - PKG_FLASH_BASE)
 
 /* Flashloader layout, package.md §4.2. */
-#define FL_SPT_SELF 0x20001C00u
 #define FL_LEGACY_SELF 0x20001E00u
 
 struct mem_range {
@@ -570,7 +569,7 @@ static nt_status check_flashloader(struct pkg_image *img, bool *legacy, struct n
         return nt_err_set(err, NT_E_PACKAGE,
                           "%s: IVT self is 0x%08x, expected a 4-byte aligned DTCM "
                           "or OCRAM address (0x%08x for SPT packages)",
-                          img->name, img->ivt_self, FL_SPT_SELF);
+                          img->name, img->ivt_self, PKG_FLASHLOADER_SPT_ADDR);
     if ((st = check_boot_data(img, img->size, err)) != NT_OK)
         return st;
     if (img->boot_start > img->ivt_self)

@@ -1,6 +1,6 @@
 /* Host side of NXP's MCUboot protocol over USB HID (protocol.md §3): framing,
  * command/response exchange with strict answer checks, and the data phases
- * of write-memory (with both kinds of abort) and read-memory. */
+ * of write-memory (with the device's abort) and read-memory. */
 #include "mboot.h"
 
 #include <limits.h>
@@ -12,10 +12,6 @@
 
 /* nt_err_prefix that keeps the status even when the caller passed no err. */
 #define MBOOT_PREFIXED(st, err, ...) (nt_err_prefix((err), __VA_ARGS__), (st))
-
-#define MBOOT_FRAME_HDR_LEN 4  /* report ID, pad, 16-bit length (§3.1) */
-#define MBOOT_PACKET_HDR_LEN 4 /* tag, flags, reserved, parameter count (§3.2) */
-#define MBOOT_FLAG_DATA_PHASE 0x01
 
 /* The backend queues IN reports, so a poll with timeout 0 is cheap; the
  * bound only stops a device that never stops talking (§6 item 1). */
@@ -403,31 +399,6 @@ static nt_status mboot_write_ended_early(struct mboot_host *h, const uint8_t *re
     return st;
 }
 
-/* Host abort: a zero-length DATA_OUT report, answered by Generic(10002) (§3.5). */
-static nt_status mboot_write_host_abort(struct mboot_host *h, size_t done, size_t total, struct nt_err *err)
-{
-    static const char what[] = "write-memory";
-    uint8_t report[MBOOT_REPORT_LEN];
-    struct mboot_packet rsp;
-    nt_status st;
-
-    mboot_encode_data(report, sizeof report, NULL, 0);
-    st = tp_write(h->dev, report, sizeof report, mboot_ms(h, MBOOT_DATA_OUT_TIMEOUT_MS), err);
-    if (st != NT_OK && st != NT_E_TIMEOUT)
-        return MBOOT_PREFIXED(st, err, "aborting write-memory");
-    /* Even if the marker was not taken, the device's answer is what is pending. */
-    st = mboot_read_final(h, what, mboot_ms(h, MBOOT_ANSWER_TIMEOUT_MS), &rsp, err);
-    if (st == NT_OK) {
-        st = mboot_check_response(what, MBOOT_CMD_WRITE_MEMORY, MBOOT_RSP_GENERIC, &rsp, err);
-        if (st != NT_OK && !(st == NT_E_STATUS && rsp.params[0] == MBOOT_STATUS_ABORT_DATA_PHASE))
-            return st;
-    } else if (st != NT_E_TIMEOUT) {
-        return st;
-    }
-    return nt_err_set(err, NT_E_INTERRUPTED, "write-memory stopped on request after %zu of %zu bytes%s", done,
-                      total, st == NT_E_TIMEOUT ? " (the flashloader did not confirm the abort)" : "");
-}
-
 /* After each DATA_OUT the device may already have given up: look at what is
  * queued without waiting. Sets *ended when a report arrived and was handled. */
 static nt_status mboot_poll_abort(struct mboot_host *h, size_t done, size_t total, bool *ended,
@@ -460,8 +431,6 @@ static nt_status mboot_write_data(struct mboot_host *h, const uint8_t *data, siz
         bool ended = false;
         nt_status st;
 
-        if (h->abort_req && *h->abort_req)
-            return mboot_write_host_abort(h, done, len, err);
         /* Full 1016-byte reports: a short write of a multiple of 64 bytes
          * would hang a full-speed device (§1.3). */
         mboot_encode_data(report, sizeof report, data + done, n);
@@ -499,8 +468,6 @@ nt_status mboot_write_memory(struct mboot_host *h, uint32_t addr, const uint8_t 
                           "write-memory of %zu bytes is impossible: the length must be 1 byte "
                           "to 4 GiB",
                           len);
-    if (h->abort_req && *h->abort_req)
-        return nt_err_set(err, NT_E_INTERRUPTED, "write-memory stopped on request before it began");
     st = mboot_packet_size(h, &chunk, err);
     if (st == NT_OK)
         st =

@@ -13,15 +13,6 @@
 /* nt_err_prefix that keeps the status even when the caller passed no err. */
 #define SDP_PREFIXED(st, err, ...) (nt_err_prefix((err), __VA_ARGS__), (st))
 
-/* A ROM IN read must ask for at least 65 bytes (report 4 is 64 + ID); a
- * shorter request overflows (protocol.md §1.3). */
-#define SDP_IN_CAP 65
-#define SDP_HAB_REPORT_ID 3
-#define SDP_STATUS_REPORT_ID 4
-#define SDP_CMD_REPORT_ID 1
-#define SDP_DATA_REPORT_ID 2
-#define SDP_WORD_REPORT_MIN_LEN 5 /* report ID + one 32-bit word */
-
 /* Stale reports: a short read timeout is enough because the backend queues
  * IN reports; the count bound stops a babbling device from hanging us. */
 #define SDP_DRAIN_POLL_MS 20
@@ -78,7 +69,8 @@ static nt_status sdp_send_command(struct sdp_host *h, const char *what, uint16_t
 static nt_status sdp_read_word(struct sdp_host *h, const char *what, uint8_t want_id, int timeout_ms,
                                uint32_t *word, struct nt_err *err)
 {
-    uint8_t buf[SDP_IN_CAP];
+    /* At least the largest report: a shorter request overflows (doc/protocol.md §1.3). */
+    uint8_t buf[SDP_IN_REPORT_MAX];
     size_t len = 0;
     nt_status st = tp_read(h->dev, buf, sizeof buf, &len, timeout_ms, err);
     if (st != NT_OK)

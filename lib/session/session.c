@@ -15,10 +15,8 @@
 #include "sdp.h"
 #include "session_int.h"
 
-/* Scratch RAM for the FlexSPI option words and the FCB magic (package.md §0). */
+/* Scratch RAM for the FlexSPI option word and the FCB magic (doc/package.md §0). */
 #define CONFIG_SCRATCH_ADDR 0x2000u
-#define FLEXSPI_NOR_OPTION0 0xC0000008u /* QSPI SDR via SFDP, 133 MHz (protocol.md §3.10) */
-#define FCB_PROGRAM_MAGIC 0xF000000Fu
 /* How long the flashloader may take to appear after the jump (protocol.md §5:
  * typically 0.5-2 s; fwupd allows 10 s for a chain of slow hubs). */
 #define ENUM_DEADLINE_MS 10000
@@ -472,7 +470,7 @@ static nt_status run_mboot_steps(struct sess *s, struct mboot_host *h, struct nt
         return nt_err_prefix(err, "asking the flashloader for its version");
     sess_log(s, SESS_LOG_DEBUG, "flashloader version %c%u.%u.%u", (char)(version >> 24),
              (version >> 16) & 0xFF, (version >> 8) & 0xFF, version & 0xFF);
-    st = configure_flexspi(h, FLEXSPI_NOR_OPTION0, err);
+    st = configure_flexspi(h, MBOOT_FLEXSPI_NOR_OPTION0, err);
     if (st != NT_OK)
         return nt_err_prefix(err, "configuring FlexSPI NOR");
     st = check_flash_size(s, h, err);
@@ -484,7 +482,7 @@ static nt_status run_mboot_steps(struct sess *s, struct mboot_host *h, struct nt
         return st;
 
     sess_phase_start(s, SESS_PH_FCB);
-    st = configure_flexspi(h, FCB_PROGRAM_MAGIC, err);
+    st = configure_flexspi(h, MBOOT_FCB_PROGRAM_MAGIC, err);
     if (st != NT_OK)
         return nt_err_prefix(err, "programming the flash configuration block");
     sess_phase_done(s, SESS_PH_FCB);

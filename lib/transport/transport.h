@@ -11,11 +11,20 @@
 
 #include "nt_err.h"
 
-/* USB identities of the two boot devices (protocol.md §1). */
+/* USB identities of the two boot devices (doc/protocol.md §1). */
 #define TP_ROM_VID 0x1FC9
 #define TP_ROM_PID 0x0135
 #define TP_FLASHLOADER_VID 0x15A2
 #define TP_FLASHLOADER_PID 0x0073
+
+/* Report sizes on the wire, report-ID byte included (doc/protocol.md §1.1,
+ * §1.2). They live here, not in lib/proto, because the USB backend sizes its
+ * transfers with them. The virtual module keeps its own copies on purpose
+ * (backends/vmod/vmod_int.h). */
+#define TP_SDP_CMD_REPORT_LEN 17    /* ROM report 1: a 16-byte command */
+#define TP_SDP_DATA_REPORT_LEN 1025 /* ROM report 2: 1024 data bytes */
+#define TP_SDP_IN_REPORT_MAX 65     /* ROM report 4 (64 bytes), the largest IN report */
+#define TP_MBOOT_REPORT_LEN 1016    /* every flashloader report, both directions */
 
 enum tp_kind {
     TP_KIND_SDP,   /* i.MX RT ROM serial downloader, 1FC9:0135 */
@@ -99,8 +108,10 @@ struct tp_dev_ops {
 struct tp_dev {
     const struct tp_dev_ops *ops;
     struct tp_devinfo info;
-    size_t in_report_max;  /* largest IN report including the ID byte (65 ROM, 1016 flashloader) */
-    size_t out_report_max; /* largest OUT report including the ID byte (1025 ROM, 1016 flashloader) */
+    size_t in_report_max;  /* largest IN report including the ID byte (TP_SDP_IN_REPORT_MAX or
+                              TP_MBOOT_REPORT_LEN) */
+    size_t out_report_max; /* largest OUT report including the ID byte (TP_SDP_DATA_REPORT_LEN or
+                              TP_MBOOT_REPORT_LEN) */
 };
 
 /* Convenience wrappers, so callers read naturally. */
@@ -119,7 +130,7 @@ static inline void tp_close(struct tp_dev *d)
 }
 
 /* Largest report either boot device uses, ID included (ROM data report). */
-#define TP_REPORT_MAX 1025
+#define TP_REPORT_MAX TP_SDP_DATA_REPORT_LEN
 
 /* Read and drop IN reports that are already queued or arrive within poll_ms
  * of each other: stale answers from an earlier session would otherwise be

@@ -507,7 +507,7 @@ static void reenumerate(bool polling)
     CHECK_EQ_INT(f.bus->ops->next_event(f.bus, 50, &ev, &e), NT_E_TIMEOUT);
     CHECK_EQ_INT(f.bus->ops->open(f.bus, &ev.dev, &dev, &e), NT_OK);
     if (dev) {
-        struct mboot_host m = { dev, 1.0, 0, NULL };
+        struct mboot_host m = { dev, 1.0, 0 };
         CHECK_EQ_INT(mboot_get_property(&m, MBOOT_PROP_CURRENT_VERSION, 0, &version, 1, &count, &e), NT_OK);
         CHECK_EQ_INT(version, 0x4D010000);
         tp_close(dev);
@@ -590,7 +590,7 @@ static void upload_and_jump(struct tp_dev *dev, const uint8_t *img)
 /* The flashloader half of the flow (protocol.md §0 steps 4-11). */
 static void flash_app(struct tp_dev *dev, const uint8_t *app, uint32_t len, uint64_t *progress)
 {
-    struct mboot_host m = { dev, 1.0, 0, NULL };
+    struct mboot_host m = { dev, 1.0, 0 };
     uint32_t version = 0;
     size_t count = 0;
     bool answered = false;
