@@ -1,4 +1,4 @@
-/* getopt_long parsing of the options in spec.md §2 into struct cli_opts. */
+/* getopt_long parsing of the options in README, "Usage" into struct cli_opts. */
 #include "cli.h"
 
 #include <ctype.h>
@@ -102,7 +102,7 @@ static nt_status bad_option(const char *arg, int opt, struct nt_err *err)
     return nt_err_set(err, NT_E_USAGE, "unknown option '%s'", arg);
 }
 
-/* A URL must be http or https (spec.md §2); anything else is a usage error
+/* A URL must be http or https (README, "Usage"); anything else is a usage error
  * caught before any download line is printed. */
 static bool is_http_url(const char *url)
 {

@@ -1,4 +1,4 @@
-/* The full-screen ncurses front end (spec.md §5): a renderer of the
+/* The full-screen ncurses front end (doc/design.md §2.1): a renderer of the
  * session's events plus a live list of attached bootloader devices. main.c
  * calls ui_terminal_ok() to choose it and ui_run() to run the job. */
 #ifndef NT_UI_H

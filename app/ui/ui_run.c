@@ -24,7 +24,7 @@
 #include "ui_screen.h"
 
 /* At most ten redraws a second: progress comes per packet, the eye and an
- * SSH link need far fewer frames (spec.md §5). */
+ * SSH link need far fewer frames (doc/design.md §2.1). */
 #define REDRAW_INTERVAL_MS 100
 /* How long the monitor and picker wait for a bus event before reading keys. */
 #define BUS_POLL_MS 50
@@ -462,7 +462,7 @@ static nt_status flash_job(struct ui_ctx *c, struct nt_err *err)
     return st;
 }
 
-/* The result stays on screen until a key (spec.md §5), unless the user
+/* The result stays on screen until a key (doc/design.md §2.1), unless the user
  * already asked to leave. */
 static void wait_for_key(struct ui_ctx *c)
 {

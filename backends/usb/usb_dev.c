@@ -1,7 +1,7 @@
 /* One open USB boot device: claim it, send OUT reports the way the device
  * needs them (SET_REPORT for the ROM, interrupt OUT for the flashloader) and
  * keep an interrupt IN transfer pending into a small queue, so the protocol
- * layer can poll for IN reports cheaply (protocol.md §1.3, §3.5). */
+ * layer can poll for IN reports cheaply (doc/protocol.md §1.3, §3.5). */
 #include "usb_int.h"
 
 #include <stdio.h>
@@ -82,7 +82,7 @@ static void LIBUSB_CALL in_done(struct libusb_transfer *t)
     case LIBUSB_TRANSFER_STALL: d->in_error = LIBUSB_ERROR_PIPE; break;
     case LIBUSB_TRANSFER_OVERFLOW: d->in_error = LIBUSB_ERROR_OVERFLOW; break;
     default:
-        /* -EPROTO/-EILSEQ/-ETIME: a glitch on a busy hub (protocol.md §6.16)
+        /* -EPROTO/-EILSEQ/-ETIME: a glitch on a busy hub (doc/protocol.md §6.16)
          * or the device tearing USB down. Try again a few times before
          * giving up; a disconnect shows up as NO_DEVICE meanwhile. */
         if (++d->in_glitches <= USB_IN_GLITCH_RETRIES)
@@ -105,7 +105,7 @@ static nt_status usb_dev_read(struct tp_dev *base, uint8_t *buf, size_t cap, siz
         if (d->qcount > 0) {
             size_t n = d->qlen[d->qhead];
             /* A ROM that pads its reports to the packet size: the bytes past
-             * the largest report (65) carry nothing (protocol.md §1.1). */
+             * the largest report (65) carry nothing (doc/protocol.md §1.1). */
             if (n > cap && d->base.info.kind != TP_KIND_MBOOT && cap >= TP_SDP_IN_REPORT_MAX)
                 n = cap;
             if (n > cap)
@@ -148,7 +148,7 @@ static nt_status usb_dev_write(struct tp_dev *base, const uint8_t *report, size_
     memcpy(d->outbuf, report, len);
     if (d->pad_out && len < d->base.out_report_max) {
         /* full-size reports: a short write of a multiple of 64 would hang a
-         * full-speed device waiting for a short packet (protocol.md §1.3) */
+         * full-speed device waiting for a short packet (doc/protocol.md §1.3) */
         memset(d->outbuf + len, 0, d->base.out_report_max - len);
         n = d->base.out_report_max;
     }
@@ -236,7 +236,7 @@ static nt_status find_endpoints(struct usb_dev *d, libusb_device *dev, struct nt
     if (d->base.info.kind == TP_KIND_MBOOT && !d->ep_out)
         return nt_err_set(err, NT_E_PROTOCOL,
                           "the flashloader at port %s has no interrupt OUT "
-                          "endpoint (it refuses SET_REPORT, protocol.md 1.2); replug the module",
+                          "endpoint (it refuses SET_REPORT, doc/protocol.md §1.2); replug the module",
                           d->base.info.port);
     return NT_OK;
 }
@@ -309,10 +309,10 @@ nt_status usb_dev_open(struct usb_bus *bus, libusb_device *dev, const struct tp_
         return st;
     }
     /* The ROM's reports (5 and 65 bytes) end with a short packet whatever its
-     * wMaxPacketSize, which protocol.md §1.1 leaves unconfirmed at high speed;
+     * wMaxPacketSize, which doc/protocol.md §1.1 leaves unconfirmed at high speed;
      * asking for at least one whole packet rules out LIBUSB_ERROR_OVERFLOW
      * should the ROM pad its reports. The flashloader's read stays exactly
-     * one 1016-byte report (§1.3). */
+     * one 1016-byte report (doc/protocol.md §1.3). */
     if (info->kind != TP_KIND_MBOOT && d->ep_in_mps > in_len)
         in_len = d->ep_in_mps < sizeof d->xbuf ? d->ep_in_mps : sizeof d->xbuf;
     libusb_fill_interrupt_transfer(d->xfer, d->h, d->ep_in, d->xbuf, (int)in_len, in_done, d, 0);

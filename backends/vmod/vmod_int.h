@@ -24,7 +24,7 @@
 #define VMOD_FL_REPORT_LEN 1016
 #define VMOD_REPORT_MAX 1025
 
-/* Geometry the SFDP probe "finds" (protocol.md §3.13). */
+/* Geometry the SFDP probe "finds" (doc/protocol.md §3.13). */
 #define VMOD_NOR_BASE 0x60000000u
 #define VMOD_NOR_MAP_END 0x70000000u /* FlexSPI memory-map entry end (exclusive) */
 #define VMOD_NOR_PAGE_BYTES 256u
@@ -32,7 +32,7 @@
 #define VMOD_NOR_BLOCK_BYTES 65536u
 #define VMOD_FCB_BYTES 512u
 
-/* RAM the ROM loads into and the flashloader fills (protocol.md §3.8 0x0E/0x0F). */
+/* RAM the ROM loads into and the flashloader fills (doc/protocol.md §3.8 0x0E/0x0F). */
 #define VMOD_RAM_REGIONS 3 /* ITCM, DTCM, OCRAM: in memoryId order */
 /* The flashloader's own code, data and stack in DTCM (property 0x0C). */
 #define VMOD_FL_RESERVED_START 0x20000000u
@@ -68,7 +68,7 @@ struct vmod_rom {
 struct vmod_fl {
     bool configured;
     uint8_t fcb[VMOD_FCB_BYTES];
-    /* WriteMemory data phase (protocol.md §3.5). */
+    /* WriteMemory data phase (doc/protocol.md §3.5). */
     bool in_data;
     bool data_checked; /* range/config checks done at the first packet */
     bool data_flash;

@@ -1,4 +1,4 @@
-/* Firmware packages (package.md): open the ZIP, find MANIFEST.json, the
+/* Firmware packages (doc/package.md): open the ZIP, find MANIFEST.json, the
  * flashloader and the firmware, and validate both images by their IVT before
  * any device is touched. */
 #ifndef NT_PKG_H

@@ -1,5 +1,5 @@
 /* Host side of the NXP MCUboot (blhost) protocol over HID reports
- * (protocol.md §3): framing, commands, the write-memory data phase. */
+ * (doc/protocol.md §3): framing, commands, the write-memory data phase. */
 #ifndef NT_MBOOT_H
 #define NT_MBOOT_H
 
@@ -44,7 +44,7 @@ nt_status mboot_decode_packet(const uint8_t *packet, size_t len, struct mboot_pa
 nt_status mboot_decode_response(const uint8_t *report, size_t len, struct mboot_packet *pkt, bool *is_abort,
                                 struct nt_err *err);
 
-/* Status names and messages (protocol.md §3.9): "kStatus_MemoryCumulativeWrite",
+/* Status names and messages (doc/protocol.md §3.9): "kStatus_MemoryCumulativeWrite",
  * and a sentence that says what it means for the user. */
 const char *mboot_status_name(uint32_t status);
 const char *mboot_status_message(uint32_t status);
@@ -64,7 +64,7 @@ nt_status mboot_fill_memory(struct mboot_host *h, uint32_t addr, uint32_t count,
                             struct nt_err *err);
 nt_status mboot_configure_memory(struct mboot_host *h, uint32_t mem_id, uint32_t addr, struct nt_err *err);
 /* Erase [addr, addr+len) with one FlashEraseRegion; the answer timeout is
- * sized by the number of 4 KiB sectors (protocol.md §5). */
+ * sized by the number of 4 KiB sectors (doc/protocol.md §5). */
 nt_status mboot_erase_region(struct mboot_host *h, uint32_t addr, uint32_t len, uint32_t mem_id,
                              struct nt_err *err);
 /* WriteMemory with its data phase; progress after each acknowledged packet

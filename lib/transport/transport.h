@@ -80,7 +80,7 @@ struct tp_bus_ops {
      * nothing happened. Events already pending are returned at once. */
     nt_status (*next_event)(struct tp_bus *bus, int timeout_ms, struct tp_event *ev, struct nt_err *err);
     /* Open the device with this kind and port. Stale IN reports are NOT
-     * drained here: that is the protocol layer's job (protocol.md §6.1). */
+     * drained here: that is the protocol layer's job (doc/protocol.md §6.1). */
     nt_status (*open)(struct tp_bus *bus, const struct tp_devinfo *id, struct tp_dev **out,
                       struct nt_err *err);
     void (*destroy)(struct tp_bus *bus);
@@ -134,12 +134,12 @@ static inline void tp_close(struct tp_dev *d)
 
 /* Read and drop IN reports that are already queued or arrive within poll_ms
  * of each other: stale answers from an earlier session would otherwise be
- * taken as the answer to the next command (protocol.md §6.1). More than
+ * taken as the answer to the next command (doc/protocol.md §6.1). More than
  * max_reports is NT_E_PROTOCOL. *dropped (may be NULL) gets the count. */
 nt_status tp_drain(struct tp_dev *dev, int poll_ms, unsigned max_reports, unsigned *dropped,
                    struct nt_err *err);
 
-/* Wrap dev so that every report is logged to a trace file (spec.md §6). The
+/* Wrap dev so that every report is logged to a trace file (README, "Trace"). The
  * returned device owns `inner` (closing it closes inner). start_us is the
  * clock_now_us() value that time 0.000 refers to. */
 struct tp_dev *tp_trace_wrap(struct tp_dev *inner, FILE *file, int64_t start_us);

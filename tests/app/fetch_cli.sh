@@ -1,6 +1,6 @@
 #!/bin/sh
 # nt_flash --url as a user runs it, against loopback http and https servers
-# (tests/httpd.py): progress lines and exit codes of spec.md sections 3 and 4,
+# (tests/httpd.py): progress lines and exit codes of the README's "Progress lines" and "Exit codes",
 # one-line errors, --cacert, and no file left behind.
 # Needs main.c to wire --url to fetch_url; skips without python3 or openssl.
 set -u

@@ -186,7 +186,7 @@ static void test_decode_errors(void)
 
 static void test_status_table(void)
 {
-    /* Every code protocol.md §3.9 lists, single or as a range. */
+    /* Every code doc/protocol.md §3.9 lists, single or as a range. */
     static const uint32_t ranges[][2] = {
         { 0, 6 },         { 100, 154 },     { 400, 408 },     { 6000, 6002 },   { 7000, 7002 },
         { 10000, 10006 }, { 10100, 10120 }, { 10200, 10213 }, { 10300, 10302 }, { 10400, 10404 },
@@ -311,7 +311,7 @@ static void test_get_property_version_m1_m2(void)
     fake_tp_hex("01 00 0C 00 07 00 00 02 01 00 00 00 00 00 00 00", m1, 16);
     CHECK_EQ_INT(f->out[0].len, RPT);
     CHECK_MEM(f->out[0].data, m1, 16);
-    /* Exactly one full report per IN read (protocol.md §1.3). */
+    /* Exactly one full report per IN read (doc/protocol.md §1.3). */
     CHECK_EQ_INT(f->last_read_cap, RPT);
     fake_tp_free(f);
 }

@@ -19,7 +19,7 @@ ui_start bad 80 24 $utf -- "$NT_FLASH" --simulate "$ui_dir/bad.zip"
 ui_start nodev 80 24 $utf -- "$NT_FLASH" -t 1 --simulate=start=none,arrive=never "$ui_dir/small.zip"
 ui_start ascii 80 24 LC_ALL=C -- "$NT_FLASH" --simulate=speed=0.05 "$ui_dir/small.zip"
 ui_start dry 80 24 $utf -- "$NT_FLASH" -n "$ui_dir/small.zip"
-# Terminals the UI cannot drive: progress lines instead (spec.md §4).
+# Terminals the UI cannot drive: progress lines instead (README, "Progress lines").
 ui_start dumb 80 24 $utf TERM=dumb -- "$NT_FLASH" --simulate=speed=0.05 "$ui_dir/small.zip"
 ui_start unknown 80 24 $utf TERM=no-such-terminal-xyz -- "$NT_FLASH" --simulate=speed=0.05 "$ui_dir/small.zip"
 
