@@ -12,15 +12,15 @@
 /* The virtual module keeps its own copies of the protocol's constants on
  * purpose: it is the host's test peer, and a second, independent reading of
  * doc/protocol.md is what lets it catch a host that got a number wrong. So
- * nothing here comes from lib/proto's sdp_wire.h or mboot_wire.h, nor the
- * report sizes from transport.h (doc/design.md, "The virtual module").
+ * nothing here or in vmod_rom.c and vmod_fl.c comes from lib/proto's
+ * sdp_wire.h or mboot_wire.h, nor the report sizes from transport.h
+ * (doc/design.md §6).
  *
  * Report sizes including the report-ID byte (doc/protocol.md §1.1, §1.2). */
 #define VMOD_ROM_OUT_MAX 1025
 #define VMOD_ROM_CMD_MIN 17
 #define VMOD_ROM_HAB_LEN 5
 #define VMOD_ROM_STATUS_LEN 65
-#define VMOD_ROM_DATA_BYTES 1024
 #define VMOD_FL_REPORT_LEN 1016
 #define VMOD_REPORT_MAX 1025
 
