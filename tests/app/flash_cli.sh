@@ -384,7 +384,7 @@ expect_rc 5
 expect_last_line '^ERROR stopped by request while waiting for the flashloader'
 end
 
-# The trace against doc/protocol.md §7.1: S2 (ERROR_STATUS), S8-style JUMP to the
+# The trace against doc/protocol.md §7: S2 (ERROR_STATUS), S8-style JUMP to the
 # package's address, M1, M6, M9, M8, M13 and the first DATA_OUT header (M12).
 begin trace_matches_protocol_vectors
 run --batch --trace "$T/trace" --simulate=speed=0 "$PKG"
