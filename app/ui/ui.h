@@ -24,6 +24,11 @@ struct ui_config {
      * too. NULL: the view keeps its own (signals then do not reach it). */
     struct nt_stop *stop;
     ui_session_fn run; /* NULL: sess_run */
+    /* The official release the job fetches (--latest, VERSION), shown in
+     * the package panel while it downloads; NULL version: none. */
+    const char *release_version, *release_date;
+    const char *const *release_changes;
+    size_t release_n_changes;
 };
 
 /* stdin and stdout are terminals, TERM is set, not "dumb", and known to
