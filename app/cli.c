@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "releases.h"
+#include "sysex.h"
 
 enum {
     OPT_MACHINE = 256,
@@ -27,8 +28,6 @@ enum {
     OPT_SYSEX_ID,
     OPT_NO_WAIT_RESTART
 };
-
-#define CLI_SYSEX_ID_MAX 126
 
 static const struct option long_options[] = {
     { "url", required_argument, NULL, 'u' },
@@ -239,7 +238,7 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
             errno = 0;
             v = strtol(optarg, &end, 10);
             if (!isdigit((unsigned char)optarg[0]) || *end != '\0' || errno != 0 || v < 0 ||
-                v > CLI_SYSEX_ID_MAX)
+                v > SYSEX_ID_MAX)
                 return nt_err_set(
                     err, NT_E_USAGE,
                     "invalid --sysex-id '%s': give the module's SysEx ID, a number from 0 to 126", optarg);
