@@ -1,4 +1,4 @@
-/* getopt_long parsing of the options in spec.md §2 into struct cli_opts. */
+/* getopt_long parsing of the options in README, "Usage" into struct cli_opts. */
 #include "cli.h"
 
 #include <ctype.h>
@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "releases.h"
+#include "sysex.h"
 
 enum {
     OPT_MACHINE = 256,
@@ -29,8 +30,6 @@ enum {
     OPT_ALL,
     OPT_LOOP
 };
-
-#define CLI_SYSEX_ID_MAX 126
 
 static const struct option long_options[] = {
     { "url", required_argument, NULL, 'u' },
@@ -159,7 +158,7 @@ static nt_status bad_option(const char *arg, int opt, struct nt_err *err)
     return nt_err_set(err, NT_E_USAGE, "unknown option '%s'", arg);
 }
 
-/* A URL must be http or https (spec.md §2); anything else is a usage error
+/* A URL must be http or https (README, "Usage"); anything else is a usage error
  * caught before any download line is printed. */
 static bool is_http_url(const char *url)
 {
@@ -259,7 +258,7 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
             errno = 0;
             v = strtol(optarg, &end, 10);
             if (!isdigit((unsigned char)optarg[0]) || *end != '\0' || errno != 0 || v < 0 ||
-                v > CLI_SYSEX_ID_MAX)
+                v > SYSEX_ID_MAX)
                 return nt_err_set(
                     err, NT_E_USAGE,
                     "invalid --sysex-id '%s': give the module's SysEx ID, a number from 0 to 126", optarg);

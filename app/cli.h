@@ -1,4 +1,4 @@
-/* Command-line parsing (spec.md §2) into a plain options struct: no globals,
+/* Command-line parsing (README, "Usage") into a plain options struct: no globals,
  * no printing; errors come back as NT_E_USAGE with one line of text. */
 #ifndef NT_CLI_H
 #define NT_CLI_H

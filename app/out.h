@@ -1,5 +1,5 @@
-/* The two line-oriented front ends: progress lines (spec.md §4) and the
- * --machine format of thorinside/nt-flash (MACHINE.md). One generic sink
+/* The two line-oriented front ends: progress lines (README, "Progress lines") and the
+ * --machine format of thorinside/nt-flash (README, "Progress lines"). One generic sink
  * (out_common.c) turns session events into calls on a format table; each
  * format only decides what its lines look like. Human messages go to the
  * error stream. */
@@ -29,7 +29,7 @@ struct out_format {
     void (*running)(struct out_state *o, const char *version);
 };
 
-extern const struct out_format out_lines_format;   /* spec.md §4 */
+extern const struct out_format out_lines_format;   /* README, "Progress lines" */
 extern const struct out_format out_machine_format; /* --machine */
 
 struct out_state {

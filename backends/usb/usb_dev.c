@@ -1,7 +1,7 @@
 /* One open USB boot device: claim it, send OUT reports the way the device
  * needs them (SET_REPORT for the ROM, interrupt OUT for the flashloader) and
  * keep an interrupt IN transfer pending into a small queue, so the protocol
- * layer can poll for IN reports cheaply (protocol.md §1.3, §3.5). The IN
+ * layer can poll for IN reports cheaply (doc/protocol.md §1.3, §3.5). The IN
  * state is guarded by the bus lock (the completion runs on the bus's pump
  * thread). OUT reports go as asynchronous transfers too, which the caller
  * waits for on the bus's condition variable: libusb's synchronous calls,
@@ -17,13 +17,6 @@
 
 #include "clock.h"
 
-/* IN transfer sizes (protocol.md §1.3 "libusb transfer-length rules"): the
- * flashloader sends each report as one full 1016-byte packet, so a longer
- * request would not end at the report; the ROM's reports end with a short
- * packet and 65 bytes hold the largest (report 4). */
-#define USB_ROM_IN_LEN 65
-#define USB_ROM_OUT_MAX 1025
-#define USB_MBOOT_REPORT_LEN 1016
 #define USB_IN_QUEUE_LEN 8
 #define USB_IN_GLITCH_RETRIES 3 /* transfer errors in a row before IN reads stop */
 /* HID class request SET_REPORT(Output) on EP0 (HID 1.11 §7.2.2). */
@@ -45,12 +38,15 @@ struct usb_dev {
     bool pad_out;          /* always send full-size OUT reports */
     unsigned ep_in_mps;    /* the IN endpoint's wMaxPacketSize */
     struct libusb_transfer *xfer;
-    uint8_t xbuf[USB_MBOOT_REPORT_LEN];
+    /* IN buffers hold the larger device's report (the flashloader's; each
+     * read asks for exactly one report, doc/protocol.md §1.3); the OUT
+     * buffer the largest OUT report (the ROM's data report). */
+    uint8_t xbuf[TP_MBOOT_REPORT_LEN];
     bool xfer_active;
     bool gone;            /* the device left the bus */
     int in_error;         /* a libusb error that stopped IN reads, or 0 */
     unsigned in_glitches; /* transfer errors in a row, see in_done */
-    uint8_t q[USB_IN_QUEUE_LEN][USB_MBOOT_REPORT_LEN];
+    uint8_t q[USB_IN_QUEUE_LEN][TP_MBOOT_REPORT_LEN];
     size_t qlen[USB_IN_QUEUE_LEN];
     size_t qhead, qcount;
     /* OUT: the setup packet (SET_REPORT) and the report, one transfer. */
@@ -58,7 +54,7 @@ struct usb_dev {
     bool out_active;
     enum libusb_transfer_status out_status;
     int out_actual;
-    uint8_t outbuf[LIBUSB_CONTROL_SETUP_SIZE + USB_ROM_OUT_MAX];
+    uint8_t outbuf[LIBUSB_CONTROL_SETUP_SIZE + TP_SDP_DATA_REPORT_LEN];
 };
 
 static void LIBUSB_CALL in_done(struct libusb_transfer *t);
@@ -113,7 +109,7 @@ static void in_done_locked(struct libusb_transfer *t)
     case LIBUSB_TRANSFER_STALL: d->in_error = LIBUSB_ERROR_PIPE; break;
     case LIBUSB_TRANSFER_OVERFLOW: d->in_error = LIBUSB_ERROR_OVERFLOW; break;
     default:
-        /* -EPROTO/-EILSEQ/-ETIME: a glitch on a busy hub (protocol.md §6.16)
+        /* -EPROTO/-EILSEQ/-ETIME: a glitch on a busy hub (doc/protocol.md §6.16)
          * or the device tearing USB down. Try again a few times before
          * giving up; a disconnect shows up as NO_DEVICE meanwhile. */
         if (++d->in_glitches <= USB_IN_GLITCH_RETRIES)
@@ -136,8 +132,8 @@ static nt_status usb_dev_read(struct tp_dev *base, uint8_t *buf, size_t cap, siz
         if (d->qcount > 0) {
             size_t n = d->qlen[d->qhead];
             /* A ROM that pads its reports to the packet size: the bytes past
-             * the largest report (65) carry nothing (protocol.md §1.1). */
-            if (n > cap && d->base.info.kind != TP_KIND_MBOOT && cap >= USB_ROM_IN_LEN)
+             * the largest report (65) carry nothing (doc/protocol.md §1.1). */
+            if (n > cap && d->base.info.kind != TP_KIND_MBOOT && cap >= TP_SDP_IN_REPORT_MAX)
                 n = cap;
             if (n > cap) {
                 st = nt_err_set(err, NT_E_INTERNAL,
@@ -303,7 +299,7 @@ static nt_status usb_dev_write(struct tp_dev *base, const uint8_t *report, size_
     int rc, sent = 0;
     size_t n = len;
 
-    if (len == 0 || len > d->base.out_report_max || len > USB_ROM_OUT_MAX)
+    if (len == 0 || len > d->base.out_report_max || len > TP_SDP_DATA_REPORT_LEN)
         return nt_err_set(err, NT_E_INTERNAL, "an OUT report of %zu bytes (1..%zu allowed)", len,
                           d->base.out_report_max);
     pthread_mutex_lock(&d->bus->lock);
@@ -313,7 +309,7 @@ static nt_status usb_dev_write(struct tp_dev *base, const uint8_t *report, size_
         return usb_map_error(LIBUSB_ERROR_NO_DEVICE, err, "sending a report", d->base.info.port);
     if (d->pad_out && len < d->base.out_report_max)
         /* full-size reports: a short write of a multiple of 64 would hang a
-         * full-speed device waiting for a short packet (protocol.md §1.3) */
+         * full-speed device waiting for a short packet (doc/protocol.md §1.3) */
         n = d->base.out_report_max;
     if (d->ep_out) {
         memcpy(d->outbuf, report, len);
@@ -415,7 +411,7 @@ static nt_status find_endpoints(struct usb_dev *d, libusb_device *dev, struct nt
     if (d->base.info.kind == TP_KIND_MBOOT && !d->ep_out)
         return nt_err_set(err, NT_E_PROTOCOL,
                           "the flashloader at port %s has no interrupt OUT "
-                          "endpoint (it refuses SET_REPORT, protocol.md 1.2); replug the module",
+                          "endpoint (it refuses SET_REPORT, doc/protocol.md §1.2); replug the module",
                           d->base.info.port);
     return NT_OK;
 }
@@ -466,11 +462,11 @@ nt_status usb_dev_open(struct usb_bus *bus, libusb_device *dev, const struct tp_
     d->base.info = *info;
     d->bus = bus;
     if (info->kind == TP_KIND_MBOOT) {
-        d->base.in_report_max = d->base.out_report_max = USB_MBOOT_REPORT_LEN;
+        d->base.in_report_max = d->base.out_report_max = TP_MBOOT_REPORT_LEN;
         d->pad_out = true;
     } else {
-        d->base.in_report_max = USB_ROM_IN_LEN;
-        d->base.out_report_max = USB_ROM_OUT_MAX;
+        d->base.in_report_max = TP_SDP_IN_REPORT_MAX;
+        d->base.out_report_max = TP_SDP_DATA_REPORT_LEN;
     }
     in_len = d->base.in_report_max;
     rc = libusb_open(dev, &d->h);
@@ -492,10 +488,10 @@ nt_status usb_dev_open(struct usb_bus *bus, libusb_device *dev, const struct tp_
         return st;
     }
     /* The ROM's reports (5 and 65 bytes) end with a short packet whatever its
-     * wMaxPacketSize, which protocol.md §1.1 leaves unconfirmed at high speed;
+     * wMaxPacketSize, which doc/protocol.md §1.1 leaves unconfirmed at high speed;
      * asking for at least one whole packet rules out LIBUSB_ERROR_OVERFLOW
      * should the ROM pad its reports. The flashloader's read stays exactly
-     * one 1016-byte report (§1.3). */
+     * one 1016-byte report (doc/protocol.md §1.3). */
     if (info->kind != TP_KIND_MBOOT && d->ep_in_mps > in_len)
         in_len = d->ep_in_mps < sizeof d->xbuf ? d->ep_in_mps : sizeof d->xbuf;
     libusb_fill_interrupt_transfer(d->xfer, d->h, d->ep_in, d->xbuf, (int)in_len, in_done, d, 0);

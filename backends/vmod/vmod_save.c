@@ -1,4 +1,4 @@
-/* The virtual module's output files (spec.md §7): dump= holds the NOR from
+/* The virtual module's output files (README, "The virtual module"): dump= holds the NOR from
  * 0x60000000 up to the highest byte ever erased or programmed, stats= a JSON
  * object of counters and the modelled time the module spent working. */
 #include <stdio.h>

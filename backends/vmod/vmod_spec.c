@@ -1,7 +1,7 @@
-/* The --simulate SPEC parser and the virtual module's defaults (spec.md §7).
+/* The --simulate SPEC parser and the virtual module's defaults (README, "The virtual module").
  *
- * Keys: speed, start, flash, hab, fault, dump, stats (spec.md §7), plus the
- * settings for behaviours protocol.md §8 leaves unconfirmed:
+ * Keys: speed, start, flash, hab, fault, dump, stats (README, "The virtual module"), plus the
+ * settings for behaviours doc/protocol.md §8 leaves unconfirmed:
  *   enum_delay=S   ROM jump -> flashloader arrival, modelled seconds (0.8)
  *   arrive=S       with start=none: the ROM arrives after S modelled seconds
  *                  ("never" or absent: nothing ever arrives)

@@ -1,4 +1,4 @@
-/* Unit tests for command-line parsing (spec.md §2). */
+/* Unit tests for command-line parsing (README, "Usage"). */
 #include "tap.h"
 #include "cli.h"
 #include "nt_err.h"

@@ -1,7 +1,7 @@
 /* Runs a program (the real nt_flash) out of process against emulated
  * modules: this process owns the umockdev testbed and the device models,
  * the child reaches them through libumockdev-preload and the inherited
- * $UMOCKDEV_DIR (umockdev.md §9.4).
+ * $UMOCKDEV_DIR (doc/design.md §7.1 item 5).
  *
  *   usb_harness [-m PORT:sdp|mboot|app[:VMOD_SPEC]]... [-d NOR_DUMP] -- CMD [ARGS...]
  *

@@ -1,5 +1,5 @@
 /* Tests for the virtual Disting NT: the engine driven with hand-built SDP and
- * MCUboot reports (protocol.md §2, §3, vectors §7), the NOR rules, timing
+ * MCUboot reports (doc/protocol.md §2, §3, vectors §7), the NOR rules, timing
  * accounting, faults, and the virtual bus (events, dump=, stats=). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,7 +205,7 @@ static void test_rom_error_status(void)
     CHECK_EQ_INT(b[0], 4);
     CHECK_EQ_INT(get_be32(b + 1), 0xF0F0F0F0);
     CHECK_EQ_INT(in(e, b), 0);
-    /* SPSDK pads command reports to 1025 bytes (§1.1). */
+    /* SPSDK pads command reports to 1025 bytes (doc/protocol.md §1.1). */
     uint8_t big[1025] = { 1, 0x05, 0x05 };
     CHECK_EQ_INT(vmod_engine_out(e, big, sizeof big), NT_OK);
     CHECK_EQ_INT(rom_word(e, 3), 0x56787856);
@@ -697,7 +697,7 @@ static void test_fl_timing(void)
     CHECK(!vmod_engine_in(e, b, sizeof b, &n));
     vmod_engine_advance(e, 0.2001);
     CHECK(vmod_engine_in(e, b, sizeof b, &n));
-    /* Block quirk (§3.11): offsets 0 and 0x10000 use 64 KiB erases. */
+    /* Block quirk (doc/protocol.md §3.11): offsets 0 and 0x10000 use 64 KiB erases. */
     CMD(e, 0x02, NOR, 0x21000, 0);
     CHECK(vmod_engine_next_change(e) > 0.239 && vmod_engine_next_change(e) < 0.241); /* 2 x 100 + 40 */
     settle(e);

@@ -1,4 +1,4 @@
-/* Tests for the --simulate SPEC parser (spec.md §7): defaults, every key,
+/* Tests for the --simulate SPEC parser (README, "The virtual module"): defaults, every key,
  * and the messages for bad keys and values. */
 #include "tap.h"
 #include "vmod.h"
@@ -200,7 +200,7 @@ static void test_spec_contradictions_rejected(void)
 {
     struct vmod_config c;
     struct nt_err e;
-    /* One value per key, one fault per run (spec.md §7): no silent "last wins". */
+    /* One value per key, one fault per run (README, "The virtual module"): no silent "last wins". */
     bad("speed=0,speed=2", "speed", "given twice");
     bad("fault=unplug@write,fault=status@erase", "fault", "given twice");
     bad("arrive=5", "arrive", "it is for start=none");
