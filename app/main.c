@@ -16,6 +16,7 @@
 #include "firmware.h"
 #include "list.h"
 #include "log_file.h"
+#include "multi.h"
 #include "nt_err.h"
 #include "out.h"
 #include "pkg.h"
@@ -168,11 +169,12 @@ int main(int argc, char **argv)
     struct sess_result res;
     struct nt_stop *stop;
     FILE *trace = NULL;
-    struct log_file logf = { 0 };
     double tscale = 1;
-    bool interactive, human;
+    struct log_file logf = { 0 };
+    bool interactive, multi, human;
     char why[160];
     const char *problem;
+    int multi_code = EXIT_OK;
     nt_status st;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -205,12 +207,14 @@ int main(int argc, char **argv)
     if (opts.releases)
         return run_releases(&opts, &fo);
 
+    multi = (opts.all || opts.loop) && !opts.dry_run;
     /* --dry-run prints its summary as text, on a terminal too. */
     problem = ui_terminal_problem(why, sizeof why);
-    interactive = !opts.batch && !opts.machine && !opts.dry_run && !problem;
+    interactive = !opts.batch && !opts.machine && !multi && !opts.dry_run && !problem;
     /* On a terminal without the full-screen view: lines for a person.
      * Pipes, --batch and --machine keep the token lines. */
-    human = !opts.batch && !opts.machine && !interactive && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    human = !opts.batch && !opts.machine && !multi && !interactive && isatty(STDIN_FILENO) &&
+        isatty(STDOUT_FILENO);
     if (!opts.package && !opts.url && !opts.latest && !opts.firmware && !interactive) {
         snprintf(err.msg, sizeof err.msg,
                  "no package given: name a PACKAGE.zip, a VERSION or --latest, or use --url URL (the "
@@ -287,18 +291,20 @@ int main(int argc, char **argv)
     sc.trace = trace;
 
     memset(&res, 0, sizeof res);
-    /* A package that cannot be used is a plain command-line error: the
-     * full-screen view opens only for a job that can reach a module. */
-    if (interactive && opts.package && check_package(opts.package, &err) != NT_OK) {
-        if (bus)
-            bus->ops->destroy(bus);
-        if (trace)
-            fclose(trace);
-        rel_list_free(&rl);
+    if (multi) {
+        /* --all, --loop: one session per module (multi.c), its own exit code. */
+        struct multi_config mc = { .opts = &opts, .sess = &sc, .bus = bus, .bus_error = sc.bus_error };
+        multi_code = multi_run(&mc);
+        st = NT_OK;
+    } else if (interactive && opts.package && check_package(opts.package, &err) != NT_OK) {
+        /* A package that cannot be used is a plain command-line error: the
+         * full-screen view opens only for a job that can reach a module. */
+        char line[NT_ERR_MSG_MAX + 16];
         fprintf(stderr, "nt_flash: %s\n", err.msg);
-        return end_log(&logf, err.msg, exit_code_for(err.status, &res));
-    }
-    if (interactive) {
+        snprintf(line, sizeof line, "error: %s", err.msg);
+        log_file_note(&logf, line);
+        st = err.status;
+    } else if (interactive) {
         struct ui_config uc = { .bus = bus,
                                 .sess = &sc,
                                 .stop = stop,
@@ -333,5 +339,5 @@ int main(int argc, char **argv)
         bus->ops->destroy(bus);
     if (trace)
         fclose(trace);
-    return end_log(&logf, NULL, exit_code_for(st, &res));
+    return end_log(&logf, NULL, multi ? multi_code : exit_code_for(st, &res));
 }

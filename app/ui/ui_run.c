@@ -30,7 +30,7 @@
 /* "Until the user quits": a year, which no deadline arithmetic overflows. */
 #define UI_WAIT_UNTIL_QUIT_S (365.0 * 24 * 3600)
 /* At most ten redraws a second: progress comes per packet, the eye and an
- * SSH link need far fewer frames (spec.md §5). */
+ * SSH link need far fewer frames (doc/design.md §2.1). */
 #define REDRAW_INTERVAL_MS 100
 /* How long the monitor and picker wait for a bus event before reading keys. */
 #define BUS_POLL_MS 50
@@ -139,12 +139,12 @@ static bool locale_is_utf8(void)
 }
 #endif
 
-static bool colors_wanted(const struct ui_config *cfg)
+static bool colors_wanted(void)
 {
     const char *nc = getenv("NO_COLOR");
 
     /* no-color.org: set and not empty disables colour. */
-    return !cfg->no_color && !(nc && *nc) && has_colors();
+    return !(nc && *nc) && has_colors();
 }
 
 /* Put back the locale that ui_run found. */
@@ -166,7 +166,7 @@ static nt_status term_start(struct ui_ctx *c, struct ui_term *t, struct nt_err *
     t->old_ctype = ctype ? strdup(ctype) : NULL;
     setlocale(LC_CTYPE, "");
 #ifdef HAVE_NCURSESW
-    utf8 = !c->cfg->ascii_only && locale_is_utf8();
+    utf8 = locale_is_utf8();
 #else
     utf8 = false;
 #endif
@@ -188,7 +188,7 @@ static nt_status term_start(struct ui_ctx *c, struct ui_term *t, struct nt_err *
     cbreak();
     noecho();
     curs_set(0);
-    ui_screen_init(&c->s, utf8, colors_wanted(c->cfg), c->s.with_package);
+    ui_screen_init(&c->s, utf8, colors_wanted(), c->s.with_package);
     return NT_OK;
 }
 
@@ -672,7 +672,6 @@ static void settle_result(struct ui_ctx *c, nt_status st, const struct nt_err *e
  * doing. The thread is joined before this returns. */
 static nt_status run_session(struct ui_ctx *c, struct nt_err *err)
 {
-    ui_pkg_free_fn free_pkg = c->cfg->pkg_free ? c->cfg->pkg_free : pkg_free;
     struct sess_thread *th;
     struct sess_result res;
     nt_status st;
@@ -700,7 +699,7 @@ static nt_status run_session(struct ui_ctx *c, struct nt_err *err)
     }
     st = sess_thread_join(th, &res, err);
     if (res.pkg)
-        free_pkg(res.pkg);
+        pkg_free(res.pkg);
     res.pkg = NULL;
     *c->res = res;
     return st;
@@ -737,7 +736,7 @@ static nt_status flash_job(struct ui_ctx *c, struct nt_err *err)
     return st;
 }
 
-/* The result stays on screen until a key (spec.md §5), unless the user
+/* The result stays on screen until a key (doc/design.md §2.1), unless the user
  * already asked to leave. */
 static void wait_for_key(struct ui_ctx *c)
 {

@@ -245,7 +245,9 @@ static nt_status sb_open(struct tp_bus *b, const struct tp_devinfo *id, struct t
 
 static void sb_destroy(struct tp_bus *b) { (void)b; }
 
-static const struct tp_bus_ops stop_bus_ops = { sb_scan, sb_next_event, sb_open, sb_destroy };
+static const struct tp_bus_ops stop_bus_ops = {
+    .scan = sb_scan, .next_event = sb_next_event, .open = sb_open, .destroy = sb_destroy
+};
 
 static void make_pkg(char *path, size_t cap)
 {

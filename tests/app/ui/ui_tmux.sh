@@ -24,7 +24,7 @@ tap_selected ascii && ui_start ascii 80 24 LC_ALL=C -- "$NT_FLASH" --simulate=sp
 tap_selected dry_run && ui_start dry 80 24 $utf -- "$NT_FLASH" -n "$ui_dir/small.zip"
 tap_selected missing_package &&
     ui_start missing 80 24 $utf -- "$NT_FLASH" --simulate "$ui_dir/no-such.zip"
-# Terminals the UI cannot drive: progress lines instead (spec.md §4).
+# Terminals the UI cannot drive: human progress lines instead (README, "Usage").
 if tap_selected plain_terminals; then
     ui_start dumb 80 24 $utf TERM=dumb -- "$NT_FLASH" --simulate=speed=0.05 "$ui_dir/small.zip"
     ui_start unknown 80 24 $utf TERM=no-such-terminal-xyz -- "$NT_FLASH" --simulate=speed=0.05 "$ui_dir/small.zip"
