@@ -208,6 +208,9 @@ int main(int argc, char **argv)
         return run_releases(&opts, &fo);
 
     multi = (opts.all || opts.loop) && !opts.dry_run;
+    /* One log file per run; several modules at once would interleave theirs. */
+    if (multi && opts.log)
+        return fail("--log records one module's run: it cannot be combined with --all or --loop", EXIT_USAGE);
     /* --dry-run prints its summary as text, on a terminal too. */
     problem = ui_terminal_problem(why, sizeof why);
     interactive = !opts.batch && !opts.machine && !multi && !opts.dry_run && !problem;

@@ -221,6 +221,14 @@ t_log_file_unwritable() {
 }
 tap_case log_file_unwritable
 
+t_log_file_not_with_all() {
+    run --batch --all --log "$T/all.log" --simulate=speed=0 "$PKG"
+    expect_rc 1
+    expect_err "cannot be combined with --all or --loop"
+    [ ! -e "$T/all.log" ] || tl_fail "a log file was written"
+}
+tap_case log_file_not_with_all
+
 t_firmware_larger_than_reported_flash() {
     BIG="$T/distingNT_big.zip"
     mkpkg "$BIG" --kind plain --fw-size 5242880 --version 9.9.9
