@@ -18,8 +18,8 @@ typedef nt_status (*ui_session_fn)(const struct sess_config *cfg, struct sess_re
 struct ui_config {
     struct tp_bus *bus; /* USB or virtual: the live device list */
     /* The job. NULL, or neither package_path nor url: the device monitor.
-     * ui_run runs a copy with its own sink, the stop below and (after the
-     * picker) the chosen port; the caller's stays as it was. */
+     * ui_run runs a copy on its own thread, with the stop below and (after
+     * the picker) the chosen port; the caller's stays as it was. */
     const struct sess_config *sess;
     /* The app's stop request, which its signal handlers set and 'q' sets
      * too. NULL: the view keeps its own (signals then do not reach it). */
@@ -45,7 +45,9 @@ bool ui_terminal_ok(void);
  * into buf), or NULL when it can. */
 const char *ui_terminal_problem(char *buf, size_t cap);
 
-/* Run the job (or the monitor) full-screen until the user leaves. Returns
+/* Run the job (or the monitor) full-screen until the user leaves; then
+ * print the result (the summary, or the error and how to recover) on the
+ * normal screen. Returns
  * the status batch mode would (the session's), with err filled; the monitor
  * returns NT_OK when the user quits. The terminal is restored on return. */
 nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *err);

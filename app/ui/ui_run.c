@@ -1,6 +1,8 @@
 /* The full-screen UI's main flow: terminal setup and teardown, signals as
- * flags, the device monitor, the module picker, and the session run with its
- * event sink reading keys and redrawing at most ten times a second. */
+ * flags, the device monitor, the module picker, and the session, which runs
+ * on its own thread (sess_thread.c) while this one drains its events, reads
+ * keys, answers its questions and redraws at most ten times a second; and
+ * the final block left on the terminal when the view closes. */
 #include "config.h"
 
 #include "ui.h"
