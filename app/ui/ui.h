@@ -47,9 +47,9 @@ const char *ui_terminal_problem(char *buf, size_t cap);
 
 /* Run the job (or the monitor) full-screen until the user leaves; then
  * print the result (the summary, or the error and how to recover) on the
- * normal screen. Returns
- * the status batch mode would (the session's), with err filled; the monitor
- * returns NT_OK when the user quits. The terminal is restored on return. */
+ * normal screen. Returns the status batch mode would (the session's), with
+ * err filled; the monitor returns NT_OK when the user quits. The terminal
+ * is restored on return. */
 nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *err);
 
 #endif
