@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum { OPT_MACHINE = 256, OPT_TRACE, OPT_SIMULATE, OPT_VERSION, OPT_CACERT };
+enum { OPT_MACHINE = 256, OPT_TRACE, OPT_SIMULATE, OPT_VERSION, OPT_CACERT, OPT_NO_VERIFY, OPT_FULL };
 
 static const struct option long_options[] = {
     { "url", required_argument, NULL, 'u' },
@@ -23,6 +23,8 @@ static const struct option long_options[] = {
     { "trace", required_argument, NULL, OPT_TRACE },
     { "simulate", optional_argument, NULL, OPT_SIMULATE },
     { "cacert", required_argument, NULL, OPT_CACERT },
+    { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
+    { "full", no_argument, NULL, OPT_FULL },
     { "version", no_argument, NULL, OPT_VERSION },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -46,6 +48,9 @@ void cli_print_usage(FILE *out)
           "  -l, --list            list attached NXP bootloader devices and exit\n"
           "  -p, --port PATH       use only the module at this USB port path (as --list prints)\n"
           "  -n, --dry-run         validate the package and show what would be flashed\n"
+          "      --no-verify       do not read the flash back after writing it\n"
+          "      --full            erase and write every sector, even those that already hold\n"
+          "                        the new content\n"
           "      --machine         progress as STATUS:/PROGRESS:/ERROR: lines (nt_helper)\n"
           "      --trace FILE      log every HID report exchanged to FILE\n"
           "      --simulate[=SPEC] flash a built-in virtual Disting NT instead of USB hardware\n"
@@ -142,6 +147,8 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
             o->simulate_spec = optarg;
             break;
         case OPT_CACERT: o->cafile = optarg; break;
+        case OPT_NO_VERIFY: o->no_verify = true; break;
+        case OPT_FULL: o->full = true; break;
         case OPT_VERSION: o->version = true; break;
         case ':': return nt_err_set(err, NT_E_USAGE, "option '%s' needs a value", argv[optind - 1]);
         default: return bad_option(argv[optind - 1], optopt, err);

@@ -18,6 +18,8 @@ struct cli_opts {
     bool list;                 /* -l */
     const char *port;          /* -p */
     bool dry_run;              /* -n */
+    bool no_verify;            /* --no-verify */
+    bool full;                 /* --full */
     bool machine;              /* --machine */
     const char *trace;         /* --trace FILE */
     bool simulate;             /* --simulate[=SPEC] */

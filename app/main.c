@@ -140,6 +140,8 @@ int main(int argc, char **argv)
     sc.download = download;
     sc.download_user = &fo;
     sc.dry_run = opts.dry_run;
+    sc.no_verify = opts.no_verify;
+    sc.full = opts.full;
     sc.port = opts.port;
     sc.wait_timeout_s = opts.timeout_s;
     sc.stop = stop;

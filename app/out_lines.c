@@ -10,6 +10,7 @@ static const char *label(enum sess_phase ph)
     case SESS_PH_UPLOAD: return "UPLOADING_FLASHLOADER";
     case SESS_PH_ERASE: return "ERASING";
     case SESS_PH_WRITE: return "WRITING";
+    case SESS_PH_VERIFY: return "VERIFYING";
     default: return NULL;
     }
 }

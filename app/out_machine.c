@@ -13,6 +13,7 @@ static const char *stage(enum sess_phase ph)
     case SESS_PH_UPLOAD: return "SDP_UPLOAD";
     case SESS_PH_ERASE: return "ERASE";
     case SESS_PH_WRITE: return "WRITE";
+    case SESS_PH_VERIFY: return "VERIFY";
     default: return NULL;
     }
 }
@@ -49,6 +50,7 @@ static void phase_start(struct out_state *o, enum sess_phase ph)
     case SESS_PH_ERASE: status(o, "ERASE", 55, "Erasing flash region"); break;
     case SESS_PH_FCB: status(o, "FCB", 60, "Creating Flash Configuration Block"); break;
     case SESS_PH_WRITE: status(o, "WRITE", 65, "Writing firmware"); break;
+    case SESS_PH_VERIFY: status(o, "VERIFY", 90, "Verifying flash"); break;
     case SESS_PH_RESET: status(o, "RESET", 95, "Resetting device"); break;
     default: break;
     }

@@ -6,7 +6,8 @@
  * - Time is modelled, never slept: work sets busy_until; answers become
  *   readable when it ends; arrivals/departures are timed events.
  * - The NOR starts with "old firmware" (no page all 0xFF), so skipping the
- *   erase fails with 10203 as on a used module.
+ *   erase fails with 10203 as on a used module; nor=FILE replaces its start
+ *   with what an earlier run left (the first module only).
  * - RAM is ITCM/DTCM/OCRAM per §3.8; the flashloader reserves DTCM (its
  *   code, data and stack: property 0x0C), the ROM the first 64 KiB of OCRAM.
  * - The ROM leaves when the host has read the rpt 3 of a good jump (or
@@ -122,7 +123,8 @@ bool vmod__fault_hits(struct vmod_engine *e, enum vmod_phase phase, uint64_t don
     const struct vmod_config *c = &e->cfg;
     if (e->fault_fired || c->fault_phase != phase)
         return false;
-    if (c->fault != VMOD_FAULT_UNPLUG && c->fault != VMOD_FAULT_STATUS && c->fault != VMOD_FAULT_SILENT)
+    if (c->fault != VMOD_FAULT_UNPLUG && c->fault != VMOD_FAULT_STATUS && c->fault != VMOD_FAULT_SILENT &&
+        c->fault != VMOD_FAULT_CORRUPT)
         return false;
     if (done * 100 < (uint64_t)c->fault_pct * total)
         return false;
@@ -142,6 +144,7 @@ nt_status vmod_engine_new(const struct vmod_config *cfg, unsigned index, struct 
     e->leave_at = -1;
     e->arrive_at = -1;
     e->kind_after_leave = -1;
+    e->corrupt_addr = -1;
     for (int i = 0; i < VMOD_RAM_REGIONS; i++) {
         e->ram[i].start = RAM_MAP[i].start;
         e->ram[i].size = RAM_MAP[i].size;
@@ -152,6 +155,8 @@ nt_status vmod_engine_new(const struct vmod_config *cfg, unsigned index, struct 
         }
     }
     nt_status st = vmod__nor_init(&e->nor, cfg->flash_size, err);
+    if (st == NT_OK && index == 0 && cfg->nor_path[0])
+        st = vmod__nor_load(&e->nor, cfg->nor_path, err);
     if (st != NT_OK) {
         vmod_engine_free(e);
         return st;

@@ -1,6 +1,7 @@
 /* The virtual module's output files (spec.md §7): dump= holds the NOR from
  * 0x60000000 up to the highest byte ever erased or programmed, stats= a JSON
- * object of counters and the modelled time the module spent working. */
+ * object of counters and the modelled time the module spent working, nor=
+ * the flash kept for the next run. */
 #include <stdio.h>
 
 #include <cJSON.h>
@@ -14,6 +15,7 @@ void vmod_engine_stats(const struct vmod_engine *e, struct vmod_stats *out)
     out->bytes_in = e->bytes_in;
     out->reports_out = e->reports_out;
     out->reports_in = e->reports_in;
+    out->corrupt_addr = e->corrupt_addr;
 }
 
 static nt_status write_dump(const struct vmod_engine *e, struct nt_err *err)
@@ -55,6 +57,8 @@ static nt_status write_stats(const struct vmod_engine *const *e, unsigned n, str
         cJSON_AddNumberToObject(o, "reports_in", (double)sum.reports_in);
         cJSON_AddNumberToObject(o, "modules", n);
         cJSON_AddNumberToObject(o, "flash_high_water", (double)e[0]->nor.high_water);
+        if (e[0]->corrupt_addr >= 0)
+            cJSON_AddNumberToObject(o, "corrupt_addr", (double)e[0]->corrupt_addr);
     }
     char *text = o ? cJSON_Print(o) : NULL;
     cJSON_Delete(o);
@@ -76,6 +80,11 @@ nt_status vmod__save(const struct vmod_engine *const *e, unsigned n, struct nt_e
     nt_status st = NT_OK;
     if (n && e[0]->cfg.dump_path[0])
         st = write_dump(e[0], err);
+    if (n && e[0]->cfg.nor_path[0]) {
+        nt_status st2 = vmod__nor_save(&e[0]->nor, e[0]->cfg.nor_path, st == NT_OK ? err : NULL);
+        if (st == NT_OK)
+            st = st2;
+    }
     if (n && e[0]->cfg.stats_path[0]) {
         nt_status st2 = write_stats(e, n, st == NT_OK ? err : NULL);
         if (st == NT_OK)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sectors.h"
 #include "session.h"
 
 struct sess {
@@ -14,6 +15,7 @@ struct sess {
     struct pkg *pkg;
     struct tp_devinfo target; /* the module being flashed */
     bool module_found;
+    struct sect_plan plan; /* which sectors this run erases and writes */
 };
 
 void sess_emit(struct sess *s, struct sess_event *ev);
@@ -24,5 +26,15 @@ void sess_progress(struct sess *s, enum sess_phase ph, uint64_t done, uint64_t t
 
 /* Download (with --url) and open the package; emits DOWNLOAD/EXTRACT and PACKAGE. */
 nt_status sess_open_package(struct sess *s, struct nt_err *err);
+
+/* The flash reads around the write (session_verify.c). Both read in
+ * ReadMemory commands of one MaxPacketSize each. */
+struct mboot_host;
+/* Before the erase: fill s->plan from what the flash holds now (or mark
+ * everything with --full). Emits the COMPARE phase when it reads. */
+nt_status sess_plan_flash(struct sess *s, struct mboot_host *h, struct nt_err *err);
+/* After the write: read back the FCB, the IVT and every sector written and
+ * compare them with the image. Emits the VERIFY phase. */
+nt_status sess_verify_flash(struct sess *s, struct mboot_host *h, struct nt_err *err);
 
 #endif

@@ -54,6 +54,7 @@ DEVICE_DETECTED mboot
 CONFIGURING_MEMORY
 ERASING %
 WRITING %
+VERIFYING %
 RESETTING
 COMPLETE
 EOF
@@ -61,6 +62,7 @@ skeleton | diff -u "$T/expected" - >"$T/diff" || tl_fail "stdout differs: $(cat 
 check_percent UPLOADING_FLASHLOADER
 check_percent ERASING
 check_percent WRITING
+check_percent VERIFYING
 check_dump "$T/dump.bin"
 grep -q '"device_busy_s"' "$T/stats.json" || tl_fail "stats has no device_busy_s"
 expect_stderr_lines 0
@@ -311,12 +313,13 @@ STATUS:CONFIGURE:50:Configuring flash memory
 STATUS:ERASE:55:Erasing flash region
 STATUS:FCB:60:Creating Flash Configuration Block
 STATUS:WRITE:65:Writing firmware
+STATUS:VERIFY:90:Verifying flash
 STATUS:RESET:95:Resetting device
 STATUS:COMPLETE:100:Flash complete
 EOF
 diff -u "$T/expected" "$T/status" >"$T/diff" || tl_fail "STATUS lines differ: $(cat "$T/diff")"
 grep -vE '^(STATUS|PROGRESS):' "$T/out" >"$T/other" && tl_fail "non-machine lines: $(cat "$T/other")"
-for st in SDP_UPLOAD ERASE WRITE; do
+for st in SDP_UPLOAD ERASE WRITE VERIFY; do
     grep -E "^PROGRESS:$st:[0-9]+:[0-9]+/[0-9]+ bytes$" "$T/out" | cut -d: -f3 >"$T/pct"
     [ "$(head -n 1 "$T/pct")" = 0 ] && [ "$(tail -n 1 "$T/pct")" = 100 ] ||
         tl_fail "PROGRESS:$st does not run from 0 to 100"

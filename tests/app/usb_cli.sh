@@ -55,6 +55,27 @@ tail -c +4097 "$T/nor.bin" | head -c $FW_BYTES | cmp -s - "$T/fw.bin" ||
     tl_fail "flash at 0x1000 differs from disting_NT.bin"
 end
 
+# Verify through libusb: a byte the module corrupts is named at its address.
+begin verify_catches_a_corrupt_byte
+hrun -m "1-1.2:sdp:fault=corrupt@write:30,stats=$T/st.json" -- "$NT_FLASH" --batch -t 10 "$PKG"
+expect_rc 5
+addr=$(python3 -c 'import json,sys; print("0x%08x" % json.load(open(sys.argv[1]))["corrupt_addr"])' "$T/st.json")
+expect_last_line "^ERROR verify failed: 1 byte\\(s\\) read back differ from the image, the first at $addr "
+end
+
+# Only what changed through libusb: the same image again erases and writes nothing.
+begin same_image_again_only_reads
+rm -f "$T/kept.bin"
+hrun -m "1-1.2:sdp:nor=$T/kept.bin" -- "$NT_FLASH" --batch -t 10 "$PKG"
+expect_rc 0
+hrun -m "1-1.2:sdp:nor=$T/kept.bin" -- "$NT_FLASH" -v --batch -t 10 --trace "$T/trace" "$PKG"
+expect_rc 0
+expect_err 'only what changed: ([0-9]+) of \1 sectors already hold the new content'
+grep -q ' OUT mboot 1016 01 00 10 00 02 ' "$T/trace" && tl_fail "an erase command on an unchanged flash"
+tail -c +4097 "$T/kept.bin" | head -c $FW_BYTES | cmp -s - "$T/fw.bin" ||
+    tl_fail "flash at 0x1000 differs from disting_NT.bin"
+end
+
 begin unknown_port_waits_then_gives_up
 hrun -m 1-1.2:sdp -- "$NT_FLASH" --batch -t 1 --port 9-9 "$PKG"
 expect_rc 4

@@ -142,7 +142,11 @@ int main(int argc, char **argv)
     usbemu_free(emu);
     if (dump && n > 0 && !dump_nor(dump, mods[0].engine))
         rc = HARNESS_ERROR;
-    for (size_t k = 0; k < n; k++)
+    for (size_t k = 0; k < n; k++) {
+        /* The module's own dump=, stats= and nor= files, as the virtual bus writes them. */
+        if (vmod_engine_save(mods[k].engine, NULL) != NT_OK)
+            rc = HARNESS_ERROR;
         vmod_engine_free(mods[k].engine);
+    }
     return rc;
 }

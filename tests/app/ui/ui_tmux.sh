@@ -32,6 +32,7 @@ check "flash: firmware size and hash" screen_has flash "4.00 MiB  sha256 "
 check "flash: device flashing" screen_has flash "sim-1          "
 check "flash: result" ui_wait flash "DONE: Flashing complete in" 60
 check "flash: write gauge full" screen_has flash "write     ██████████████ 100% 4.00 MiB"
+check "flash: verify gauge full" screen_has flash "verify    ██████████████ 100% 4.00 MiB"
 check "flash: phase durations" screen_has flash "reset     ██████████████ 100% done in"
 # The virtual module reboots into its firmware: it leaves the bootloader list.
 check "flash: module left after reset" ui_wait flash "Device left: sim-1 mboot" 10
@@ -95,7 +96,7 @@ check "pick: exit 0" expect_rc pick 0
 # Many modules and --port: the one being flashed stays in view.
 ui_start many 80 24 $utf -- "$NT_FLASH" --simulate=speed=0.05,modules=8 -p sim-7 "$ui_dir/p4.zip"
 check "many: the module being flashed in view" ui_wait many "sim-7          mboot  15a2:0073  flashing" 30
-check "many: the hidden ones counted" screen_has many "... and 6 more"
+check "many: the hidden ones counted" screen_has many "... and 7 more"
 check "many: result" ui_wait many "DONE:" 60
 tm send-keys -t many x
 check "many: exit 0" expect_rc many 0

@@ -1,0 +1,195 @@
+#!/bin/sh
+# The read-back verify and "only what changed", run as a user would: a byte
+# the virtual module corrupts is caught at its address, --no-verify skips the
+# read-back, and with nor=FILE keeping the module's flash between runs a second
+# run only erases and writes the sectors that differ (same image, interrupted
+# flashes, another image, an image whose IVT sector is unchanged), ending with
+# byte-exact flash contents.
+. "$top_srcdir/tests/lib/tap.sh"
+
+FW_BYTES=262144
+SECTORS=$(( (4096 + FW_BYTES + 4095) / 4096 ))
+PKG="$T/distingNT_1.0.0.zip"
+OTHER="$T/distingNT_2.0.0.zip"
+CODE="$T/distingNT_2.0.1.zip"
+mkpkg "$PKG" --kind plain --fw-size $FW_BYTES --version 1.0.0
+mkpkg "$OTHER" --kind other-firmware --fw-size $FW_BYTES --version 2.0.0
+mkpkg "$CODE" --kind code-changed --fw-size $FW_BYTES --version 2.0.1
+for p in PKG OTHER CODE; do
+    eval "unzip -p \"\$$p\" bootable_images/disting_NT.bin" >"$T/fw_$p.bin" || exit 99
+done
+
+# check_nor FILE WHICH: FCB tag at 0, that package's firmware at 0x1000, 0xFF
+# to the end of its last sector
+check_nor() {
+    [ "$(head -c 4 "$1")" = "FCFB" ] || tl_fail "no FCFB tag at flash offset 0 of $1"
+    tail -c +4097 "$1" | head -c $FW_BYTES | cmp -s - "$T/fw_$2.bin" ||
+        tl_fail "flash at 0x1000 differs from the $2 firmware"
+    n=$(tail -c +$((4097 + FW_BYTES)) "$1" | head -c $((SECTORS * 4096 - 4096 - FW_BYTES)) | tr -d '\377' | wc -c)
+    [ "$n" = 0 ] || tl_fail "$n non-erased bytes after the firmware"
+}
+
+# cmds TAG: "ADDR LEN" of each MCUboot command with that tag in $T/trace, in order
+cmds() {
+    awk -v tag="$1" '$2 == "OUT" && $3 == "mboot" && $5 == "01" && $9 == tag {
+        print toupper($16 $15 $14 $13), toupper($20 $19 $18 $17) }' "$T/trace"
+}
+
+# skipped: the "N of M sectors" count of the -v line
+skipped() { sed -n 's/.*only what changed: \([0-9]*\) of .*/\1/p' "$T/err"; }
+
+busy() { sed -n 's/.*"device_busy_s":[^0-9]*\([0-9.e+-]*\).*/\1/p' "$1"; }
+
+begin verify_lines_between_writing_and_resetting
+run --batch --simulate=speed=0 "$PKG"
+expect_rc 0
+sed -E 's/^([A-Z_]+) [0-9]+%$/\1 %/' "$T/out" | uniq | grep -A2 '^WRITING %$' >"$T/seq"
+printf 'WRITING %%\nVERIFYING %%\nRESETTING\n' | diff - "$T/seq" >/dev/null ||
+    tl_fail "VERIFYING does not sit between WRITING and RESETTING: $(cat "$T/seq")"
+[ "$(grep -c '^VERIFYING' "$T/out")" -ge 50 ] || tl_fail "VERIFYING percentages are not real: $(grep -c '^VERIFYING' "$T/out") lines"
+end
+
+begin verify_catches_a_corrupt_byte_at_its_address
+run --batch --simulate=speed=0,fault=corrupt@write:50,stats="$T/st.json",dump="$T/dump.bin" "$PKG"
+expect_rc 5
+addr=$(python3 -c 'import json,sys; print("0x%08x" % json.load(open(sys.argv[1]))["corrupt_addr"])' "$T/st.json")
+expect_last_line "^ERROR verify failed: 1 byte\\(s\\) read back differ from the image, the first at $addr "
+expect_err 'stopped in the verify phase'
+# The damaged image must not boot: its IVT sector was erased again.
+n=$(tail -c +4097 "$T/dump.bin" | head -c 4096 | tr -d '\377' | wc -c)
+[ "$n" = 0 ] || tl_fail "the IVT sector still holds $n programmed bytes after the failed verify"
+end
+
+begin verify_catches_a_corrupt_byte_early_and_late
+for pct in 1 100; do
+    run --batch --simulate=speed=0,fault=corrupt@write:$pct,stats="$T/st$pct.json" "$PKG"
+    expect_rc 5
+    addr=$(python3 -c 'import json,sys; print("0x%08x" % json.load(open(sys.argv[1]))["corrupt_addr"])' "$T/st$pct.json")
+    expect_last_line "the first at $addr "
+done
+end
+
+begin no_verify_skips_the_read_back
+run --batch --no-verify --trace "$T/trace" --simulate=speed=0,fault=corrupt@write:50 "$PKG"
+expect_rc 0
+expect_no_out '^VERIFYING'
+expect_last_line '^COMPLETE$'
+last_write=$(grep -n ' OUT mboot 1016 01 00 10 00 04 ' "$T/trace" | tail -n 1 | cut -d: -f1)
+reads_after=$(tail -n +"$last_write" "$T/trace" | grep -c ' OUT mboot 1016 01 00 10 00 03 ')
+[ "$reads_after" = 0 ] || tl_fail "$reads_after ReadMemory commands after the write with --no-verify"
+end
+
+begin reads_are_one_packet_each
+run --batch --trace "$T/trace" --simulate=speed=0,max_packet=512 "$PKG"
+expect_rc 0
+big=0
+for len in $(cmds 03 | cut -d' ' -f2); do
+    [ $((0x$len)) -gt 512 ] && big=$((big + 1))
+done
+[ "$big" = 0 ] || tl_fail "$big ReadMemory commands ask for more than MaxPacketSize (512)"
+[ "$(cmds 03 | wc -l)" -gt 0 ] || tl_fail "no ReadMemory commands"
+end
+
+begin same_image_again_skips_every_sector
+rm -f "$T/nor"
+run --batch --simulate=speed=0,nor="$T/nor",stats="$T/s1.json" "$PKG"
+expect_rc 0
+run -v --batch --trace "$T/trace" --simulate=speed=0,nor="$T/nor",stats="$T/s2.json" "$PKG"
+expect_rc 0
+expect_last_line '^COMPLETE$'
+[ "$(skipped)" = "$SECTORS" ] || tl_fail "skipped '$(skipped)' sectors, expected $SECTORS"
+[ -z "$(cmds 02)" ] || tl_fail "erase commands on an unchanged flash: $(cmds 02)"
+[ -z "$(cmds 04 | grep '^6')" ] || tl_fail "flash writes on an unchanged flash"
+expect_out '^ERASING 100%$'
+expect_out '^WRITING 100%$'
+check_nor "$T/nor" PKG
+python3 -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if b * 5 < a else 1)' \
+    "$(busy "$T/s1.json")" "$(busy "$T/s2.json")" ||
+    tl_fail "second run not faster: device busy $(busy "$T/s1.json") s then $(busy "$T/s2.json") s"
+end
+
+begin full_rewrites_everything
+run -v --batch --full --trace "$T/trace" --simulate=speed=0,nor="$T/nor" "$PKG"
+expect_rc 0
+[ -z "$(skipped)" ] || tl_fail "--full still compared"
+[ "$(cmds 02 | head -n 1)" = "60000000 00010000" ] || tl_fail "first erase is '$(cmds 02 | head -n 1)'"
+check_nor "$T/nor" PKG
+end
+
+# interrupted KIND: a first run stopped by KIND (a fault spec, or "sigint"),
+# then a second run completes with fewer sectors written and exact contents.
+interrupted() {
+    rm -f "$T/nor"
+    if [ "$1" = sigint ]; then
+        : >"$T/out"
+        "$NT_FLASH" --batch --simulate="speed=1,sector_ms=0.01,block_ms=0.01,page_ms=2,enum_delay=0.01,nor=$T/nor" \
+            "$PKG" >"$T/out" 2>"$T/err" </dev/null &
+        bg=$!
+        i=0
+        while ! grep -Eq '^WRITING [4-9][0-9]%$' "$T/out" 2>/dev/null && [ $i -lt 600 ]; do
+            i=$((i + 1))
+            sleep 0.05
+        done
+        kill -INT $bg
+        wait $bg
+        rc=$?
+    else
+        run --batch --simulate=speed=0,nor="$T/nor",fault="$1" "$PKG"
+    fi
+    expect_rc 5
+    run -v --batch --simulate=speed=0,nor="$T/nor" "$PKG"
+    expect_rc 0
+    er=$(sed -n 's/.*erasing \([0-9]*\) KiB.*/\1/p' "$T/err")
+    wr=$(sed -n 's/.*writing \([0-9]*\) KiB.*/\1/p' "$T/err")
+    [ -n "$wr" ] && [ -n "$er" ] || tl_fail "no plan line after $1"
+    # A write stopped part-way leaves sectors that need no writing; an erase
+    # stopped part-way leaves erased sectors that need no erase.
+    case $1 in
+    *erase*) [ "${er:-999999}" -lt $((SECTORS * 4)) ] || tl_fail "after $1 still erasing $er KiB" ;;
+    *) [ "${wr:-999999}" -lt $((FW_BYTES / 1024)) ] || tl_fail "after $1 still writing $wr KiB" ;;
+    esac
+    check_nor "$T/nor" PKG
+}
+
+begin interrupted_by_unplug_then_rerun
+interrupted unplug@write:40
+end
+
+begin interrupted_by_silence_then_rerun
+interrupted silent@write:70
+end
+
+begin interrupted_by_unplug_during_erase_then_rerun
+interrupted unplug@erase:50
+end
+
+begin interrupted_by_sigint_then_rerun
+interrupted sigint
+end
+
+begin fully_different_image
+rm -f "$T/nor"
+run --batch --simulate=speed=0,nor="$T/nor" "$PKG"
+run -v --batch --simulate=speed=0,nor="$T/nor" "$OTHER"
+expect_rc 0
+[ "$(skipped)" = 0 ] || tl_fail "skipped '$(skipped)' sectors of a fully different image"
+check_nor "$T/nor" OTHER
+end
+
+begin ivt_sector_unchanged_still_erased_first_written_last
+rm -f "$T/nor"
+run --batch --simulate=speed=0,nor="$T/nor" "$PKG"
+run -v --batch --trace "$T/trace" --simulate=speed=0,nor="$T/nor" "$CODE"
+expect_rc 0
+expect_err 'image header sector same'
+first=$(cmds 02 | head -n 1)
+s=$((0x${first% *})) l=$((0x${first#* }))
+[ $s -le $((0x60001000)) ] && [ $((s + l)) -ge $((0x60002000)) ] ||
+    tl_fail "the first erase '$first' does not cover the IVT sector"
+cmds 04 | grep '^6' >"$T/writes"
+[ "$(tail -n 1 "$T/writes" | cut -d' ' -f1)" = 60001000 ] || tl_fail "the last write is not the IVT sector"
+[ "$(grep -c '^60001000' "$T/writes")" = 1 ] || tl_fail "the IVT sector is written more than once"
+check_nor "$T/nor" CODE
+end
+
+finish
