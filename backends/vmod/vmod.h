@@ -40,6 +40,7 @@ struct vmod_config {
     enum vmod_start start;
     uint64_t flash_size; /* NOR bytes, default 8 MiB */
     bool hab_closed;
+    bool rt1010; /* chip=rt1010: the flashloader runs on an i.MX RT1010 (NTX-8CV) */
     enum vmod_fault_kind fault;
     enum vmod_phase fault_phase;
     int fault_pct;                  /* default 50 */

@@ -26,12 +26,22 @@
 #define TIME_EPS_S 1e-9
 #define STALE_QUEUE_CAP 8
 
-static const struct {
+struct ram_region {
     uint32_t start, size;
-} RAM_MAP[VMOD_RAM_REGIONS] = {
+};
+
+static const struct ram_region RAM_MAP[VMOD_RAM_REGIONS] = {
     { 0x00000000u, 128u * 1024 }, /* ITCM */
     { 0x20000000u, 128u * 1024 }, /* DTCM */
     { 0x20200000u, 256u * 1024 }, /* OCRAM */
+};
+
+/* chip=rt1010: NXP's RT1011 flashloader memory map (mcu-boot,
+ * targets/MIMXRT1011/src/memory_map_MIMXRT1011.c), its 128 KB FlexRAM. */
+static const struct ram_region RAM_MAP_RT1010[VMOD_RAM_REGIONS] = {
+    { 0x00000000u, 32u * 1024 }, /* ITCM */
+    { 0x20000000u, 32u * 1024 }, /* DTCM */
+    { 0x20200000u, 64u * 1024 }, /* OCRAM */
 };
 
 uint8_t *vmod__ram_ptr(struct vmod_engine *e, uint32_t addr, uint32_t len)
@@ -145,10 +155,11 @@ nt_status vmod_engine_new(const struct vmod_config *cfg, unsigned index, struct 
     e->arrive_at = -1;
     e->kind_after_leave = -1;
     e->corrupt_addr = -1;
+    const struct ram_region *map = cfg->rt1010 ? RAM_MAP_RT1010 : RAM_MAP;
     for (int i = 0; i < VMOD_RAM_REGIONS; i++) {
-        e->ram[i].start = RAM_MAP[i].start;
-        e->ram[i].size = RAM_MAP[i].size;
-        e->ram[i].mem = calloc(1, RAM_MAP[i].size);
+        e->ram[i].start = map[i].start;
+        e->ram[i].size = map[i].size;
+        e->ram[i].mem = calloc(1, map[i].size);
         if (!e->ram[i].mem) {
             vmod_engine_free(e);
             return nt_err_set(err, NT_E_NOMEM, "cannot allocate the virtual module's RAM");

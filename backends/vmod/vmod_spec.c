@@ -20,6 +20,10 @@
  *   read_report_ms=MS ReadMemory: time per data report (0.25; ASSUMED as above).
  *                  With 1012-byte reads (MaxPacketSize) that is ~1 ms per KiB,
  *                  4 MiB in ~4.1 s: slower than the link allows, on purpose
+ *   chip=rt1060|rt1010  the part the ROM and flashloader run on (rt1060); rt1010
+ *                  plays Expert Sleepers' NTX-8CV (same flashloader USB ID):
+ *                  its RAM regions (property 0x0E/0x0F) are the RT1011
+ *                  flashloader's 32/32/64 KB instead of 128/128/256 KB
  *   nor=FILE       the module's flash kept between runs: loaded from FILE at
  *                  start (a missing FILE is a module as shipped; beyond its end
  *                  the usual old firmware), written back at exit (first module)
@@ -276,6 +280,14 @@ static nt_status set_hab(const char *key, const char *val, void *dst, struct nt_
     return NT_OK;
 }
 
+static nt_status set_chip(const char *key, const char *val, void *dst, struct nt_err *err)
+{
+    if (strcmp(val, "rt1060") && strcmp(val, "rt1010"))
+        return bad(err, key, "'%s' is not rt1060 or rt1010", val);
+    *(bool *)dst = !strcmp(val, "rt1010");
+    return NT_OK;
+}
+
 static nt_status set_arrive(const char *key, const char *val, void *dst, struct nt_err *err)
 {
     if (!strcmp(val, "never")) {
@@ -339,6 +351,7 @@ static const struct spec_key {
     { "read_cmd_ms", set_ms, FIELD(read_cmd_ms) },
     { "read_report_ms", set_ms, FIELD(read_report_ms) },
     { "nor", set_path, FIELD(nor_path) },
+    { "chip", set_chip, FIELD(rt1010) },
 };
 
 #define KEY_NAMES_MAX 384

@@ -537,6 +537,8 @@ static nt_status run_mboot_steps(struct sess *s, struct mboot_host *h, struct nt
         return nt_err_prefix(err, "asking the flashloader for its version");
     sess_log(s, SESS_LOG_DEBUG, "flashloader version %c%u.%u.%u", (char)(version >> 24),
              (version >> 16) & 0xFF, (version >> 8) & 0xFF, version & 0xFF);
+    if (!s->rom_seen && (st = sess_check_chip(s, h, err)) != NT_OK)
+        return st;
     st = configure_flexspi(h, FLEXSPI_NOR_OPTION0, err);
     if (st != NT_OK)
         return nt_err_prefix(err, "configuring FlexSPI NOR");
@@ -608,6 +610,7 @@ static nt_status run_device(struct sess *s, struct nt_err *err)
     if (st != NT_OK)
         return st;
     s->module_found = true;
+    s->rom_seen = s->target.kind == TP_KIND_SDP;
     if (s->target.kind == TP_KIND_SDP) {
         st = run_sdp(s, err);
         if (st != NT_OK)

@@ -15,6 +15,7 @@ struct sess {
     struct pkg *pkg;
     struct tp_devinfo target; /* the module being flashed */
     bool module_found;
+    bool rom_seen;         /* the run started at the boot ROM (it knows the part) */
     struct sect_plan plan; /* which sectors this run erases and writes */
 };
 
@@ -36,5 +37,8 @@ nt_status sess_plan_flash(struct sess *s, struct mboot_host *h, struct nt_err *e
 /* After the write: read back the FCB, the IVT and every sector written and
  * compare them with the image. Emits the VERIFY phase. */
 nt_status sess_verify_flash(struct sess *s, struct mboot_host *h, struct nt_err *err);
+/* A flashloader found already running: confirm it is on an i.MX RT1060
+ * (chip.c); NT_E_UNSUPPORTED with the reason otherwise. */
+nt_status sess_check_chip(struct sess *s, struct mboot_host *h, struct nt_err *err);
 
 #endif

@@ -192,4 +192,25 @@ cmds 04 | grep '^6' >"$T/writes"
 check_nor "$T/nor" CODE
 end
 
+begin running_flashloader_on_another_chip_is_refused
+run --batch --trace "$T/trace" --simulate=speed=0,start=mboot,chip=rt1010,dump="$T/d1010.bin" "$PKG"
+expect_rc 5
+expect_last_line '^ERROR the running flashloader is not on an i\.MX RT1060 \(it reports 32\+32\+64 KiB of RAM'
+expect_err 'nothing was changed'
+[ ! -s "$T/d1010.bin" ] || tl_fail "the flash was touched: $(wc -c <"$T/d1010.bin") bytes in the dump"
+[ -z "$(cmds 11)$(cmds 02)$(cmds 04)" ] || tl_fail "configure, erase or write commands were sent"
+end
+
+begin running_flashloader_on_the_rt1060_is_accepted
+run -v --batch --simulate=speed=0,start=mboot,chip=rt1060 "$PKG"
+expect_rc 0
+expect_err 'flashloader RAM regions 128\+128\+256 KiB'
+end
+
+begin rom_path_needs_no_ram_check
+run -v --batch --simulate=speed=0 "$PKG"
+expect_rc 0
+grep -q 'flashloader RAM regions' "$T/err" && tl_fail "RAM asked although the ROM was seen"
+end
+
 finish

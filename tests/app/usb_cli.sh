@@ -76,6 +76,13 @@ tail -c +4097 "$T/kept.bin" | head -c $FW_BYTES | cmp -s - "$T/fw.bin" ||
     tl_fail "flash at 0x1000 differs from disting_NT.bin"
 end
 
+# The right chip through libusb: a running flashloader on an RT1010 is refused.
+begin running_flashloader_on_another_chip_is_refused
+hrun -m "1-1.2:mboot:chip=rt1010" -d "$T/nor1010.bin" -- "$NT_FLASH" --batch -t 10 "$PKG"
+expect_rc 5
+expect_last_line '^ERROR the running flashloader is not on an i\.MX RT1060'
+end
+
 begin unknown_port_waits_then_gives_up
 hrun -m 1-1.2:sdp -- "$NT_FLASH" --batch -t 1 --port 9-9 "$PKG"
 expect_rc 4
