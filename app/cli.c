@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum { OPT_MACHINE = 256, OPT_TRACE, OPT_SIMULATE, OPT_VERSION, OPT_CACERT, OPT_NO_VERIFY, OPT_FULL };
+enum { OPT_MACHINE = 256, OPT_TRACE, OPT_SIMULATE, OPT_VERSION, OPT_CACERT, OPT_NO_VERIFY, OPT_FULL, OPT_SHA256 };
 
 static const struct option long_options[] = {
     { "url", required_argument, NULL, 'u' },
@@ -25,6 +25,7 @@ static const struct option long_options[] = {
     { "cacert", required_argument, NULL, OPT_CACERT },
     { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
     { "full", no_argument, NULL, OPT_FULL },
+    { "sha256", required_argument, NULL, OPT_SHA256 },
     { "version", no_argument, NULL, OPT_VERSION },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -51,6 +52,7 @@ void cli_print_usage(FILE *out)
           "      --no-verify       do not read the flash back after writing it\n"
           "      --full            erase and write every sector, even those that already hold\n"
           "                        the new content\n"
+          "      --sha256 HEX      refuse the package ZIP unless its SHA-256 is HEX\n"
           "      --machine         progress as STATUS:/PROGRESS:/ERROR: lines (nt_helper)\n"
           "      --trace FILE      log every HID report exchanged to FILE\n"
           "      --simulate[=SPEC] flash a built-in virtual Disting NT instead of USB hardware\n"
@@ -77,6 +79,21 @@ static nt_status parse_timeout(const char *s, double *out, struct nt_err *err)
         return nt_err_set(err, NT_E_USAGE, "invalid timeout '%s': give a number of seconds from 0 to 86400",
                           s);
     *out = v;
+    return NT_OK;
+}
+
+/* --sha256: 64 hexadecimal digits, either case. */
+static nt_status parse_sha256(const char *s, uint8_t out[32], struct nt_err *err)
+{
+    if (strlen(s) != 64 || strspn(s, "0123456789abcdefABCDEF") != 64)
+        return nt_err_set(err, NT_E_USAGE,
+                          "invalid --sha256 '%s': give the package's SHA-256 as 64 hexadecimal digits "
+                          "(as sha256sum prints it)",
+                          s);
+    for (int i = 0; i < 32; i++) {
+        char byte[3] = { s[2 * i], s[2 * i + 1], '\0' };
+        out[i] = (uint8_t)strtoul(byte, NULL, 16);
+    }
     return NT_OK;
 }
 
@@ -149,6 +166,11 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
         case OPT_CACERT: o->cafile = optarg; break;
         case OPT_NO_VERIFY: o->no_verify = true; break;
         case OPT_FULL: o->full = true; break;
+        case OPT_SHA256:
+            if (parse_sha256(optarg, o->sha256, err) != NT_OK)
+                return NT_E_USAGE;
+            o->pin = true;
+            break;
         case OPT_VERSION: o->version = true; break;
         case ':': return nt_err_set(err, NT_E_USAGE, "option '%s' needs a value", argv[optind - 1]);
         default: return bad_option(argv[optind - 1], optopt, err);

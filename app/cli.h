@@ -4,6 +4,7 @@
 #define NT_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "nt_err.h"
@@ -20,6 +21,8 @@ struct cli_opts {
     bool dry_run;              /* -n */
     bool no_verify;            /* --no-verify */
     bool full;                 /* --full */
+    bool pin;                  /* --sha256 given: */
+    uint8_t sha256[32];        /* the package ZIP's digest */
     bool machine;              /* --machine */
     const char *trace;         /* --trace FILE */
     bool simulate;             /* --simulate[=SPEC] */

@@ -142,6 +142,7 @@ int main(int argc, char **argv)
     sc.dry_run = opts.dry_run;
     sc.no_verify = opts.no_verify;
     sc.full = opts.full;
+    sc.sha256_pin = opts.pin ? opts.sha256 : NULL;
     sc.port = opts.port;
     sc.wait_timeout_s = opts.timeout_s;
     sc.stop = stop;

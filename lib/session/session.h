@@ -84,6 +84,7 @@ struct sess_config {
     bool dry_run;                   /* stop after the package is validated */
     bool no_verify;                 /* --no-verify: skip the read-back after the write */
     bool full;                      /* --full: erase and write every sector, changed or not */
+    const uint8_t *sha256_pin;      /* --sha256: the package ZIP's digest (32 bytes), or NULL */
     struct tp_bus *bus;             /* USB or virtual; NULL when it could not be opened, */
     const struct nt_err *bus_error; /* and then why (reported once the package is validated) */
     const char *port;               /* only this module (NULL: the only one) */

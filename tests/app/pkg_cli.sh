@@ -143,8 +143,42 @@ grep -qx 'nt_flash: missing.zip: no such file; check the package path' err || fa
 mkdir -p adir.zip
 run --dry-run adir.zip
 [ "$rc" = 2 ] || fail "directory: exit $rc"
-grep -qx 'nt_flash: adir.zip: not a regular file; give the path of a .zip package' err ||
+grep -qx 'nt_flash: adir.zip: the folder holds no package files' err ||
     fail "directory: stderr: $(cat err)"
+
+# --- an unzipped package folder: the same summary and the same checks -------
+rm -rf unz && mkdir unz && (cd unz && unzip -q ../distingNT_1.12.0.zip) || fail "unzip failed"
+run --dry-run distingNT_1.12.0.zip
+grep -v '^EXTRACTING' out >zip.summary
+run --dry-run unz
+[ "$rc" = 0 ] || fail "folder: exit $rc: $(cat err)"
+grep -v '^EXTRACTING' out | diff - zip.summary >/dev/null || fail "folder: summary differs: $(cat out)"
+n=$((n + 1))
+"$MKPKG" --kind fw-tag bad.zip 2>/dev/null && rm -rf badunz && mkdir badunz && (cd badunz && unzip -q ../bad.zip)
+run --dry-run bad.zip
+cp err zip.err
+run --dry-run badunz
+[ "$rc" = 2 ] || fail "bad folder: exit $rc"
+cmp -s err zip.err || fail "bad folder: stderr '$(cat err)' differs from the ZIP's '$(cat zip.err)'"
+
+# --- --sha256 pins the ZIP ------------------------------------------------
+sum=$(sha256sum distingNT_1.12.0.zip | cut -c1-64)
+run --dry-run --sha256 "$sum" distingNT_1.12.0.zip
+[ "$rc" = 0 ] || fail "sha256 match: exit $rc: $(cat err)"
+upper=$(printf '%s' "$sum" | tr a-f A-F)
+run --dry-run --sha256 "$upper" distingNT_1.12.0.zip
+[ "$rc" = 0 ] || fail "sha256 upper case: exit $rc: $(cat err)"
+other=$(printf '%s' "$sum" | tr 0-9a-f 1-9a-f0)
+run --dry-run --sha256 "$other" distingNT_1.12.0.zip
+[ "$rc" = 2 ] || fail "sha256 mismatch: exit $rc"
+grep -qx "nt_flash: distingNT_1.12.0.zip: SHA-256 $sum is not the $other given with --sha256; the file is not the one pinned (download it again, or check the digest)" err ||
+    fail "sha256 mismatch: stderr: $(cat err)"
+run --dry-run --sha256 "$sum" unz
+[ "$rc" = 2 ] || fail "sha256 on a folder: exit $rc"
+grep -q 'pins a package ZIP, and this is a folder' err || fail "sha256 on a folder: stderr: $(cat err)"
+run --dry-run --sha256 abc distingNT_1.12.0.zip
+[ "$rc" = 1 ] || fail "sha256 malformed: exit $rc"
+grep -q "invalid --sha256 'abc'" err || fail "sha256 malformed: stderr: $(cat err)"
 
 # --- usage errors: exit 1, nothing on stdout ----------------------------------
 run --dry-run a.zip b.zip

@@ -83,6 +83,18 @@ expect_rc 5
 expect_last_line '^ERROR the running flashloader is not on an i\.MX RT1060'
 end
 
+# An unzipped package folder through libusb, and --sha256 refusing a ZIP.
+begin folder_package_and_sha256_pin
+rm -rf "$T/unz" && mkdir "$T/unz" && (cd "$T/unz" && unzip -q "$PKG")
+hrun -m 1-1.2:sdp -d "$T/nor_dir.bin" -- "$NT_FLASH" --batch -t 10 "$T/unz"
+expect_rc 0
+tail -c +4097 "$T/nor_dir.bin" | head -c $FW_BYTES | cmp -s - "$T/fw.bin" ||
+    tl_fail "flash at 0x1000 differs from the folder's disting_NT.bin"
+hrun -m 1-1.2:sdp -- "$NT_FLASH" --batch -t 10 --sha256 "$(printf '%064d' 0)" "$PKG"
+expect_rc 2
+expect_last_line '^ERROR .*SHA-256 .* is not the 0{64} given with --sha256'
+end
+
 begin unknown_port_waits_then_gives_up
 hrun -m 1-1.2:sdp -- "$NT_FLASH" --batch -t 1 --port 9-9 "$PKG"
 expect_rc 4
