@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum { OPT_MACHINE = 256, OPT_TRACE, OPT_SIMULATE, OPT_VERSION, OPT_CACERT, OPT_NO_VERIFY, OPT_FULL, OPT_SHA256 };
+enum { OPT_MACHINE = 256, OPT_TRACE, OPT_SIMULATE, OPT_VERSION, OPT_CACERT, OPT_NO_VERIFY, OPT_FULL, OPT_SHA256, OPT_BACKUP, OPT_FL_FROM };
 
 static const struct option long_options[] = {
     { "url", required_argument, NULL, 'u' },
@@ -26,6 +26,8 @@ static const struct option long_options[] = {
     { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
     { "full", no_argument, NULL, OPT_FULL },
     { "sha256", required_argument, NULL, OPT_SHA256 },
+    { "backup", required_argument, NULL, OPT_BACKUP },
+    { "flashloader-from", required_argument, NULL, OPT_FL_FROM },
     { "version", no_argument, NULL, OPT_VERSION },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -35,6 +37,7 @@ void cli_print_usage(FILE *out)
 {
     fputs("Usage: nt_flash [OPTIONS] PACKAGE.zip\n"
           "       nt_flash [OPTIONS] --url URL\n"
+          "       nt_flash [OPTIONS] --backup FILE --flashloader-from PACKAGE.zip\n"
           "       nt_flash --list\n"
           "       nt_flash                      (on a terminal: the device monitor)\n"
           "\n"
@@ -53,6 +56,10 @@ void cli_print_usage(FILE *out)
           "      --full            erase and write every sector, even those that already hold\n"
           "                        the new content\n"
           "      --sha256 HEX      refuse the package ZIP unless its SHA-256 is HEX\n"
+          "      --backup FILE     first save the firmware on the module as a package FILE;\n"
+          "                        without a package, only make the backup\n"
+          "      --flashloader-from PACKAGE.zip\n"
+          "                        the flashloader for --backup without a package\n"
           "      --machine         progress as STATUS:/PROGRESS:/ERROR: lines (nt_helper)\n"
           "      --trace FILE      log every HID report exchanged to FILE\n"
           "      --simulate[=SPEC] flash a built-in virtual Disting NT instead of USB hardware\n"
@@ -166,6 +173,8 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
         case OPT_CACERT: o->cafile = optarg; break;
         case OPT_NO_VERIFY: o->no_verify = true; break;
         case OPT_FULL: o->full = true; break;
+        case OPT_BACKUP: o->backup = optarg; break;
+        case OPT_FL_FROM: o->flashloader_from = optarg; break;
         case OPT_SHA256:
             if (parse_sha256(optarg, o->sha256, err) != NT_OK)
                 return NT_E_USAGE;
@@ -195,5 +204,15 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
         return nt_err_set(err, NT_E_USAGE, "give either a package file or --url, not both");
     if (o->list && (o->package || o->url))
         return nt_err_set(err, NT_E_USAGE, "--list takes no package");
+    if (o->flashloader_from && (!o->backup || o->package || o->url))
+        return nt_err_set(err, NT_E_USAGE,
+                          "--flashloader-from is for --backup FILE without a package (a package given "
+                          "with --backup lends its own flashloader)");
+    if (o->backup && !o->package && !o->url && !o->flashloader_from)
+        return nt_err_set(err, NT_E_USAGE,
+                          "--backup FILE without a package needs --flashloader-from PACKAGE.zip: the "
+                          "flashloader nt_flash loads to read the module");
+    if (o->backup && o->dry_run)
+        return nt_err_set(err, NT_E_USAGE, "--backup reads the module; --dry-run touches no device");
     return NT_OK;
 }

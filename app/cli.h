@@ -21,6 +21,8 @@ struct cli_opts {
     bool dry_run;              /* -n */
     bool no_verify;            /* --no-verify */
     bool full;                 /* --full */
+    const char *backup;        /* --backup FILE */
+    const char *flashloader_from; /* --flashloader-from PKG (--backup without a package) */
     bool pin;                  /* --sha256 given: */
     uint8_t sha256[32];        /* the package ZIP's digest */
     bool machine;              /* --machine */

@@ -123,7 +123,7 @@ int main(int argc, char **argv)
         return run_list(opts.simulate ? &vc : NULL);
 
     interactive = !opts.batch && !opts.machine && ui_terminal_ok();
-    if (!opts.package && !opts.url && !interactive)
+    if (!opts.package && !opts.url && !opts.flashloader_from && !interactive)
         return fail(
             "no package given: name a PACKAGE.zip or use --url URL (the device monitor needs a terminal)",
             EXIT_USAGE);
@@ -143,6 +143,12 @@ int main(int argc, char **argv)
     sc.no_verify = opts.no_verify;
     sc.full = opts.full;
     sc.sha256_pin = opts.pin ? opts.sha256 : NULL;
+    sc.backup_path = opts.backup;
+    if (opts.backup && opts.flashloader_from) {
+        /* Backup only: the package lends its flashloader, nothing is flashed. */
+        sc.package_path = opts.flashloader_from;
+        sc.backup_only = true;
+    }
     sc.port = opts.port;
     sc.wait_timeout_s = opts.timeout_s;
     sc.stop = stop;

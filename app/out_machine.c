@@ -11,6 +11,7 @@ static const char *stage(enum sess_phase ph)
     switch (ph) {
     case SESS_PH_DOWNLOAD: return "DOWNLOAD";
     case SESS_PH_UPLOAD: return "SDP_UPLOAD";
+    case SESS_PH_BACKUP: return "BACKUP";
     case SESS_PH_ERASE: return "ERASE";
     case SESS_PH_WRITE: return "WRITE";
     case SESS_PH_VERIFY: return "VERIFY";
@@ -47,6 +48,7 @@ static void phase_start(struct out_state *o, enum sess_phase ph)
         bl_connect(o);
         status(o, "CONFIGURE", 50, "Configuring flash memory");
         break;
+    case SESS_PH_BACKUP: status(o, "BACKUP", 52, "Backing up the firmware on the module"); break;
     case SESS_PH_ERASE: status(o, "ERASE", 55, "Erasing flash region"); break;
     case SESS_PH_FCB: status(o, "FCB", 60, "Creating Flash Configuration Block"); break;
     case SESS_PH_WRITE: status(o, "WRITE", 65, "Writing firmware"); break;

@@ -169,6 +169,7 @@ static const char *phase_text(enum sess_phase ph)
     case SESS_PH_UPLOAD: return "Uploading the flashloader";
     case SESS_PH_ENUM: return "Waiting for the flashloader to enumerate";
     case SESS_PH_CONFIGURE: return "Configuring FlexSPI NOR";
+    case SESS_PH_BACKUP: return "Reading the firmware for the backup";
     case SESS_PH_COMPARE: return "Reading the flash to find what changed";
     case SESS_PH_ERASE: return "Erasing";
     case SESS_PH_FCB: return "Programming the FlexSPI configuration block";

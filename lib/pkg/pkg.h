@@ -62,6 +62,13 @@ nt_status pkg_check_fits(const struct pkg *p, uint64_t flash_size, struct nt_err
 /* End (exclusive) of the erase range: firmware end rounded up to 4 KiB. */
 uint32_t pkg_erase_end(const struct pkg *p);
 
+/* --backup: write path as a package of this flashloader and the firmware
+ * read from the module (MANIFEST.json: version "backup", source_port, date,
+ * size, sha256), via path".part" renamed when complete. NT_E_IO when it
+ * cannot be written (nothing is left behind then). */
+nt_status pkg_write_backup(const char *path, const struct pkg_image *flashloader, const uint8_t *fw,
+                           size_t fw_size, const char *port, const char *date, struct nt_err *err);
+
 /* Lower-case hex of a SHA-256 into out[65]. */
 void pkg_sha256_hex(const uint8_t sha[32], char out[65]);
 

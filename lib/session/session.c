@@ -38,7 +38,7 @@ const char *sess_phase_name(enum sess_phase ph)
 {
     static const char *const names[SESS_PH_COUNT] = {
         "download", "extract", "wait", "upload", "enumerate", "configure",
-        "compare",  "erase",   "fcb",  "write",  "verify",    "reset",
+        "backup", "compare",  "erase",   "fcb",  "write",  "verify",    "reset",
     };
     return (unsigned)ph < SESS_PH_COUNT ? names[ph] : "?";
 }
@@ -54,6 +54,7 @@ const char *sess_recovery_hint(enum sess_phase ph)
         return "The module's flash was not changed: power-cycle it to run the old firmware, "
                "or re-enter bootloader mode (Menu > Misc > Enter bootloader mode) and run nt_flash again.";
     case SESS_PH_CONFIGURE:
+    case SESS_PH_BACKUP:
     case SESS_PH_COMPARE:
         return "The flash was not changed yet: run nt_flash again (the flashloader may still be "
                "running; nt_flash continues from there), or power-cycle to keep the old firmware.";
@@ -382,6 +383,7 @@ static nt_status check_flash_size(struct sess *s, struct mboot_host *h, struct n
     if (mboot_get_property(h, MBOOT_PROP_EXT_MEMORY_ATTRS, MBOOT_MEM_FLEXSPI_NOR, v, 6, &n, &perr) == NT_OK &&
         n >= 3 && (v[0] & 0x2u) && v[2] != 0) {
         size = (uint64_t)v[2] * 1024;
+        s->flash_size = size;
         sess_log(s, SESS_LOG_DEBUG, "FlexSPI NOR: %u KiB at 0x%08x, page %u, sector %u", v[2], v[1],
                  n > 3 ? v[3] : 0, n > 4 ? v[4] : 0);
     } else {
@@ -518,12 +520,13 @@ static nt_status step_boundary(struct sess *s, struct nt_err *err)
     return NT_OK;
 }
 
+static nt_status reset_module(struct sess *s, struct mboot_host *h, struct nt_err *err);
+
 static nt_status run_mboot_steps(struct sess *s, struct mboot_host *h, struct nt_err *err)
 {
     uint32_t version = 0;
     size_t n = 0;
     unsigned dropped = 0;
-    bool answered = false;
     nt_status st;
 
     sess_phase_start(s, SESS_PH_CONFIGURE);
@@ -547,6 +550,11 @@ static nt_status run_mboot_steps(struct sess *s, struct mboot_host *h, struct nt
         return st;
     sess_phase_done(s, SESS_PH_CONFIGURE);
 
+    if (s->cfg->backup_path &&
+        ((st = step_boundary(s, err)) != NT_OK || (st = sess_backup(s, h, err)) != NT_OK))
+        return st;
+    if (s->cfg->backup_only)
+        return reset_module(s, h, err);
     if ((st = step_boundary(s, err)) != NT_OK || (st = sess_plan_flash(s, h, err)) != NT_OK)
         return st;
     if ((st = step_boundary(s, err)) != NT_OK || (st = erase_flash(s, h, err)) != NT_OK)
@@ -566,6 +574,13 @@ static nt_status run_mboot_steps(struct sess *s, struct mboot_host *h, struct nt
         return st;
     if ((st = step_boundary(s, err)) != NT_OK || (st = sess_verify_flash(s, h, err)) != NT_OK)
         return st;
+    return reset_module(s, h, err);
+}
+
+static nt_status reset_module(struct sess *s, struct mboot_host *h, struct nt_err *err)
+{
+    bool answered = false;
+    nt_status st;
 
     sess_phase_start(s, SESS_PH_RESET);
     st = mboot_reset(h, &answered, err);

@@ -16,6 +16,7 @@ struct sess {
     struct tp_devinfo target; /* the module being flashed */
     bool module_found;
     bool rom_seen;         /* the run started at the boot ROM (it knows the part) */
+    uint64_t flash_size;   /* as the flashloader reports it (0: not asked yet) */
     struct sect_plan plan; /* which sectors this run erases and writes */
 };
 
@@ -37,6 +38,12 @@ nt_status sess_plan_flash(struct sess *s, struct mboot_host *h, struct nt_err *e
 /* After the write: read back the FCB, the IVT and every sector written and
  * compare them with the image. Emits the VERIFY phase. */
 nt_status sess_verify_flash(struct sess *s, struct mboot_host *h, struct nt_err *err);
+/* Read [addr, addr+len) into buf in MaxPacketSize pieces; with total != 0,
+ * progress events of phase ph count on from *done (updated). */
+nt_status sess_read_flash(struct sess *s, struct mboot_host *h, enum sess_phase ph, uint32_t addr, uint8_t *buf,
+                          size_t len, uint64_t *done, uint64_t total, struct nt_err *err);
+/* --backup: read the module's firmware and write it as a package (backup.c). */
+nt_status sess_backup(struct sess *s, struct mboot_host *h, struct nt_err *err);
 /* A flashloader found already running: confirm it is on an i.MX RT1060
  * (chip.c); NT_E_UNSUPPORTED with the reason otherwise. */
 nt_status sess_check_chip(struct sess *s, struct mboot_host *h, struct nt_err *err);

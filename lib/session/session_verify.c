@@ -150,6 +150,27 @@ nt_status sess_plan_flash(struct sess *s, struct mboot_host *h, struct nt_err *e
     return st;
 }
 
+nt_status sess_read_flash(struct sess *s, struct mboot_host *h, enum sess_phase ph, uint32_t addr, uint8_t *buf,
+                          size_t len, uint64_t *done, uint64_t total, struct nt_err *err)
+{
+    struct reader r = { .s = s, .h = h, .ph = ph, .done = *done, .total = total };
+    nt_status st = mboot_packet_size(h, &r.chunk, err);
+
+    if (st != NT_OK)
+        return nt_err_prefix(err, "asking the flashloader for its packet size");
+    for (size_t off = 0; off < len;) {
+        size_t n = len - off < r.chunk ? len - off : r.chunk;
+        st = read_piece(&r, addr + (uint32_t)off, buf + off, n, err);
+        if (st != NT_OK)
+            return st;
+        off += n;
+        if (total)
+            advance(&r, n);
+    }
+    *done = r.done;
+    return NT_OK;
+}
+
 /* --- verify ------------------------------------------------------------- */
 
 struct mismatch {

@@ -213,4 +213,71 @@ expect_rc 0
 grep -q 'flashloader RAM regions' "$T/err" && tl_fail "RAM asked although the ROM was seen"
 end
 
+# manifest KEY FILE.zip: a value of the backup's MANIFEST.json
+manifest() {
+    unzip -p "$2" MANIFEST.json | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+
+begin backup_flash_new_flash_backup_restores_the_nor
+rm -f "$T/nor" "$T/bk.zip"
+run --batch --simulate=speed=0,nor="$T/nor" "$PKG"
+head -c $((SECTORS * 4096)) "$T/nor" >"$T/nor.orig"
+run --batch --backup "$T/bk.zip" --simulate=speed=0,nor="$T/nor" "$OTHER"
+expect_rc 0
+expect_out '^BACKING_UP 100%$'
+check_nor "$T/nor" OTHER
+[ "$(manifest version "$T/bk.zip")" = backup ] || tl_fail "manifest version '$(manifest version "$T/bk.zip")'"
+[ "$(manifest source_port "$T/bk.zip")" = sim-1 ] || tl_fail "manifest source_port"
+[ "$(manifest size "$T/bk.zip")" = $FW_BYTES ] || tl_fail "manifest size '$(manifest size "$T/bk.zip")'"
+[ "$(manifest sha256 "$T/bk.zip")" = "$(sha256sum "$T/fw_PKG.bin" | cut -c1-64)" ] || tl_fail "manifest sha256"
+manifest date "$T/bk.zip" | grep -Eq '^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z$' ||
+    tl_fail "manifest date '$(manifest date "$T/bk.zip")'"
+[ ! -e "$T/bk.zip.part" ] || tl_fail "the temporary file was left behind"
+run --batch --simulate=speed=0,nor="$T/nor" "$T/bk.zip"
+expect_rc 0
+head -c $((SECTORS * 4096)) "$T/nor" | cmp -s - "$T/nor.orig" || tl_fail "NOR after flashing the backup differs from the original"
+end
+
+begin unwritable_backup_path_erases_nothing
+cp "$T/nor" "$T/nor.before"
+run --batch --trace "$T/trace" --backup "$T/no/such/dir/bk.zip" --simulate=speed=0,nor="$T/nor" "$OTHER"
+expect_rc 5
+expect_last_line '^ERROR backup not written, so nothing was erased: cannot write the backup'
+cmp -s "$T/nor" "$T/nor.before" || tl_fail "the flash changed"
+[ -z "$(cmds 02)$(cmds 04)" ] || tl_fail "erase or write commands were sent"
+end
+
+begin backup_only_with_flashloader_from
+rm -f "$T/nor" "$T/bk2.zip"
+run --batch --simulate=speed=0,nor="$T/nor" "$CODE"
+cp "$T/nor" "$T/nor.before"
+run --batch --trace "$T/trace" --backup "$T/bk2.zip" --flashloader-from "$OTHER" --simulate=speed=0,nor="$T/nor"
+expect_rc 0
+expect_last_line '^COMPLETE$'
+cmp -s "$T/nor" "$T/nor.before" || tl_fail "a backup-only run changed the flash"
+[ -z "$(cmds 02)$(cmds 04)" ] || tl_fail "erase or write commands in a backup-only run"
+unzip -p "$T/bk2.zip" bootable_images/disting_NT.bin | cmp -s - "$T/fw_CODE.bin" ||
+    tl_fail "the backup's firmware is not what the module held"
+unzip -p "$OTHER" bootable_images/unsigned_MIMXRT1060_flashloader.bin >"$T/fl_other.bin"
+unzip -p "$T/bk2.zip" bootable_images/unsigned_MIMXRT1060_flashloader.bin | cmp -s - "$T/fl_other.bin" ||
+    tl_fail "the backup's flashloader is not the one of --flashloader-from"
+end
+
+begin backup_without_an_image_header_saves_the_used_flash
+run --batch --backup "$T/bk3.zip" --flashloader-from "$PKG" --simulate=speed=0,flash=1M
+expect_rc 0
+expect_err 'warning: backup: no valid image header'
+[ "$(manifest size "$T/bk3.zip")" = $((1048576 - 4096)) ] || tl_fail "size '$(manifest size "$T/bk3.zip")'"
+end
+
+begin backup_usage_errors
+run --batch --backup "$T/x.zip"
+expect_rc 1
+expect_err 'needs --flashloader-from'
+run --batch --backup "$T/x.zip" --flashloader-from "$PKG" "$PKG"
+expect_rc 1
+run --dry-run --backup "$T/x.zip" "$PKG"
+expect_rc 1
+end
+
 finish

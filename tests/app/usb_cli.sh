@@ -95,6 +95,16 @@ expect_rc 2
 expect_last_line '^ERROR .*SHA-256 .* is not the 0{64} given with --sha256'
 end
 
+# --backup through libusb: the firmware on the module becomes a package.
+begin backup_only
+hrun -m "1-1.2:sdp:nor=$T/bk_nor.bin" -- "$NT_FLASH" --batch -t 10 "$PKG"
+expect_rc 0
+hrun -m "1-1.2:sdp:nor=$T/bk_nor.bin" -- "$NT_FLASH" --batch -t 10 --backup "$T/bk.zip" --flashloader-from "$PKG"
+expect_rc 0
+unzip -p "$T/bk.zip" bootable_images/disting_NT.bin | cmp -s - "$T/fw.bin" ||
+    tl_fail "the backup's firmware differs from what was flashed"
+end
+
 begin unknown_port_waits_then_gives_up
 hrun -m 1-1.2:sdp -- "$NT_FLASH" --batch -t 1 --port 9-9 "$PKG"
 expect_rc 4

@@ -7,6 +7,7 @@
 #include "tap.h"
 #include "pkg.h"
 #include "sectors.h"
+#include "session.h"
 
 #define FW_BYTES (5u * 4096 + 100) /* 6 firmware sectors, the last partial */
 #define SECTORS 7u                 /* sector 0 (FCB) + 6 */
@@ -110,8 +111,21 @@ static void test_match_and_diff(void)
     CHECK(erased);
 }
 
+/* Every phase has a name and a recovery hint (the failure lines print both). */
+static void test_every_phase_named(void)
+{
+    for (int ph = 0; ph < SESS_PH_COUNT; ph++) {
+        CHECK(sess_phase_name((enum sess_phase)ph) != NULL);
+        CHECK(strcmp(sess_phase_name((enum sess_phase)ph), "?") != 0);
+        CHECK(sess_recovery_hint((enum sess_phase)ph)[0] != '\0');
+    }
+    CHECK_EQ_STR(sess_phase_name(SESS_PH_RESET), "reset");
+    CHECK_EQ_STR(sess_phase_name(SESS_PH_BACKUP), "backup");
+}
+
 int main(void)
 {
+    RUN(test_every_phase_named);
     RUN(test_full_plan);
     RUN(test_nothing_changed);
     RUN(test_code_changed_keeps_the_ivt_rule);
