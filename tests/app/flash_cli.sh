@@ -132,13 +132,13 @@ t_exit_2_bad_package() {
 }
 tap_case exit_2_bad_package
 
-t_package_is_a_directory() {
+t_package_is_an_empty_directory() {
     mkdir -p "$T/folder.zip"
     run --batch -n "$T/folder.zip"
     expect_rc 2
-    expect_last_line '^ERROR .*folder\.zip: not a regular file'
+    expect_last_line '^ERROR .*folder\.zip: the folder holds no package files'
 }
-tap_case package_is_a_directory
+tap_case package_is_an_empty_directory
 
 t_exit_3_download_refused() {
     run --batch --simulate=speed=0 --url http://127.0.0.1:9/distingNT_1.0.0.zip

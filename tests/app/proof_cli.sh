@@ -120,13 +120,17 @@ end
 # then a second run completes with fewer sectors written and exact contents.
 interrupted() {
     rm -f "$T/nor"
-    if [ "$1" = sigint ]; then
+    case $1 in
+    sigint@write) timing=sector_ms=0.01,block_ms=0.01,page_ms=2 line='^WRITING [4-9][0-9]%$' ;;
+    sigint@erase) timing=sector_ms=20,block_ms=20,page_ms=0.01 line='^ERASING [3-9][0-9]%$' ;;
+    esac
+    if [ "${1%@*}" = sigint ]; then
         : >"$T/out"
-        "$NT_FLASH" --batch --simulate="speed=1,sector_ms=0.01,block_ms=0.01,page_ms=2,enum_delay=0.01,nor=$T/nor" \
+        "$NT_FLASH" --batch --simulate="speed=1,$timing,enum_delay=0.01,nor=$T/nor" \
             "$PKG" >"$T/out" 2>"$T/err" </dev/null &
         bg=$!
         i=0
-        while ! grep -Eq '^WRITING [4-9][0-9]%$' "$T/out" 2>/dev/null && [ $i -lt 600 ]; do
+        while ! grep -Eq "$line" "$T/out" 2>/dev/null && [ $i -lt 600 ]; do
             i=$((i + 1))
             sleep 0.05
         done
@@ -164,7 +168,11 @@ interrupted unplug@erase:50
 end
 
 begin interrupted_by_sigint_then_rerun
-interrupted sigint
+interrupted sigint@write
+end
+
+begin interrupted_by_sigint_during_erase_then_rerun
+interrupted sigint@erase
 end
 
 begin fully_different_image
