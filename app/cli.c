@@ -9,7 +9,26 @@
 #include <string.h>
 #include <strings.h>
 
-enum { OPT_MACHINE = 256, OPT_TRACE, OPT_SIMULATE, OPT_VERSION, OPT_CACERT, OPT_NO_VERIFY, OPT_FULL, OPT_SHA256, OPT_BACKUP, OPT_FL_FROM };
+#include "releases.h"
+
+enum {
+    OPT_MACHINE = 256,
+    OPT_TRACE,
+    OPT_SIMULATE,
+    OPT_VERSION,
+    OPT_CACERT,
+    OPT_FIRMWARE,
+    OPT_LATEST,
+    OPT_RELEASES,
+    OPT_RELEASE_PAGE,
+    OPT_OFFLINE,
+    OPT_REFRESH,
+    OPT_NO_VERIFY,
+    OPT_FULL,
+    OPT_SHA256,
+    OPT_BACKUP,
+    OPT_FL_FROM
+};
 
 static const struct option long_options[] = {
     { "url", required_argument, NULL, 'u' },
@@ -23,6 +42,12 @@ static const struct option long_options[] = {
     { "trace", required_argument, NULL, OPT_TRACE },
     { "simulate", optional_argument, NULL, OPT_SIMULATE },
     { "cacert", required_argument, NULL, OPT_CACERT },
+    { "firmware", required_argument, NULL, OPT_FIRMWARE },
+    { "latest", no_argument, NULL, OPT_LATEST },
+    { "releases", no_argument, NULL, OPT_RELEASES },
+    { "release-page", required_argument, NULL, OPT_RELEASE_PAGE },
+    { "offline", no_argument, NULL, OPT_OFFLINE },
+    { "refresh", no_argument, NULL, OPT_REFRESH },
     { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
     { "full", no_argument, NULL, OPT_FULL },
     { "sha256", required_argument, NULL, OPT_SHA256 },
@@ -37,6 +62,8 @@ void cli_print_usage(FILE *out)
 {
     fputs("Usage: nt_flash [OPTIONS] PACKAGE.zip\n"
           "       nt_flash [OPTIONS] --url URL\n"
+          "       nt_flash [OPTIONS] --latest | VERSION | --firmware VERSION\n"
+          "       nt_flash --releases [-v]\n"
           "       nt_flash [OPTIONS] --backup FILE --flashloader-from PACKAGE.zip\n"
           "       nt_flash --list\n"
           "       nt_flash                      (on a terminal: the device monitor)\n"
@@ -46,6 +73,14 @@ void cli_print_usage(FILE *out)
           "Options:\n"
           "  -u, --url URL         download the package (http or https) and flash it\n"
           "      --cacert FILE     also trust the CA certificates in FILE for https\n"
+          "      --latest          download and flash the newest official release\n"
+          "      --firmware VERSION  download and flash this official release (as does\n"
+          "                        a VERSION such as 1.19.0 in place of PACKAGE.zip)\n"
+          "      --releases        list the official releases, newest first, and exit:\n"
+          "                        VERSION<TAB>DATE<TAB>FIRST CHANGE (-v: every change)\n"
+          "      --release-page URL  read the releases from URL instead of the maker's page\n"
+          "      --offline         use only the cache (~/.cache/nt_flash) for releases\n"
+          "      --refresh         ask the site again, and accept a re-published package\n"
           "  -t, --timeout SECS    wait this long for the module in bootloader mode (default 60)\n"
           "  -v, --verbose         diagnostic detail on stderr (repeat for more)\n"
           "  -b, --batch           headless: plain progress lines, never the full-screen UI\n"
@@ -138,6 +173,45 @@ static bool is_http_url(const char *url)
     return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
 }
 
+/* The official-release options against each other and the other sources. */
+static nt_status check_release_options(struct cli_opts *o, struct nt_err *err)
+{
+    int sources;
+
+    /* `nt_flash 1.19.0`: a version number in place of the package. */
+    if (o->package && rel_is_version(o->package)) {
+        if (o->firmware)
+            return nt_err_set(err, NT_E_USAGE, "give the version once: either %s or --firmware %s",
+                              o->package, o->firmware);
+        o->firmware = o->package;
+        o->package = NULL;
+    }
+    if (o->firmware && !rel_is_version(o->firmware))
+        return nt_err_set(err, NT_E_USAGE,
+                          "invalid --firmware '%s': give a version number such as 1.19.0 "
+                          "(nt_flash --releases lists them)",
+                          o->firmware);
+    if (o->release_page && !is_http_url(o->release_page))
+        return nt_err_set(err, NT_E_USAGE, "invalid --release-page '%s': give an http:// or https:// URL",
+                          o->release_page);
+    sources = !!o->package + !!o->url + !!o->firmware + !!o->latest;
+    if (o->releases && (sources || o->list))
+        return nt_err_set(err, NT_E_USAGE,
+                          "--releases lists the releases and flashes nothing: give it alone");
+    if (sources > 1)
+        return nt_err_set(err, NT_E_USAGE,
+                          "give one of PACKAGE.zip, --url, --latest or a version, not several");
+    if (o->list && sources)
+        return nt_err_set(err, NT_E_USAGE, "--list takes no package");
+    if ((o->offline || o->refresh || o->release_page) && !o->releases && !o->latest && !o->firmware)
+        return nt_err_set(
+            err, NT_E_USAGE,
+            "--offline, --refresh and --release-page go with --releases, --latest or a version");
+    if (o->offline && o->refresh)
+        return nt_err_set(err, NT_E_USAGE, "--offline and --refresh contradict each other: give one");
+    return NT_OK;
+}
+
 nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *err)
 {
     int c;
@@ -171,6 +245,12 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
             o->simulate_spec = optarg;
             break;
         case OPT_CACERT: o->cafile = optarg; break;
+        case OPT_FIRMWARE: o->firmware = optarg; break;
+        case OPT_LATEST: o->latest = true; break;
+        case OPT_RELEASES: o->releases = true; break;
+        case OPT_RELEASE_PAGE: o->release_page = optarg; break;
+        case OPT_OFFLINE: o->offline = true; break;
+        case OPT_REFRESH: o->refresh = true; break;
         case OPT_NO_VERIFY: o->no_verify = true; break;
         case OPT_FULL: o->full = true; break;
         case OPT_BACKUP: o->backup = optarg; break;
@@ -202,17 +282,17 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
         return nt_err_set(err, NT_E_USAGE, "invalid --url '%s': give an http:// or https:// URL", o->url);
     if (o->package && o->url)
         return nt_err_set(err, NT_E_USAGE, "give either a package file or --url, not both");
-    if (o->list && (o->package || o->url))
-        return nt_err_set(err, NT_E_USAGE, "--list takes no package");
-    if (o->flashloader_from && (!o->backup || o->package || o->url))
+    if (check_release_options(o, err) != NT_OK)
+        return NT_E_USAGE;
+    if (o->flashloader_from && (!o->backup || o->package || o->url || o->firmware || o->latest))
         return nt_err_set(err, NT_E_USAGE,
                           "--flashloader-from is for --backup FILE without a package (a package given "
                           "with --backup lends its own flashloader)");
-    if (o->backup && !o->package && !o->url && !o->flashloader_from)
+    if (o->backup && !o->package && !o->url && !o->firmware && !o->latest && !o->flashloader_from)
         return nt_err_set(err, NT_E_USAGE,
                           "--backup FILE without a package needs --flashloader-from PACKAGE.zip: the "
                           "flashloader nt_flash loads to read the module");
-    if (o->backup && o->dry_run)
-        return nt_err_set(err, NT_E_USAGE, "--backup reads the module; --dry-run touches no device");
+    if (o->backup && (o->dry_run || o->releases || o->list))
+        return nt_err_set(err, NT_E_USAGE, "--backup reads the module; it goes with a flash or alone");
     return NT_OK;
 }

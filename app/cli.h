@@ -12,6 +12,12 @@
 struct cli_opts {
     const char *package;       /* PACKAGE.zip argument */
     const char *url;           /* --url */
+    const char *firmware;      /* --firmware VERSION, or a PACKAGE that is a version number */
+    bool latest;               /* --latest */
+    bool releases;             /* --releases */
+    const char *release_page;  /* --release-page URL */
+    bool offline;              /* --offline: the cache only */
+    bool refresh;              /* --refresh: ask the site; accept a changed package */
     const char *cafile;        /* --cacert FILE: extra CA certificates for https */
     double timeout_s;          /* -t: wait for the module (default 60) */
     int verbose;               /* -v, repeatable */

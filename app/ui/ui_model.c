@@ -31,6 +31,24 @@ void ui_model_init(struct ui_model *m, bool show_download)
     m->dirty = (1u << UI_PANEL_COUNT) - 1;
 }
 
+void ui_model_set_release(struct ui_model *m, const char *version, const char *date,
+                          const char *const *changes, size_t n_changes)
+{
+    if (!version)
+        return;
+    snprintf(m->release_version, sizeof m->release_version, "%s", version);
+    snprintf(m->release_date, sizeof m->release_date, "%s", date ? date : "");
+    m->release_changes = n_changes;
+    ui_model_log(m, SESS_LOG_INFO, 0, "Firmware %s%s%s: %zu change%s listed", version,
+                 m->release_date[0] ? " of " : "", m->release_date, n_changes, n_changes == 1 ? "" : "s");
+    for (size_t i = 0; i < n_changes; i++) {
+        if (i < UI_RELEASE_SHOWN)
+            snprintf(m->release_change[i], sizeof m->release_change[i], "%s", changes[i]);
+        ui_model_log(m, SESS_LOG_INFO, 0, "  - %s", changes[i]);
+    }
+    mark(m, UI_PANEL_PACKAGE);
+}
+
 const char *ui_gauge_name(enum ui_gauge_id g)
 {
     static const char *const names[UI_G_COUNT] = { "download", "upload", "configure", "erase",

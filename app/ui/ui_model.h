@@ -18,6 +18,10 @@
 #define UI_LOG_LINES 256
 #define UI_LOG_TEXT_MAX 512 /* a recovery hint is a long paragraph */
 #define UI_NAME_MAX 256     /* = pkg_image.name */
+/* Changes of an official release shown in the package panel while it
+ * downloads (the panel has room for this many); all go to the log. */
+#define UI_RELEASE_SHOWN 2
+#define UI_RELEASE_TEXT_MAX 256
 
 /* The gauges, in screen order. */
 enum ui_gauge_id {
@@ -64,6 +68,10 @@ struct ui_model {
     bool have_package;
     char source[1024], version[64], processor[32]; /* sizes as in struct pkg */
     struct ui_image_model flashloader, firmware;
+    /* the official release being fetched (--latest, VERSION), "" otherwise */
+    char release_version[32], release_date[32];
+    char release_change[UI_RELEASE_SHOWN][UI_RELEASE_TEXT_MAX];
+    size_t release_changes; /* how many the release has in all */
     /* phases */
     bool show_download;
     struct ui_gauge_model gauge[UI_G_COUNT];
@@ -79,6 +87,11 @@ struct ui_model {
 };
 
 void ui_model_init(struct ui_model *m, bool show_download);
+/* The official release the job fetches (version NULL: none): its version
+ * and date for the package panel, its first changes for the panel while it
+ * downloads, and every change in the log. */
+void ui_model_set_release(struct ui_model *m, const char *version, const char *date,
+                          const char *const *changes, size_t n_changes);
 /* Apply one session event (the session's time base is ev->t). */
 void ui_model_apply(struct ui_model *m, const struct sess_event *ev);
 /* A device came or went (bus events, or the session's). Keyed by port and kind. */
