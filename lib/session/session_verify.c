@@ -58,53 +58,107 @@ static const char *content_name(enum sect_content c)
     return c == SECT_SAME ? "same" : c == SECT_ERASED ? "erased" : "different";
 }
 
-/* Read sectors 1.. as one stream of pieces; a sector already known to
- * differ (neither the new content nor erased) is not read further. */
+/* What the compare knows of each sector: whether every byte read so far
+ * equals the new content, and whether every byte read so far is erased. A
+ * sector with neither is proven different and needs no further reads. */
+struct compare {
+    struct reader *r;
+    bool *may_same, *may_erased;
+    uint32_t end;  /* flash offset where the compared range ends */
+    uint32_t seen; /* highest offset resolved, for the progress */
+};
+
+static bool proven_different(const struct compare *c, uint32_t sec)
+{
+    return !c->may_same[sec] && !c->may_erased[sec];
+}
+
+/* Read [pos, pos+n) (n at most one packet) and fold it into the sectors it covers. */
+static nt_status compare_piece(struct compare *c, uint32_t pos, size_t n, struct nt_err *err)
+{
+    uint8_t buf[MBOOT_REPORT_LEN];
+    nt_status st = read_piece(c->r, PKG_FLASH_BASE + pos, buf, n, err);
+
+    for (size_t i = 0; st == NT_OK && i < n;) {
+        uint32_t sec = (pos + (uint32_t)i) / PKG_SECTOR_SIZE;
+        size_t seg = (size_t)((sec + 1) * PKG_SECTOR_SIZE - (pos + i));
+        bool same, erased;
+        if (seg > n - i)
+            seg = n - i;
+        sect_match(c->r->s->pkg, pos + (uint32_t)i, buf + i, seg, &same, &erased);
+        c->may_same[sec] = c->may_same[sec] && same;
+        c->may_erased[sec] = c->may_erased[sec] && erased;
+        i += seg;
+    }
+    return st;
+}
+
+static void compare_progress(struct compare *c, uint32_t upto)
+{
+    if (upto > c->seen) {
+        advance(c->r, upto - c->seen);
+        c->seen = upto;
+    }
+}
+
+/* Read sectors 1.. as one stream of pieces, so an unchanged image costs
+ * about one ReadMemory per MaxPacketSize bytes. A sector proven different is
+ * not read further. After a different sector the next two are probed with
+ * one piece straddling their boundary (the tail of one, the head of the
+ * other): in an image that differs throughout, one command then settles two
+ * sectors. A probed sector that is not proven different is read in full, so
+ * no sector is taken for different without a byte that differs. */
 static nt_status compare_sectors(struct reader *r, enum sect_content *content, struct nt_err *err)
 {
-    const struct pkg *pkg = r->s->pkg;
-    uint32_t count = r->s->plan.count, end = count * PKG_SECTOR_SIZE, pos = SECT_IVT * PKG_SECTOR_SIZE;
-    bool *may_same = malloc(count), *may_erased = malloc(count);
-    uint8_t buf[MBOOT_REPORT_LEN];
+    uint32_t count = r->s->plan.count, pos = SECT_IVT * PKG_SECTOR_SIZE;
+    struct compare c = { r, malloc(count), malloc(count), count * PKG_SECTOR_SIZE,
+                         SECT_IVT * PKG_SECTOR_SIZE };
+    uint32_t half = (uint32_t)(r->chunk / 2);
     nt_status st = NT_OK;
 
-    if (!may_same || !may_erased) {
-        free(may_same);
-        free(may_erased);
+    if (!c.may_same || !c.may_erased) {
+        free(c.may_same);
+        free(c.may_erased);
         return nt_err_set(err, NT_E_NOMEM, "out of memory comparing the flash");
     }
-    memset(may_same, 1, count);
-    memset(may_erased, 1, count);
-    while (pos < end && st == NT_OK) {
-        size_t n = end - pos < r->chunk ? end - pos : r->chunk;
-        uint32_t k;
+    memset(c.may_same, 1, count);
+    memset(c.may_erased, 1, count);
+    while (pos < c.end && st == NT_OK) {
+        uint32_t k = pos / PKG_SECTOR_SIZE;
+        size_t n;
 
-        st = read_piece(r, PKG_FLASH_BASE + pos, buf, n, err);
-        for (size_t i = 0; st == NT_OK && i < n;) {
-            uint32_t sec = (pos + (uint32_t)i) / PKG_SECTOR_SIZE;
-            size_t seg = (size_t)((sec + 1) * PKG_SECTOR_SIZE - (pos + i));
-            bool same, erased;
-            if (seg > n - i)
-                seg = n - i;
-            sect_match(pkg, pos + (uint32_t)i, buf + i, seg, &same, &erased);
-            may_same[sec] = may_same[sec] && same;
-            may_erased[sec] = may_erased[sec] && erased;
-            i += seg;
-        }
-        if (st != NT_OK)
-            break;
-        advance(r, n);
-        pos += (uint32_t)n;
-        k = pos / PKG_SECTOR_SIZE;
-        if (pos < end && pos % PKG_SECTOR_SIZE && !may_same[k] && !may_erased[k]) {
-            advance(r, (k + 1) * PKG_SECTOR_SIZE - pos);
+        if (proven_different(&c, k)) {
             pos = (k + 1) * PKG_SECTOR_SIZE;
+            compare_progress(&c, pos);
+            continue;
         }
+        if (pos % PKG_SECTOR_SIZE == 0 && k > SECT_IVT && proven_different(&c, k - 1) && k + 1 < count &&
+            half > 0) {
+            uint32_t mid = (k + 1) * PKG_SECTOR_SIZE;
+            st = compare_piece(&c, mid - half, 2 * (size_t)half, err);
+            if (st != NT_OK)
+                break;
+            if (proven_different(&c, k) && proven_different(&c, k + 1)) {
+                pos = mid + PKG_SECTOR_SIZE;
+                compare_progress(&c, pos);
+                continue;
+            }
+            if (proven_different(&c, k)) {
+                pos = mid + half; /* k+1's head is read and matched: stream on from there */
+                compare_progress(&c, pos);
+                continue;
+            }
+            /* k matched at its tail: read it from its start, as a stream. */
+        }
+        n = c.end - pos < r->chunk ? c.end - pos : r->chunk;
+        st = compare_piece(&c, pos, n, err);
+        pos += (uint32_t)n;
+        compare_progress(&c, pos);
     }
     for (uint32_t i = SECT_IVT; st == NT_OK && i < count; i++)
-        content[i] = may_same[i] ? SECT_SAME : may_erased[i] ? SECT_ERASED : SECT_DIFFERENT;
-    free(may_same);
-    free(may_erased);
+        content[i] = c.may_same[i] ? SECT_SAME : c.may_erased[i] ? SECT_ERASED : SECT_DIFFERENT;
+    free(c.may_same);
+    free(c.may_erased);
     return st;
 }
 
@@ -150,8 +204,8 @@ nt_status sess_plan_flash(struct sess *s, struct mboot_host *h, struct nt_err *e
     return st;
 }
 
-nt_status sess_read_flash(struct sess *s, struct mboot_host *h, enum sess_phase ph, uint32_t addr, uint8_t *buf,
-                          size_t len, uint64_t *done, uint64_t total, struct nt_err *err)
+nt_status sess_read_flash(struct sess *s, struct mboot_host *h, enum sess_phase ph, uint32_t addr,
+                          uint8_t *buf, size_t len, uint64_t *done, uint64_t total, struct nt_err *err)
 {
     struct reader r = { .s = s, .h = h, .ph = ph, .done = *done, .total = total };
     nt_status st = mboot_packet_size(h, &r.chunk, err);

@@ -175,6 +175,28 @@ begin interrupted_by_sigint_during_erase_then_rerun
 interrupted sigint@erase
 end
 
+# Scattered damage: sectors 3, 4, 9 and 20 changed at their heads or tails,
+# the rest intact. Exactly those (plus sector 0 and the IVT sector, the
+# fail-safe rule) are erased and written: a probe after a different sector
+# never takes an intact one for different.
+begin scattered_changes_are_found_exactly
+rm -f "$T/nor"
+run --batch --simulate=speed=0,nor="$T/nor" "$PKG"
+python3 - "$T/nor" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+for sec, off in ((3, 0), (4, 4095), (9, 2000), (20, 4095)):
+    b[sec * 4096 + off] ^= 0x01
+open(p, "wb").write(b)
+PY
+run -v --batch --trace "$T/trace" --simulate=speed=0,nor="$T/nor" "$PKG"
+expect_rc 0
+[ "$(skipped)" = $((SECTORS - 6)) ] || tl_fail "skipped '$(skipped)', expected $((SECTORS - 6))"
+expect_err 'erasing 24 KiB, writing 20 KiB'
+check_nor "$T/nor" PKG
+end
+
 begin fully_different_image
 rm -f "$T/nor"
 run --batch --simulate=speed=0,nor="$T/nor" "$PKG"
