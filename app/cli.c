@@ -27,8 +27,13 @@ enum {
     OPT_FULL,
     OPT_SHA256,
     OPT_BACKUP,
-    OPT_FL_FROM
+    OPT_FL_FROM,
+    OPT_ENTER_BOOTLOADER,
+    OPT_SYSEX_ID,
+    OPT_NO_WAIT_RESTART
 };
+
+#define CLI_SYSEX_ID_MAX 126
 
 static const struct option long_options[] = {
     { "url", required_argument, NULL, 'u' },
@@ -55,6 +60,9 @@ static const struct option long_options[] = {
     { "flashloader-from", required_argument, NULL, OPT_FL_FROM },
     { "version", no_argument, NULL, OPT_VERSION },
     { "help", no_argument, NULL, 'h' },
+    { "enter-bootloader", no_argument, NULL, OPT_ENTER_BOOTLOADER },
+    { "sysex-id", required_argument, NULL, OPT_SYSEX_ID },
+    { "no-wait-restart", no_argument, NULL, OPT_NO_WAIT_RESTART },
     { NULL, 0, NULL, 0 },
 };
 
@@ -84,7 +92,7 @@ void cli_print_usage(FILE *out)
           "  -t, --timeout SECS    wait this long for the module in bootloader mode (default 60)\n"
           "  -v, --verbose         diagnostic detail on stderr (repeat for more)\n"
           "  -b, --batch           headless: plain progress lines, never the full-screen UI\n"
-          "  -l, --list            list attached NXP bootloader devices and exit\n"
+          "  -l, --list            list attached modules (bootloader modes and running) and exit\n"
           "  -p, --port PATH       use only the module at this USB port path (as --list prints)\n"
           "  -n, --dry-run         validate the package and show what would be flashed\n"
           "      --no-verify       do not read the flash back after writing it\n"
@@ -97,6 +105,11 @@ void cli_print_usage(FILE *out)
           "                        the flashloader for --backup without a package\n"
           "      --machine         progress as STATUS:/PROGRESS:/ERROR: lines (nt_helper)\n"
           "      --trace FILE      log every HID report exchanged to FILE\n"
+          "      --enter-bootloader  reboot a module that runs its firmware (1.15 or later)\n"
+          "                        into bootloader mode over USB-MIDI (interrupts its patch)\n"
+          "      --sysex-id N      the module's SysEx ID, 0-126 (default 0)\n"
+          "      --no-wait-restart do not wait for the module to run its firmware again\n"
+          "                        after the flash (default: up to 20 s, then RUNNING VERSION)\n"
           "      --simulate[=SPEC] flash a built-in virtual Disting NT instead of USB hardware\n"
           "                        (SPEC: key=value,... e.g. speed=0,fault=unplug@write:30)\n"
           "      --version         print the version and exit\n"
@@ -261,6 +274,21 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
             o->pin = true;
             break;
         case OPT_VERSION: o->version = true; break;
+        case OPT_ENTER_BOOTLOADER: o->enter_bootloader = true; break;
+        case OPT_NO_WAIT_RESTART: o->no_wait_restart = true; break;
+        case OPT_SYSEX_ID: {
+            char *end;
+            long v;
+            errno = 0;
+            v = strtol(optarg, &end, 10);
+            if (!isdigit((unsigned char)optarg[0]) || *end != '\0' || errno != 0 || v < 0 ||
+                v > CLI_SYSEX_ID_MAX)
+                return nt_err_set(
+                    err, NT_E_USAGE,
+                    "invalid --sysex-id '%s': give the module's SysEx ID, a number from 0 to 126", optarg);
+            o->sysex_id = (unsigned)v;
+            break;
+        }
         case ':': return nt_err_set(err, NT_E_USAGE, "option '%s' needs a value", argv[optind - 1]);
         default: return bad_option(argv[optind - 1], optopt, err);
         }

@@ -37,6 +37,9 @@ struct cli_opts {
     const char *simulate_spec; /* may be NULL */
     bool help;
     bool version;
+    bool enter_bootloader; /* --enter-bootloader */
+    unsigned sysex_id;     /* --sysex-id N (default 0) */
+    bool no_wait_restart;  /* --no-wait-restart */
 };
 
 nt_status cli_parse(int argc, char **argv, struct cli_opts *opts, struct nt_err *err);

@@ -18,6 +18,8 @@
 #include "nt_err.h"
 #include "out.h"
 #include "pkg.h"
+#include "probe.h"
+#include "running.h"
 #include "session.h"
 #include "signals.h"
 #include "summary.h"
@@ -52,17 +54,17 @@ static int fail(const char *msg, int code)
     return code;
 }
 
-static int run_list(const struct vmod_config *vc)
+static int run_list(const struct vmod_config *vc, unsigned sysex_id)
 {
     struct tp_bus *bus = NULL;
-    double tscale = 1;
+    struct probe_opts po = { .tscale = 1, .sysex_id = sysex_id };
     struct nt_err err;
     nt_status st;
 
     nt_err_clear(&err);
-    st = open_bus(vc, &bus, &tscale, &err);
+    st = open_bus(vc, &bus, &po.tscale, &err);
     if (st == NT_OK) {
-        st = list_print(stdout, bus, tscale, &err);
+        st = list_print(stdout, bus, &po, &err);
         bus->ops->destroy(bus);
     }
     /* No USB subsystem means nothing can be attached: say why, and list nothing. */
@@ -150,7 +152,7 @@ int main(int argc, char **argv)
         return fail(err.msg, EXIT_USAGE);
     stop = signals_install();
     if (opts.list)
-        return run_list(opts.simulate ? &vc : NULL);
+        return run_list(opts.simulate ? &vc : NULL, opts.sysex_id);
 
     fetch_opts_init(&fo);
     fo.cafile = opts.cafile;
@@ -205,6 +207,9 @@ int main(int argc, char **argv)
     sc.port = opts.port;
     sc.wait_timeout_s = opts.timeout_s;
     sc.stop = stop;
+    sc.enter_bootloader = opts.enter_bootloader;
+    sc.sysex_id = opts.sysex_id;
+    sc.wait_restart_s = opts.no_wait_restart ? 0 : RUNNING_RESTART_DEFAULT_S;
 
     if (opts.trace && !opts.dry_run && !(trace = fopen(opts.trace, "w"))) {
         snprintf(err.msg, sizeof err.msg, "cannot write the trace file '%s': choose a writable path",

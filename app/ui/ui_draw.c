@@ -176,6 +176,7 @@ static const char *phase_text(enum sess_phase ph)
     case SESS_PH_WRITE: return "Writing the firmware";
     case SESS_PH_VERIFY: return "Reading the firmware back to verify it";
     case SESS_PH_RESET: return "Resetting the module";
+    case SESS_PH_RESTART: return "Waiting for the module to run its firmware";
     case SESS_PH_COUNT: break;
     }
     return "Working";

@@ -57,6 +57,14 @@ struct ui_log_line {
     char text[UI_LOG_TEXT_MAX];
 };
 
+/* A running module's firmware version, by port (doc/running.md). */
+#define UI_RUNNING_MAX 8
+#define UI_RUNNING_VERSION_MAX 24
+struct ui_running {
+    char port[TP_PORT_MAX];
+    char version[UI_RUNNING_VERSION_MAX]; /* "" unknown */
+};
+
 struct ui_model {
     unsigned dirty; /* bit (1u << enum ui_panel) */
     /* devices */
@@ -84,6 +92,9 @@ struct ui_model {
     /* log ring */
     struct ui_log_line log[UI_LOG_LINES];
     size_t log_count, log_head; /* head = index of the oldest line */
+    /* running modules seen, with their versions */
+    struct ui_running running[UI_RUNNING_MAX];
+    size_t nrunning;
 };
 
 void ui_model_init(struct ui_model *m, bool show_download);
@@ -103,7 +114,10 @@ void ui_model_log(struct ui_model *m, enum sess_log_level level, double t, const
 /* The i-th newest-last log line among the last `n` (0 = oldest shown). */
 const struct ui_log_line *ui_model_log_line(const struct ui_model *m, size_t i);
 
-/* A device's state column: "idle", "flashing 42%", "done", "failed". */
+/* The firmware version of the running module at port ("" when it did not say). */
+void ui_model_set_running(struct ui_model *m, const char *port, const char *version);
+/* A device's state column: "idle", "flashing 42%", "done", "failed"; for a
+ * running module "running VERSION" or "running" (version unknown). */
 void ui_model_device_state(const struct ui_model *m, const struct tp_devinfo *d, char *out, size_t cap);
 /* Whole-job progress 0..100 for the device list (weighted by typical phase time). */
 int ui_model_overall_percent(const struct ui_model *m);

@@ -73,7 +73,7 @@ begin no_verify_skips_the_read_back
 run --batch --no-verify --trace "$T/trace" --simulate=speed=0,fault=corrupt@write:50 "$PKG"
 expect_rc 0
 expect_no_out '^VERIFYING'
-expect_last_line '^COMPLETE$'
+expect_out '^COMPLETE$'
 last_write=$(grep -n ' OUT mboot 1016 01 00 10 00 04 ' "$T/trace" | tail -n 1 | cut -d: -f1)
 reads_after=$(tail -n +"$last_write" "$T/trace" | grep -c ' OUT mboot 1016 01 00 10 00 03 ')
 [ "$reads_after" = 0 ] || tl_fail "$reads_after ReadMemory commands after the write with --no-verify"
@@ -96,7 +96,7 @@ run --batch --simulate=speed=0,nor="$T/nor",stats="$T/s1.json" "$PKG"
 expect_rc 0
 run -v --batch --trace "$T/trace" --simulate=speed=0,nor="$T/nor",stats="$T/s2.json" "$PKG"
 expect_rc 0
-expect_last_line '^COMPLETE$'
+expect_out '^COMPLETE$'
 [ "$(skipped)" = "$SECTORS" ] || tl_fail "skipped '$(skipped)' sectors, expected $SECTORS"
 [ -z "$(cmds 02)" ] || tl_fail "erase commands on an unchanged flash: $(cmds 02)"
 [ -z "$(cmds 04 | grep '^6')" ] || tl_fail "flash writes on an unchanged flash"
@@ -283,7 +283,7 @@ run --batch --simulate=speed=0,nor="$T/nor" "$CODE"
 cp "$T/nor" "$T/nor.before"
 run --batch --trace "$T/trace" --backup "$T/bk2.zip" --flashloader-from "$OTHER" --simulate=speed=0,nor="$T/nor"
 expect_rc 0
-expect_last_line '^COMPLETE$'
+expect_out '^COMPLETE$'
 cmp -s "$T/nor" "$T/nor.before" || tl_fail "a backup-only run changed the flash"
 [ -z "$(cmds 02)$(cmds 04)" ] || tl_fail "erase or write commands in a backup-only run"
 unzip -p "$T/bk2.zip" bootable_images/disting_NT.bin | cmp -s - "$T/fw_CODE.bin" ||

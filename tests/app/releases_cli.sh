@@ -141,7 +141,8 @@ t_latest_flashes_the_virtual_module() {
     fresh_cache 6
     nt 0 --batch --simulate=speed=0 --latest --release-page "$base/files/newest.html"
     expect_out '^PACKAGE_INFO 1\.19\.0$'
-    expect_last_line '^COMPLETE$'
+    expect_out '^COMPLETE$'
+    expect_last_line '^RUNNING 1\.19\.0$'
 }
 tap_case latest_flashes_the_virtual_module
 
@@ -336,7 +337,8 @@ t_cache_second_run_without_network() {
     # shellcheck disable=SC2086
     nt 0 --batch --simulate=speed=0 1.20.0 $cpage
     expect_out '^PACKAGE_INFO 1\.20\.0$'
-    expect_last_line '^COMPLETE$'
+    expect_out '^COMPLETE$'
+    expect_last_line '^RUNNING 1\.20\.0$'
     [ -s "$T/err" ] && tl_fail "stderr: $(cat "$T/err")"
 }
 tap_case cache_second_run_without_network
