@@ -218,7 +218,8 @@ int main(int argc, char **argv)
      * Pipes, --batch and --machine keep the token lines. */
     human = !opts.batch && !opts.machine && !multi && !interactive && isatty(STDIN_FILENO) &&
         isatty(STDOUT_FILENO);
-    if (!opts.package && !opts.url && !opts.latest && !opts.firmware && !interactive) {
+    if (!opts.package && !opts.url && !opts.latest && !opts.firmware && !opts.flashloader_from &&
+        !interactive) {
         snprintf(err.msg, sizeof err.msg,
                  "no package given: name a PACKAGE.zip, a VERSION or --latest, or use --url URL (the "
                  "device monitor needs the full-screen view%s%s)",
@@ -254,6 +255,15 @@ int main(int argc, char **argv)
         sc.download_user = &fw;
     }
     sc.dry_run = opts.dry_run;
+    sc.no_verify = opts.no_verify;
+    sc.full = opts.full;
+    sc.sha256_pin = opts.pin ? opts.sha256 : NULL;
+    sc.backup_path = opts.backup;
+    if (opts.backup && opts.flashloader_from) {
+        /* Backup only: the package lends its flashloader, nothing is flashed. */
+        sc.package_path = opts.flashloader_from;
+        sc.backup_only = true;
+    }
     sc.port = opts.port;
     sc.wait_timeout_s = opts.timeout_s;
     sc.stop = stop;

@@ -21,6 +21,7 @@ static const char *percent_label(enum sess_phase ph)
     case SESS_PH_UPLOAD: return "Uploading the flashloader";
     case SESS_PH_ERASE: return "Erasing";
     case SESS_PH_WRITE: return "Writing the firmware";
+    case SESS_PH_VERIFY: return "Verifying the flash";
     default: return NULL;
     }
 }

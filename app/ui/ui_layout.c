@@ -59,6 +59,11 @@ void ui_layout_compute(int cols, int rows, size_t ndevices, enum ui_layout_kind 
     memset(out, 0, sizeof *out);
     if (wanted_dev < DEVICES_MIN_LINES)
         wanted_dev = DEVICES_MIN_LINES;
+    /* Too few rows for the gauges' frame: the gauges go without it. */
+    if (with_phases && phases_h > body) {
+        out->phases_bare = true;
+        phases_h -= BOX_FRAME;
+    }
     if (cols < UI_MIN_COLS || rows < UI_MIN_ROWS ||
         min_body(&(struct plan){ false, false, false }, wide, pkg_h, phases_h) > body) {
         out->too_small = true;
@@ -122,6 +127,6 @@ void ui_layout_compute(int cols, int rows, size_t ndevices, enum ui_layout_kind 
     if (p.log)
         out->panel[UI_PANEL_LOG] = rect(y, 0, rows - 1 - y, cols);
     out->device_rows = p.dev ? dev_h - BOX_FRAME : 0;
-    out->phase_rows = with_phases ? phases_h - BOX_FRAME : 0;
+    out->phase_rows = with_phases ? phases_h - (out->phases_bare ? 0 : BOX_FRAME) : 0;
     out->log_rows = p.log ? out->panel[UI_PANEL_LOG].h - BOX_FRAME : 0;
 }

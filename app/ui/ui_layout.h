@@ -31,15 +31,16 @@ struct ui_layout {
     bool too_small; /* below UI_MIN_COLS x UI_MIN_ROWS: show only a notice; a
                        panel that does not fit has h == 0 (and no rows below) */
     struct ui_rect panel[UI_PANEL_COUNT];
-    int device_rows; /* device lines that fit inside the devices box */
-    int phase_rows;  /* gauge lines inside the phases box */
-    int log_rows;    /* log lines inside the log box */
+    int device_rows;  /* device lines that fit inside the devices box */
+    int phase_rows;   /* gauge lines inside the phases box */
+    bool phases_bare; /* no frame around the gauges (too few rows for one) */
+    int log_rows;     /* log lines inside the log box */
 };
 
 /* Package box inner lines: summary, flashloader, firmware. */
 #define UI_PACKAGE_LINES 3
 /* Phase gauges: upload, configure, erase, write, reset (+ download with --url). */
-#define UI_PHASE_LINES 5
+#define UI_PHASE_LINES 6
 
 /* Which panels a screen has. */
 enum ui_layout_kind {

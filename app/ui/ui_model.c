@@ -21,8 +21,8 @@
 /* Share of a typical flash each gauge takes (sums to 100), so the device
  * list's "flashing n%" moves roughly with time rather than jumping. */
 static const int gauge_weight[UI_G_COUNT] = {
-    [UI_G_DOWNLOAD] = 0, [UI_G_UPLOAD] = 10, [UI_G_CONFIGURE] = 2,
-    [UI_G_ERASE] = 25,   [UI_G_WRITE] = 60,  [UI_G_RESET] = 3,
+    [UI_G_DOWNLOAD] = 0, [UI_G_UPLOAD] = 10, [UI_G_CONFIGURE] = 2, [UI_G_ERASE] = 25,
+    [UI_G_WRITE] = 55,   [UI_G_VERIFY] = 5,  [UI_G_RESET] = 3,
 };
 
 static void mark(struct ui_model *m, enum ui_panel p) { m->dirty |= 1u << p; }
@@ -54,8 +54,8 @@ void ui_model_set_release(struct ui_model *m, const char *version, const char *d
 
 const char *ui_gauge_name(enum ui_gauge_id g)
 {
-    static const char *const names[UI_G_COUNT] = { "download", "upload", "configure",
-                                                   "erase",    "write",  "reset" };
+    static const char *const names[UI_G_COUNT] = { "download", "upload", "configure", "erase",
+                                                   "write",    "verify", "reset" };
     return (unsigned)g < UI_G_COUNT ? names[g] : "?";
 }
 
@@ -69,6 +69,7 @@ static int gauge_of_phase(enum sess_phase ph)
     case SESS_PH_CONFIGURE: return UI_G_CONFIGURE;
     case SESS_PH_ERASE: return UI_G_ERASE;
     case SESS_PH_WRITE: return UI_G_WRITE;
+    case SESS_PH_VERIFY: return UI_G_VERIFY;
     case SESS_PH_RESET: return UI_G_RESET;
     default: return -1;
     }
@@ -392,6 +393,7 @@ void ui_model_tick(struct ui_model *m, double now)
 #define UPLOAD_PRIOR_BYTES_PER_S (64.0 * 1024)
 #define ERASE_PRIOR_BYTES_PER_S (64.0 * 1024 / 0.7)
 #define WRITE_PRIOR_BYTES_PER_S (256.0 * 1024)
+#define VERIFY_PRIOR_BYTES_PER_S (512.0 * 1024) /* reads need no programming */
 #define STEP_PRIOR_S 1.0
 #define SECTOR_BYTES 4096u
 
@@ -402,7 +404,8 @@ static uint64_t planned_bytes(const struct ui_model *m, int g)
     case UI_G_UPLOAD: return m->flashloader.size;
     case UI_G_ERASE:
         return (SECTOR_BYTES + m->firmware.size + SECTOR_BYTES - 1) / SECTOR_BYTES * SECTOR_BYTES;
-    case UI_G_WRITE: return m->firmware.size;
+    case UI_G_WRITE:
+    case UI_G_VERIFY: return m->firmware.size;
     default: return 0;
     }
 }
@@ -411,6 +414,7 @@ static double prior_rate(int g)
 {
     return g == UI_G_UPLOAD ? UPLOAD_PRIOR_BYTES_PER_S
         : g == UI_G_ERASE   ? ERASE_PRIOR_BYTES_PER_S
+        : g == UI_G_VERIFY  ? VERIFY_PRIOR_BYTES_PER_S
                             : WRITE_PRIOR_BYTES_PER_S;
 }
 

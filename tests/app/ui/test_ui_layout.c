@@ -66,9 +66,12 @@ static void check_sane(int cols, int rows, size_t ndev, enum ui_layout_kind kind
     CHECK(!has_dev || l.device_rows >= 1);
     CHECK_EQ_INT(l.log_rows, has_log ? l.panel[UI_PANEL_LOG].h - 2 : 0);
     /* The gauge lines: all of them, always. */
-    CHECK_EQ_INT(l.phase_rows, phases ? 5 + (dl ? 1 : 0) : 0);
+    CHECK_EQ_INT(l.phase_rows, phases ? UI_PHASE_LINES + (dl ? 1 : 0) : 0);
     if (phases)
-        CHECK(l.panel[UI_PANEL_PHASES].h >= l.phase_rows + 2);
+        CHECK(l.panel[UI_PANEL_PHASES].h >= l.phase_rows + (l.phases_bare ? 0 : 2));
+    /* The frame goes only when it cannot fit. */
+    if (l.phases_bare)
+        CHECK(rows - 2 < l.phase_rows + 2);
 }
 
 /* Every size from 40x10 to 250x80, every kind, with and without the
@@ -94,27 +97,35 @@ static void test_80x23_keeps_everything(void)
     CHECK(!l.too_small);
     CHECK(l.panel[UI_PANEL_PACKAGE].h > 0);
     CHECK(l.panel[UI_PANEL_DEVICES].h > 0);
-    CHECK_EQ_INT(l.phase_rows, 5);
+    CHECK_EQ_INT(l.phase_rows, UI_PHASE_LINES);
+    CHECK(!l.phases_bare);
     CHECK(l.log_rows >= 3);
 }
 
-/* Rows running out: the log goes first, then the package, then the devices. */
+/* Rows running out: the log goes first, then the package, then the devices,
+ * then the gauges' frame. */
 static void test_panels_give_way_in_order(void)
 {
     struct ui_layout l;
 
-    ui_layout_compute(80, 20, 1, UI_LAYOUT_FLASH, false, &l);
+    ui_layout_compute(80, 21, 1, UI_LAYOUT_FLASH, false, &l);
     CHECK_EQ_INT(l.log_rows, 1);
-    ui_layout_compute(80, 19, 1, UI_LAYOUT_FLASH, false, &l);
+    ui_layout_compute(80, 20, 1, UI_LAYOUT_FLASH, false, &l);
     CHECK_EQ_INT(l.panel[UI_PANEL_LOG].h, 0);
     CHECK(l.panel[UI_PANEL_PACKAGE].h > 0);
-    ui_layout_compute(80, 16, 1, UI_LAYOUT_FLASH, false, &l);
+    ui_layout_compute(80, 17, 1, UI_LAYOUT_FLASH, false, &l);
     CHECK_EQ_INT(l.panel[UI_PANEL_PACKAGE].h, 0);
     CHECK(l.panel[UI_PANEL_DEVICES].h > 0);
-    ui_layout_compute(40, 10, 1, UI_LAYOUT_FLASH, true, &l);
+    ui_layout_compute(40, 10, 1, UI_LAYOUT_FLASH, false, &l);
     CHECK_EQ_INT(l.panel[UI_PANEL_DEVICES].h, 0);
-    CHECK_EQ_INT(l.phase_rows, 6);
+    CHECK_EQ_INT(l.phase_rows, UI_PHASE_LINES);
+    CHECK(!l.phases_bare);
     CHECK_EQ_INT(l.panel[UI_PANEL_PHASES].y, 1);
+    /* With the download gauge too, the frame gives way at 40x10. */
+    ui_layout_compute(40, 10, 1, UI_LAYOUT_FLASH, true, &l);
+    CHECK(!l.too_small);
+    CHECK(l.phases_bare);
+    CHECK_EQ_INT(l.phase_rows, UI_PHASE_LINES + 1);
     /* The monitor keeps its devices and its log down to 40x10. */
     ui_layout_compute(40, 10, 3, UI_LAYOUT_DEVICES, false, &l);
     CHECK(l.device_rows >= 1);
@@ -142,14 +153,14 @@ static void test_80x24_devices(void)
 
     ui_layout_compute(80, 24, 0, UI_LAYOUT_FLASH, false, &l);
     CHECK_EQ_INT(l.device_rows, 1); /* room for "no devices" */
-    CHECK_EQ_INT(l.log_rows, 5);
+    CHECK_EQ_INT(l.log_rows, 4);
     ui_layout_compute(80, 24, 1, UI_LAYOUT_FLASH, false, &l);
     CHECK_EQ_INT(l.device_rows, 1);
     ui_layout_compute(80, 24, 5, UI_LAYOUT_FLASH, false, &l);
-    CHECK_EQ_INT(l.device_rows, 3); /* capped: the log keeps 3 lines */
+    CHECK_EQ_INT(l.device_rows, 2); /* capped: the log keeps 3 lines */
     CHECK_EQ_INT(l.log_rows, 3);
     ui_layout_compute(80, 24, 20, UI_LAYOUT_FLASH, true, &l);
-    CHECK_EQ_INT(l.device_rows, 2);
+    CHECK_EQ_INT(l.device_rows, 1);
     CHECK_EQ_INT(l.log_rows, 3);
     /* Order on screen: title, package, devices, phases, log, footer. */
     CHECK(l.panel[UI_PANEL_PACKAGE].y < l.panel[UI_PANEL_DEVICES].y);
@@ -174,11 +185,11 @@ static void test_report_gives_the_log_room(void)
 {
     struct ui_layout l;
 
-    /* 80x24 after a failure: title, devices 3, phases 7, footer; the log the rest. */
+    /* 80x24 after a failure: title, devices 3, phases 8, footer; the log the rest. */
     ui_layout_compute(80, 24, 1, UI_LAYOUT_REPORT, false, &l);
     CHECK_EQ_INT(l.panel[UI_PANEL_PACKAGE].h, 0);
-    CHECK_EQ_INT(l.phase_rows, 5);
-    CHECK_EQ_INT(l.log_rows, 10);
+    CHECK_EQ_INT(l.phase_rows, 6);
+    CHECK_EQ_INT(l.log_rows, 9);
 }
 
 static void test_wide_side_by_side(void)
@@ -190,7 +201,7 @@ static void test_wide_side_by_side(void)
     CHECK_EQ_INT(l.panel[UI_PANEL_PACKAGE].h, l.panel[UI_PANEL_DEVICES].h);
     CHECK(l.panel[UI_PANEL_DEVICES].x > 0);
     CHECK_EQ_INT(l.device_rows, 5);
-    CHECK_EQ_INT(l.log_rows, 60 - 2 - 7 - 8 - 2);
+    CHECK_EQ_INT(l.log_rows, 60 - 2 - 7 - 9 - 2);
 }
 
 static void test_too_small(void)

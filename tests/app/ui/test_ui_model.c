@@ -285,17 +285,19 @@ static void test_window_title_and_skipped_upload(void)
     m.have_package = true;
     m.firmware.size = 1u << 20;
     /* Before any phase has a rate: the typical ones. Configure 1 s, erase
-     * 1 MiB + 4 KiB at 64 KiB per 0.7 s, write 1 MiB at 256 KiB/s, reset 1 s. */
+     * 1 MiB + 4 KiB at 64 KiB per 0.7 s, write 1 MiB at 256 KiB/s, verify
+     * 1 MiB at 512 KiB/s, reset 1 s. */
     CHECK_EQ_INT((int)(ui_model_overall_left(&m) * 100 + 0.5),
-                 (int)((2.0 + 0.7 * 16.0625 + 4.0) * 100 + 0.5));
+                 (int)((2.0 + 0.7 * 16.0625 + 4.0 + 2.0) * 100 + 0.5));
     send(&m, SESS_EV_PHASE_START, 2.0, SESS_PH_CONFIGURE, 0, 0);
     send(&m, SESS_EV_PHASE_DONE, 2.0, SESS_PH_CONFIGURE, 0, 0);
     send(&m, SESS_EV_PHASE_START, 2.0, SESS_PH_ERASE, 0, 0);
     /* Measured: a quarter of the erase in 1 s, so 3 s more for the erase;
-     * this erase runs 2.81 times as fast as the typical one, and the write
-     * and reset to come are expected to as well: 1.42 s and 0.36 s. */
+     * this erase runs 2.81 times as fast as the typical one, and the write,
+     * verify and reset to come are expected to as well: 1.42 s, 0.71 s and
+     * 0.36 s. */
     send(&m, SESS_EV_PROGRESS, 3.0, SESS_PH_ERASE, 1052672 / 4, 1052672);
-    CHECK_EQ_INT((int)(ui_model_overall_left(&m) * 10 + 0.5), 48);
+    CHECK_EQ_INT((int)(ui_model_overall_left(&m) * 10 + 0.5), 55);
     /* The command in flight makes it grow, never shrink; the title's
      * overall figures are redrawn once a second. */
     m.dirty = 0;
@@ -307,8 +309,9 @@ static void test_window_title_and_skipped_upload(void)
     send(&m, SESS_EV_PROGRESS, 4.0, SESS_PH_ERASE, 1052672, 1052672);
     send(&m, SESS_EV_PHASE_DONE, 4.0, SESS_PH_ERASE, 1052672, 1052672);
     ui_model_window_title(&m, text, sizeof text);
-    /* The whole erase at 5.62 times the typical rate: 0.71 s + 0.18 s to go. */
-    CHECK_EQ_STR(text, "nt_flash 37% erase 0.8s left");
+    /* The whole erase at 5.62 times the typical rate: 0.71 s + 0.36 s +
+     * 0.18 s to go. */
+    CHECK_EQ_STR(text, "nt_flash 37% erase 1.2s left");
     send(&m, SESS_EV_FINISHED, 9.0, SESS_PH_RESET, 0, 0);
     ui_model_window_title(&m, text, sizeof text);
     CHECK_EQ_STR(text, "nt_flash: done");
