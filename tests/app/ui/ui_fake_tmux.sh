@@ -81,7 +81,7 @@ t_small_sizes() {
     ui_start s8023 80 23 $utf -- "$fake" flash 4
     check "80x23: gauges" ui_wait s8023 "│ write     " 20
     check "80x23: ... all of them" screen_has s8023 "│ reset     "
-    check "80x23: package" screen_has s8023 "Version 1.9.0"
+    check "80x23: package" ui_wait s8023 "Version 1.9.0" 10
     check "80x23: log" screen_has s8023 "┌─ Log "
     check "80x23: result" ui_wait s8023 "DONE: Flashing complete" 30
     tm send-keys -t s8023 x

@@ -37,7 +37,7 @@ t_flash() {
     check "package version" screen_has flash "Version 9.9.9   Processor MIMXRT1060"
     check "firmware line" screen_has flash "firmware    disting_NT.bin"
     check "firmware size and hash" screen_has flash "4.00 MiB  sha256 "
-    check "device flashing" screen_has flash "sim-1          "
+    check "device flashing" ui_wait flash "sim-1          " 10
     check "result" ui_wait flash "DONE: Flashing complete in" 60
     check "write gauge full" screen_has flash "write     ██████████████ 100% 4.00 MiB"
     check "verify gauge full" screen_has flash "verify    ██████████████ 100% 4.00 MiB"
