@@ -7,6 +7,12 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "text.h"
+
+/* Longest line formatted before escaping; longer text is cut. Messages are
+ * at most NT_ERR_MSG_MAX plus a short prefix. */
+#define OUT_RAW_LINE_MAX 2048
+
 void out_init(struct out_state *o, const struct out_format *fmt, FILE *out, FILE *err, int verbose)
 {
     int i;
@@ -28,14 +34,36 @@ int out_percent(uint64_t done, uint64_t total)
     return (int)(done * 100 / total);
 }
 
+void out_vprint(FILE *f, const char *fmt, va_list ap)
+{
+    char raw[OUT_RAW_LINE_MAX];
+    char safe[NT_TEXT_SAFE_CAP(OUT_RAW_LINE_MAX) + 1];
+    size_t n;
+
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    n = nt_text_safe(safe, sizeof safe - 1, raw);
+    safe[n++] = '\n';
+    /* Whatever an earlier write left in the buffer goes first, then this
+     * line as one block: a stream error stays set for the check at exit. */
+    fflush(f);
+    fwrite(safe, 1, n, f);
+    fflush(f);
+}
+
+void out_print(FILE *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    out_vprint(f, fmt, ap);
+    va_end(ap);
+}
+
 void out_line(struct out_state *o, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(o->out, fmt, ap);
+    out_vprint(o->out, fmt, ap);
     va_end(ap);
-    fputc('\n', o->out);
-    fflush(o->out);
 }
 
 static void percent(struct out_state *o, enum sess_phase ph, uint64_t done, uint64_t total, int pct)
@@ -53,39 +81,38 @@ static void human(struct out_state *o, const struct sess_event *ev)
     case SESS_EV_LOG:
         if (ev->level == SESS_LOG_DEBUG && !o->verbose)
             break;
-        fprintf(o->err, "nt_flash: %s%s\n",
-                ev->level == SESS_LOG_WARN        ? "warning: "
-                    : ev->level == SESS_LOG_ERROR ? "error: "
-                                                  : "",
-                ev->text);
+        out_print(o->err, "nt_flash: %s%s",
+                  ev->level == SESS_LOG_WARN        ? "warning: "
+                      : ev->level == SESS_LOG_ERROR ? "error: "
+                                                    : "",
+                  ev->text);
         break;
     case SESS_EV_DEVICE_ARRIVED:
     case SESS_EV_DEVICE_LEFT:
         if (o->verbose)
-            fprintf(o->err, "nt_flash: %.3f s: %s %04x:%04x (%s) at %s\n", ev->t,
-                    ev->type == SESS_EV_DEVICE_ARRIVED ? "arrived" : "left", ev->dev->vid, ev->dev->pid,
-                    tp_kind_name(ev->dev->kind), ev->dev->port);
+            out_print(o->err, "nt_flash: %.3f s: %s %04x:%04x (%s) at %s", ev->t,
+                      ev->type == SESS_EV_DEVICE_ARRIVED ? "arrived" : "left", ev->dev->vid, ev->dev->pid,
+                      tp_kind_name(ev->dev->kind), ev->dev->port);
         break;
     case SESS_EV_DEVICE_DETECTED:
         if (o->verbose)
-            fprintf(o->err, "nt_flash: %.3f s: using %s at %s (%04x:%04x, %d Mbit/s)\n", ev->t, ev->dev->desc,
-                    ev->dev->port, ev->dev->vid, ev->dev->pid, ev->dev->speed_mbps);
+            out_print(o->err, "nt_flash: %.3f s: using %s at %s (%04x:%04x, %d Mbit/s)", ev->t, ev->dev->desc,
+                      ev->dev->port, ev->dev->vid, ev->dev->pid, ev->dev->speed_mbps);
         break;
     case SESS_EV_PHASE_START: o->phase_t0[ev->phase] = ev->t; break;
     case SESS_EV_PHASE_DONE:
         if (o->verbose)
-            fprintf(o->err, "nt_flash: %.3f s: %s done in %.3f s\n", ev->t, sess_phase_name(ev->phase),
-                    ev->t - o->phase_t0[ev->phase]);
+            out_print(o->err, "nt_flash: %.3f s: %s done in %.3f s", ev->t, sess_phase_name(ev->phase),
+                      ev->t - o->phase_t0[ev->phase]);
         break;
     case SESS_EV_FAILED:
-        fprintf(o->err, "nt_flash: %s\n", ev->err ? ev->err->msg : "failed");
+        out_print(o->err, "nt_flash: %s", ev->err ? ev->err->msg : "failed");
         if (ev->dev)
-            fprintf(o->err, "nt_flash: the module at %s stopped in the %s phase. %s\n", ev->dev->port,
-                    sess_phase_name(ev->phase), sess_recovery_hint(ev->phase));
+            out_print(o->err, "nt_flash: the module at %s stopped in the %s phase. %s", ev->dev->port,
+                      sess_phase_name(ev->phase), sess_recovery_hint(ev->phase));
         break;
     default: break;
     }
-    fflush(o->err);
 }
 
 void out_sink(void *user, const struct sess_event *ev)
