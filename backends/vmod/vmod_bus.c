@@ -263,6 +263,18 @@ static void bus_destroy(struct tp_bus *bus)
 
 static const struct tp_bus_ops VBUS_OPS = { bus_scan, bus_next_event, bus_open, bus_destroy };
 
+nt_status vmod_bus_save(struct tp_bus *bus, struct nt_err *err)
+{
+    struct vbus *b = (struct vbus *)bus;
+    nt_status st = NT_OK;
+
+    if (b->n)
+        st = vmod__save((const struct vmod_engine *const *)b->eng, b->n, err);
+    for (unsigned i = 0; i < b->n; i++)
+        b->eng[i]->cfg.dump_path[0] = b->eng[i]->cfg.stats_path[0] = '\0';
+    return st;
+}
+
 nt_status vmod_bus_new(const struct vmod_config *cfg, struct tp_bus **out, struct nt_err *err)
 {
     if (cfg->modules < 1 || cfg->modules > VBUS_MAX_MODULES)
