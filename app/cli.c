@@ -109,8 +109,35 @@ static bool is_http_url(const char *url)
     return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
 }
 
+/* An option that takes a value may be given once: a second one would
+ * silently replace the first (a --simulate fault dropped, say). */
+static nt_status given_once(int c, unsigned *seen, struct nt_err *err)
+{
+    static const struct {
+        int c;
+        const char *name, *hint;
+    } valued[] = {
+        { 'u', "url", "" },
+        { 't', "timeout", "" },
+        { 'p', "port", "" },
+        { OPT_TRACE, "trace", "" },
+        { OPT_SIMULATE, "simulate", " (put all the keys in one SPEC: --simulate=KEY=VALUE,KEY=VALUE)" },
+        { OPT_CACERT, "cacert", "" },
+    };
+    for (unsigned i = 0; i < sizeof valued / sizeof valued[0]; i++) {
+        if (valued[i].c != c)
+            continue;
+        if (*seen & (1u << i))
+            return nt_err_set(err, NT_E_USAGE, "option '--%s' given twice: give it once%s", valued[i].name,
+                              valued[i].hint);
+        *seen |= 1u << i;
+    }
+    return NT_OK;
+}
+
 nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *err)
 {
+    unsigned seen = 0;
     int c;
 
     memset(o, 0, sizeof *o);
@@ -118,6 +145,8 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
     optind = 0; /* full re-initialisation, so tests can parse several times */
     opterr = 0; /* we word the messages ourselves */
     while ((c = getopt_long(argc, argv, ":u:t:vblp:nh", long_options, NULL)) != -1) {
+        if (given_once(c, &seen, err) != NT_OK)
+            return NT_E_USAGE;
         switch (c) {
         case 'u': o->url = optarg; break;
         case 't':
