@@ -15,6 +15,7 @@ import time
 
 NOTZIP = b"this is not a zip file\n"
 STREAM_CHUNK = 64 * 1024
+BIG_HEADER_BYTES = 200 * 1000
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -76,6 +77,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif path == "/disposition":
             self.send_body(ok, extra=[("Content-Disposition",
                                        'attachment; filename="dir/disting_NT_1.2.3.zip"')])
+        elif path == "/bigheader":
+            # One header line over libcurl's 100 KB limit.
+            self.send_body(ok, extra=[("X-Big", "a" * BIG_HEADER_BYTES)])
+        elif path.startswith("/files/") and self.server.files_dir:
+            name = os.path.basename(path[len("/files/"):])
+            try:
+                with open(os.path.join(self.server.files_dir, name), "rb") as f:
+                    self.send_body(f.read())
+            except OSError:
+                self.error(404)
         elif path == "/ua":
             self.send_body(self.headers.get("User-Agent", "").encode(), "text/plain")
         elif path == "/notzip":
@@ -131,6 +142,7 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
             self.ok_bytes = f.read()
         self.big_bytes = args.big
         self.stall_s = args.stall
+        self.files_dir = args.files
         self.tls = None
         if args.cert:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -167,6 +179,7 @@ def main():
     p.add_argument("--big", type=int, default=2 * 1024 * 1024)
     p.add_argument("--stall", type=float, default=10.0)
     p.add_argument("--lifetime", type=float, default=120.0)
+    p.add_argument("--files", help="serve this folder's files as /files/NAME")
     args = p.parse_args()
 
     srv = Server(args)

@@ -479,9 +479,19 @@ static nt_status describe(const struct fetch_xfer *x, CURLcode rc, const char *e
         snprintf(cause, cap, "interrupted");
         return NT_E_INTERRUPTED;
     }
-    if (x->abort == FETCH_ABORT_NOMEM || rc == CURLE_OUT_OF_MEMORY) {
-        snprintf(cause, cap, "out of memory");
-        return NT_E_NOMEM;
+    /* Every download failure is a download error (exit 3), whatever the
+     * cause. libcurl also says "out of memory" when a server sends a header
+     * line over its limit (100 KB), so that case names the server. */
+    if (x->abort == FETCH_ABORT_NOMEM) {
+        snprintf(cause, cap, "out of memory after %zu bytes", x->len);
+        return NT_E_DOWNLOAD;
+    }
+    if (rc == CURLE_OUT_OF_MEMORY) {
+        snprintf(cause, cap,
+                 "the server's response could not be handled (%s); a header line may be too long: check "
+                 "the URL, or try another server",
+                 detail(rc, errbuf));
+        return NT_E_DOWNLOAD;
     }
     if (x->abort == FETCH_ABORT_TOO_LARGE || rc == CURLE_FILESIZE_EXCEEDED) {
         snprintf(cause, cap, "the file is too large (over the %ld byte limit for a package)",
@@ -582,13 +592,13 @@ static nt_status run(struct fetch_xfer *x, const char *url, struct nt_err *err)
     if ((st = setup(x, url, errbuf, err)) != NT_OK)
         return st;
     if (fetch_stopped(x))
-        return nt_err_set(err, NT_E_INTERRUPTED, "download of %s interrupted", url);
+        return nt_err_set(err, NT_E_INTERRUPTED, "download interrupted (%s); nothing was flashed", url);
     rc = curl_easy_perform(x->h);
     errbuf[strcspn(errbuf, "\r\n")] = '\0';
     if (rc != CURLE_OK) {
         st = describe(x, rc, errbuf, cause, sizeof cause);
         if (st == NT_E_INTERRUPTED)
-            return nt_err_set(err, st, "download of %s interrupted", url);
+            return nt_err_set(err, st, "download interrupted (%s); nothing was flashed", url);
         return nt_err_set(err, st, "cannot download %s: %s", url, cause);
     }
     /* FAILONERROR covers >= 400; anything else that is not a 2xx (a 3xx
