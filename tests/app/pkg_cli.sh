@@ -78,6 +78,7 @@ good no-version distingNT_1.4.0.zip 1.4.0
 good no-version distingNT_v1_5_2.zip 1.5.2
 good no-version firmware.zip unknown
 good no-manifest distingNT_2.3.4.zip 2.3.4
+good fl-dtcm-end dtcm-end.zip 9.9.9
 good no-app-firmware noapp.zip 3.0.0
 run -n legacy.zip
 grep -q 'flashloader: flash/ivt_flashloader_user.bin size=85007 .* load=0x20001e00 entry=0x200153ed layout=legacy$' out ||
@@ -126,6 +127,9 @@ expect_error fl-bootdata "$FL: IVT boot data pointer 0x20040000 is outside the i
 expect_error fl-bootstart "$FL: boot data start 0x20002000 is above the IVT at 0x20001c00"
 expect_error fl-bootsize "$FL: boot data size is 0x400, too small for the 87040-byte image at 0x20001c00"
 expect_error fl-entry "$FL: IVT entry 0x20100001 is outside the image (0x20001c00-0x20017000)"
+expect_error fl-past-dtcm "$FL: the 2048-byte image at 0x2007fc00 runs past the end of DTCM at 0x20080000; it does not fit in RAM"
+expect_error fl-past-ocram "$FL: the 87040-byte image at 0x202f0000 runs past the end of OCRAM at 0x20300000; it does not fit in RAM"
+expect_error fl-entry-even "$FL: IVT entry 0x20002100 is not an odd (Thumb) address"
 expect_error fl-csf "$FL: IVT csf is 0x20010000, expected 0; signed images are not supported"
 [ "$n" -ge 25 ] || fail "only $n malformed kinds"
 
