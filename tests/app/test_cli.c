@@ -107,6 +107,40 @@ static void test_cli_error_wording(void)
     CHECK(o.timeout_s == 0.5);
 }
 
+/* A value option given twice would silently replace the first. */
+static void test_cli_value_option_twice(void)
+{
+    struct cli_opts o;
+    struct nt_err e;
+    const char *sim[] = { "nt_flash", "--simulate=fault=unplug@write", "--simulate=speed=0", "x.zip" };
+    const char *sim_bare[] = { "nt_flash", "--simulate", "--simulate=speed=0", "x.zip" };
+    const char *url[] = { "nt_flash", "-u", "http://a/b.zip", "--url=http://a/c.zip" };
+    const char *trace[] = { "nt_flash", "--trace", "a", "--trace=b", "x.zip" };
+    const char *t[] = { "nt_flash", "-t", "1", "-t2", "x.zip" };
+    const char *port[] = { "nt_flash", "-p", "1-1", "--port", "1-2", "x.zip" };
+    const char *ca[] = { "nt_flash", "--cacert", "a", "--cacert", "b", "--url", "http://a/b.zip" };
+    const char *flags[] = { "nt_flash", "-v", "-v", "-b", "-b", "x.zip" };
+
+    CHECK_EQ_INT(parse(&o, &e, 4, sim), NT_E_USAGE);
+    CHECK_EQ_STR(e.msg,
+                 "option '--simulate' given twice: give it once (put all the keys in one SPEC: "
+                 "--simulate=KEY=VALUE,KEY=VALUE)");
+    CHECK_EQ_INT(parse(&o, &e, 4, sim_bare), NT_E_USAGE);
+    CHECK_EQ_INT(parse(&o, &e, 4, url), NT_E_USAGE);
+    CHECK_EQ_STR(e.msg, "option '--url' given twice: give it once");
+    CHECK_EQ_INT(parse(&o, &e, 5, trace), NT_E_USAGE);
+    CHECK_EQ_STR(e.msg, "option '--trace' given twice: give it once");
+    CHECK_EQ_INT(parse(&o, &e, 5, t), NT_E_USAGE);
+    CHECK_EQ_STR(e.msg, "option '--timeout' given twice: give it once");
+    CHECK_EQ_INT(parse(&o, &e, 6, port), NT_E_USAGE);
+    CHECK_EQ_STR(e.msg, "option '--port' given twice: give it once");
+    CHECK_EQ_INT(parse(&o, &e, 7, ca), NT_E_USAGE);
+    CHECK_EQ_STR(e.msg, "option '--cacert' given twice: give it once");
+    /* Flags may repeat (-v counts). */
+    CHECK_EQ_INT(parse(&o, &e, 6, flags), NT_OK);
+    CHECK_EQ_INT(o.verbose, 2);
+}
+
 int main(void)
 {
     RUN(test_cli_defaults_and_package);
@@ -114,5 +148,6 @@ int main(void)
     RUN(test_cli_simulate_without_spec);
     RUN(test_cli_errors);
     RUN(test_cli_error_wording);
+    RUN(test_cli_value_option_twice);
     return check_finish();
 }
