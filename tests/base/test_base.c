@@ -64,7 +64,10 @@ static void test_text_safe(void)
     /* Cut only between characters, never inside an escape. */
     CHECK_EQ_INT(nt_text_safe(out, 6, "ab\ncd"), 2);
     CHECK_EQ_STR(out, "ab");
-    CHECK_EQ_INT(nt_text_safe(out, 4, "a\xc3\xa9" "b"), 3);
+    CHECK_EQ_INT(nt_text_safe(out, 4,
+                              "a\xc3\xa9"
+                              "b"),
+                 3);
     CHECK_EQ_STR(out, "a\xc3\xa9");
 }
 
