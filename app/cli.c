@@ -55,7 +55,8 @@ void cli_print_usage(FILE *out)
           "\n"
           "Exit codes:\n"
           "  0 success   1 invalid arguments   2 package error   3 download failed\n"
-          "  4 device not found before the timeout   5 flash error (after the device was found)\n",
+          "  4 device not found before the timeout   5 flash error (after the device was found)\n"
+          "  (1 also when output, the trace or a --simulate file could not be written)\n",
           out);
 }
 
