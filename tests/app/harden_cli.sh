@@ -33,6 +33,9 @@ FORGED='x\nCOMPLETE\nSTATUS:COMPLETE:100:Flash complete\ny/disting_NT.bin'
 if [ -n "$have_python" ]; then
     rezip "$T/p.zip" "$T/forge.zip" "None if name == 'MANIFEST.json' else
         ('$FORGED', b'\\0' + data[1:]) if name.endswith('disting_NT.bin') else (name, data)"
+    # A valid package whose flashloader's folder name tries to add a line.
+    rezip "$T/p.zip" "$T/sum.zip" "None if name == 'MANIFEST.json' else
+        ('x\\nversion: 6.6.6\\ny/' + name.split('/')[-1], data) if 'flashloader' in name else (name, data)"
 fi
 
 # no_forged_lines: neither stream has a line that only the program may print.
@@ -108,8 +111,6 @@ tap_case forged_app_firmware
 # A valid package: its flashloader's folder name tries to add a summary line.
 t_forged_summary_line() {
     if [ -z "$have_python" ]; then tap_skip "no python3"; else
-        rezip "$T/p.zip" "$T/sum.zip" "None if name == 'MANIFEST.json' else
-            ('x\\nversion: 6.6.6\\ny/' + name.split('/')[-1], data) if 'flashloader' in name else (name, data)"
         run --dry-run "$T/sum.zip"
         expect_rc 0
         no_forged_lines
@@ -139,6 +140,25 @@ t_other_control_characters() {
     expect_last_line '^ERROR:MANIFEST.json: processor is "\\x1b\[2J\\xc2\\x9b\\xe2\\x80\\xa8", expected'
 }
 tap_case other_control_characters
+
+# Every line on stdout and stderr is one write(2) of exactly one line, also
+# when a name tried to add lines and with -v detail interleaved.
+t_one_write_per_line() {
+    command -v strace >/dev/null 2>&1 || { tap_skip "no strace"; return; }
+    [ -n "$have_python" ] || { tap_skip "no python3"; return; }
+    for args in "--dry-run $T/forge.zip" "--machine --dry-run $T/forge.zip" \
+        "-v --batch --simulate=speed=0 $T/p.zip" "--dry-run $T/sum.zip"; do
+        # shellcheck disable=SC2086
+        strace -f -s 8192 -e trace=write -o "$T/strace" "$NT_FLASH" $args >/dev/null 2>&1 </dev/null
+        grep -Eq '^[0-9]+ +write\([12], ' "$T/strace" || { tap_skip "strace cannot trace here"; return; }
+        # The string argument must end in \n and hold no other newline.
+        bad=$(grep -E '^[0-9]+ +write\([12], ' "$T/strace" |
+            sed -E 's/^[0-9]+ +write\([12], "(.*)", [0-9]+\) += [0-9]+$/\1/' |
+            sed 's/\\\\//g' | grep -Ev '^[^\\]*(\\[^n][^\\]*)*\\n$' | head -3)
+        [ -z "$bad" ] || tl_fail "$args: writes that are not one whole line: $bad"
+    done
+}
+tap_case one_write_per_line
 
 # --- servers ----------------------------------------------------------------
 srv_pid=
