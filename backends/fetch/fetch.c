@@ -128,6 +128,17 @@ static void parse_disposition(struct fetch_xfer *x, const char *v, size_t n)
     copy_trimmed(x->disposition, sizeof x->disposition, p, strlen(p));
 }
 
+/* The status code after a status line's protocol: three digits read within
+ * the line's n bytes, since libcurl's header lines are not NUL-terminated
+ * (atoi could read past the end of one that has no line break). */
+static int status_code(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n && i < 3 && s[i] >= '0' && s[i] <= '9'; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 {
     struct fetch_xfer *x = userp;
@@ -141,7 +152,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
         x->reason[0] = '\0';
         x->disposition[0] = '\0';
         if (sp && (size_t)(sp - data) + 4 <= n) {
-            x->status = atoi(sp + 1);
+            x->status = status_code(sp + 1, n - (size_t)(sp + 1 - data));
             if ((size_t)(sp - data) + 5 <= n)
                 copy_trimmed(x->reason, sizeof x->reason, sp + 5, n - (size_t)(sp - data) - 5);
         }
