@@ -15,8 +15,9 @@ int exit_code_for(nt_status st, const struct sess_result *res)
     if (res && res->module_touched)
         return EXIT_FLASH;
     /* Whatever stopped a download (the server, the network, a stop request,
-     * memory), the download failed. */
-    if (res && res->phase == SESS_PH_DOWNLOAD)
+     * memory), the download failed; only a usage error (a version the
+     * release page does not list) stays one. */
+    if (res && res->phase == SESS_PH_DOWNLOAD && st != NT_E_USAGE)
         return EXIT_DOWNLOAD;
     switch (st) {
     case NT_E_USAGE:

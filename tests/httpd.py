@@ -81,12 +81,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             # One header line over libcurl's 100 KB limit.
             self.send_body(ok, extra=[("X-Big", "a" * BIG_HEADER_BYTES)])
         elif path.startswith("/files/") and self.server.files_dir:
-            name = os.path.basename(path[len("/files/"):])
-            try:
-                with open(os.path.join(self.server.files_dir, name), "rb") as f:
-                    self.send_body(f.read())
-            except OSError:
+            # Files the test writes (release pages, packages), read afresh
+            # on every request so a test can change them between runs.
+            name = path[len("/files/"):]
+            full = os.path.join(self.server.files_dir, name)
+            if "/" in name or name.startswith(".") or not os.path.isfile(full):
                 self.error(404)
+            else:
+                with open(full, "rb") as f:
+                    body = f.read()
+                self.send_body(body, "text/html" if name.endswith(".html") else "application/zip")
+        elif path.startswith("/goto/"):
+            self.redirect("/" + path[len("/goto/"):])
         elif path == "/ua":
             self.send_body(self.headers.get("User-Agent", "").encode(), "text/plain")
         elif path == "/notzip":
@@ -109,7 +115,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(ok)
             self.wfile.flush()
             self.close_connection = True
-        elif path == "/stall":
+        elif path == "/stall" or path.startswith("/stall/"):
             self.send_response(200)
             self.send_header("Content-Length", str(len(ok)))
             self.end_headers()
@@ -179,7 +185,7 @@ def main():
     p.add_argument("--big", type=int, default=2 * 1024 * 1024)
     p.add_argument("--stall", type=float, default=10.0)
     p.add_argument("--lifetime", type=float, default=120.0)
-    p.add_argument("--files", help="serve this folder's files as /files/NAME")
+    p.add_argument("--files", help="serve this folder's files at /files/NAME")
     args = p.parse_args()
 
     srv = Server(args)

@@ -18,6 +18,8 @@ static void test_any_download_failure_is_3(void)
     CHECK_EQ_INT(code(NT_E_INTERRUPTED, SESS_PH_DOWNLOAD, false), EXIT_DOWNLOAD);
     CHECK_EQ_INT(code(NT_E_INTERNAL, SESS_PH_DOWNLOAD, false), EXIT_DOWNLOAD);
     CHECK_EQ_INT(code(NT_E_TIMEOUT, SESS_PH_DOWNLOAD, false), EXIT_DOWNLOAD);
+    /* A version the release page does not list is the user's mistake. */
+    CHECK_EQ_INT(code(NT_E_USAGE, SESS_PH_DOWNLOAD, false), EXIT_USAGE);
 }
 
 static void test_other_phases(void)
