@@ -12,6 +12,8 @@
 /* Longest line formatted before escaping; longer text is cut. Messages are
  * at most NT_ERR_MSG_MAX plus a short prefix. */
 #define OUT_RAW_LINE_MAX 2048
+/* Room for "nt_flash: " and a module's port prefix. */
+#define OUT_PREFIX_MAX 128
 
 void out_init(struct out_state *o, const struct out_format *fmt, FILE *out, FILE *err, int verbose)
 {
@@ -34,35 +36,60 @@ int out_percent(uint64_t done, uint64_t total)
     return (int)(done * 100 / total);
 }
 
-void out_vprint(FILE *f, const char *fmt, va_list ap)
+/* Format head and then fmt into one line, make it safe (text.h), and write
+ * it with its newline as one block under the stream's lock: sessions on
+ * several threads (--all) never interleave within a line, and whatever an
+ * earlier write left buffered goes first. A stream error stays set for the
+ * check at exit. */
+static void write_line(FILE *f, const char *head, const char *fmt, va_list ap)
 {
     char raw[OUT_RAW_LINE_MAX];
     char safe[NT_TEXT_SAFE_CAP(OUT_RAW_LINE_MAX) + 1];
-    size_t n;
+    size_t k, n;
 
-    vsnprintf(raw, sizeof raw, fmt, ap);
+    k = (size_t)snprintf(raw, sizeof raw, "%s", head);
+    if (k < sizeof raw)
+        vsnprintf(raw + k, sizeof raw - k, fmt, ap);
     n = nt_text_safe(safe, sizeof safe - 1, raw);
     safe[n++] = '\n';
-    /* Whatever an earlier write left in the buffer goes first, then this
-     * line as one block: a stream error stays set for the check at exit. */
+    flockfile(f);
     fflush(f);
     fwrite(safe, 1, n, f);
     fflush(f);
+    funlockfile(f);
 }
+
+void out_vprint(FILE *f, const char *fmt, va_list ap) { write_line(f, "", fmt, ap); }
 
 void out_print(FILE *f, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    out_vprint(f, fmt, ap);
+    write_line(f, "", fmt, ap);
     va_end(ap);
 }
 
 void out_line(struct out_state *o, const char *fmt, ...)
 {
+    char head[OUT_PREFIX_MAX];
     va_list ap;
+
+    snprintf(head, sizeof head, "%s%s", o->prefix ? o->prefix : "", o->prefix ? " " : "");
     va_start(ap, fmt);
-    out_vprint(o->out, fmt, ap);
+    write_line(o->out, head, fmt, ap);
+    va_end(ap);
+}
+
+/* One human message on o->err: "nt_flash: [PORT: ]text", whole. */
+static void say(struct out_state *o, const char *fmt, ...) NT_PRINTF(2, 3);
+static void say(struct out_state *o, const char *fmt, ...)
+{
+    char head[OUT_PREFIX_MAX];
+    va_list ap;
+
+    snprintf(head, sizeof head, "nt_flash: %s%s", o->prefix ? o->prefix : "", o->prefix ? ": " : "");
+    va_start(ap, fmt);
+    write_line(o->err, head, fmt, ap);
     va_end(ap);
 }
 
@@ -81,35 +108,35 @@ static void human(struct out_state *o, const struct sess_event *ev)
     case SESS_EV_LOG:
         if (ev->level == SESS_LOG_DEBUG && !o->verbose)
             break;
-        out_print(o->err, "nt_flash: %s%s",
-                  ev->level == SESS_LOG_WARN        ? "warning: "
-                      : ev->level == SESS_LOG_ERROR ? "error: "
-                                                    : "",
-                  ev->text);
+        say(o, "%s%s",
+            ev->level == SESS_LOG_WARN        ? "warning: "
+                : ev->level == SESS_LOG_ERROR ? "error: "
+                                              : "",
+            ev->text);
         break;
     case SESS_EV_DEVICE_ARRIVED:
     case SESS_EV_DEVICE_LEFT:
         if (o->verbose)
-            out_print(o->err, "nt_flash: %.3f s: %s %04x:%04x (%s) at %s", ev->t,
-                      ev->type == SESS_EV_DEVICE_ARRIVED ? "arrived" : "left", ev->dev->vid, ev->dev->pid,
-                      tp_kind_name(ev->dev->kind), ev->dev->port);
+            say(o, "%.3f s: %s %04x:%04x (%s) at %s", ev->t,
+                ev->type == SESS_EV_DEVICE_ARRIVED ? "arrived" : "left", ev->dev->vid, ev->dev->pid,
+                tp_kind_name(ev->dev->kind), ev->dev->port);
         break;
     case SESS_EV_DEVICE_DETECTED:
         if (o->verbose)
-            out_print(o->err, "nt_flash: %.3f s: using %s at %s (%04x:%04x, %d Mbit/s)", ev->t, ev->dev->desc,
-                      ev->dev->port, ev->dev->vid, ev->dev->pid, ev->dev->speed_mbps);
+            say(o, "%.3f s: using %s at %s (%04x:%04x, %d Mbit/s)", ev->t, ev->dev->desc, ev->dev->port,
+                ev->dev->vid, ev->dev->pid, ev->dev->speed_mbps);
         break;
     case SESS_EV_PHASE_START: o->phase_t0[ev->phase] = ev->t; break;
     case SESS_EV_PHASE_DONE:
         if (o->verbose)
-            out_print(o->err, "nt_flash: %.3f s: %s done in %.3f s", ev->t, sess_phase_name(ev->phase),
-                      ev->t - o->phase_t0[ev->phase]);
+            say(o, "%.3f s: %s done in %.3f s", ev->t, sess_phase_name(ev->phase),
+                ev->t - o->phase_t0[ev->phase]);
         break;
     case SESS_EV_FAILED:
-        out_print(o->err, "nt_flash: %s", ev->err ? ev->err->msg : "failed");
+        say(o, "%s", ev->err ? ev->err->msg : "failed");
         if (ev->dev)
-            out_print(o->err, "nt_flash: the module at %s stopped in the %s phase. %s", ev->dev->port,
-                      sess_phase_name(ev->phase), sess_recovery_hint(ev->phase));
+            say(o, "the module at %s stopped in the %s phase. %s", ev->dev->port, sess_phase_name(ev->phase),
+                sess_recovery_hint(ev->phase));
         break;
     default: break;
     }

@@ -20,8 +20,6 @@
 
 #include "out.h"
 
-#define FL_SPT_LOAD 0x20001C00u
-
 static void print_image(FILE *out, const char *key, const struct pkg_image *img, const char *layout)
 {
     char hex[65];
@@ -32,9 +30,9 @@ static void print_image(FILE *out, const char *key, const struct pkg_image *img,
 
 void summary_print(FILE *out, const struct pkg *p)
 {
-    const char *layout = p->legacy_flashloader   ? "legacy"
-        : p->flashloader.ivt_self == FL_SPT_LOAD ? "spt"
-                                                 : "other";
+    const char *layout = p->legacy_flashloader                ? "legacy"
+        : p->flashloader.ivt_self == PKG_FLASHLOADER_SPT_ADDR ? "spt"
+                                                              : "other";
 
     out_print(out, "version: %s", p->version);
     out_print(out, "processor: %s", p->processor[0] ? p->processor : "-");

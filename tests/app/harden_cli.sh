@@ -372,7 +372,7 @@ t_value_option_given_twice() {
     run --batch --simulate --simulate=speed=0 "$T/p.zip"
     expect_rc 1
     for o in "--url=http://a/b.zip --url=http://a/c.zip" "-t 1 --timeout=2 $T/p.zip" \
-        "--port 1-1 -p 1-2 $T/p.zip" "--trace a.log --trace b.log $T/p.zip" \
+        "--trace a.log --trace b.log $T/p.zip" \
         "--cacert a.pem --cacert=b.pem --url=http://a/b.zip"; do
         # shellcheck disable=SC2086
         run $o
