@@ -8,13 +8,11 @@
 #include "sdp.h"
 
 #define FUZZ_FILE_BYTES 2048
-#define SDP_IN_REPORT_MAX 65
-#define SDP_OUT_REPORT_MAX 1025
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static uint8_t file[FUZZ_FILE_BYTES];
-    struct fake_tp *f = fake_tp_new(TP_KIND_SDP, SDP_IN_REPORT_MAX, SDP_OUT_REPORT_MAX);
+    struct fake_tp *f = fake_tp_new(TP_KIND_SDP, SDP_IN_REPORT_MAX, SDP_DATA_REPORT_LEN);
     struct sdp_host h;
     struct nt_err err;
     const uint8_t *chunk;

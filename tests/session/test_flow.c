@@ -422,7 +422,7 @@ static nt_status spy_open(struct tp_bus *b, const struct tp_devinfo *id, struct 
 
 static void spy_destroy(struct tp_bus *b) { (void)b; }
 
-static const struct tp_bus_ops spy_ops = { spy_scan, spy_next, spy_open, spy_destroy };
+static const struct tp_bus_ops spy_ops = { spy_scan, spy_next, spy_open, spy_destroy, NULL };
 
 struct stop_seen {
     struct seen seen;
