@@ -9,6 +9,7 @@
 
 #include "pkg.h"
 #include "sess_report.h"
+#include "text.h"
 
 bool log_file_open(struct log_file *l, const char *path)
 {
@@ -43,6 +44,20 @@ void log_file_header(struct log_file *l, const char *version, int argc, char **a
     fflush(l->f);
 }
 
+/* Text from a package or a device, escaped (text.h): one line stays one. */
+#define SAFE_MAX NT_TEXT_SAFE_CAP(NT_ERR_MSG_MAX)
+static const char *safe(char *buf, const char *text)
+{
+    nt_text_safe(buf, SAFE_MAX, text ? text : "");
+    return buf;
+}
+
+static const char *safe_note(char *buf, size_t cap, const char *text)
+{
+    nt_text_safe(buf, cap, text);
+    return buf;
+}
+
 static int percent(uint64_t done, uint64_t total)
 {
     return total ? (int)(done >= total ? 100 : done * 100 / total) : 0;
@@ -51,7 +66,8 @@ static int percent(uint64_t done, uint64_t total)
 void log_file_sink(void *user, const struct sess_event *ev)
 {
     struct log_file *l = user;
-    char report[SESS_REPORT_MAX];
+    char state[SESS_REPORT_MAX], a[SAFE_MAX], b[SAFE_MAX], c[SAFE_MAX],
+        big[NT_TEXT_SAFE_CAP(SESS_REPORT_MAX)];
     const char *name = sess_phase_name(ev->phase);
 
     if (!l->f || ev->type == SESS_EV_IDLE)
@@ -72,11 +88,12 @@ void log_file_sink(void *user, const struct sess_event *ev)
                 ev->type == SESS_EV_DEVICE_ARRIVED    ? "arrived"
                     : ev->type == SESS_EV_DEVICE_LEFT ? "left"
                                                       : "using",
-                ev->dev->port, tp_kind_name(ev->dev->kind), ev->dev->vid, ev->dev->pid, ev->dev->desc);
+                safe(a, ev->dev->port), tp_kind_name(ev->dev->kind), ev->dev->vid, ev->dev->pid,
+                safe(b, ev->dev->desc));
         break;
     case SESS_EV_PACKAGE:
-        fprintf(l->f, "package %s: firmware %s, %zu bytes, from %s\n", ev->pkg->version,
-                ev->pkg->firmware.name, ev->pkg->firmware.size, ev->pkg->source);
+        fprintf(l->f, "package %s: firmware %s, %zu bytes, from %s\n", safe(a, ev->pkg->version),
+                safe(b, ev->pkg->firmware.name), ev->pkg->firmware.size, safe(c, ev->pkg->source));
         break;
     case SESS_EV_PHASE_START: fprintf(l->f, "%s started\n", name); break;
     case SESS_EV_PROGRESS:
@@ -90,16 +107,21 @@ void log_file_sink(void *user, const struct sess_event *ev)
                     : ev->level == SESS_LOG_WARN  ? "warning: "
                     : ev->level == SESS_LOG_DEBUG ? "debug: "
                                                   : "",
-                ev->text);
+                safe(a, ev->text));
         break;
     case SESS_EV_FINISHED: fprintf(l->f, "finished: every step acknowledged\n"); break;
     case SESS_EV_FAILED:
-        sess_failure_report("  ", ev->err, ev->phase, ev->dev, report, sizeof report);
-        fprintf(l->f, "failed in the %s phase\n%s", name, report);
+        fprintf(l->f, "failed in the %s phase\n  %s\n", name,
+                safe(a, ev->err && ev->err->msg[0] ? ev->err->msg : "failed"));
+        if (ev->dev) {
+            sess_state_line(ev->phase, ev->dev, ev->err, state, sizeof state);
+            nt_text_safe(big, sizeof big, state);
+            fprintf(l->f, "  %s\n", big);
+        }
         break;
     case SESS_EV_RUNNING:
-        fprintf(l->f, "running firmware %s again at %s\n", ev->text ? ev->text : "of unknown version",
-                ev->dev ? ev->dev->port : "?");
+        fprintf(l->f, "running firmware %s again at %s\n",
+                ev->text ? safe(a, ev->text) : "of unknown version", ev->dev ? safe(b, ev->dev->port) : "?");
         break;
     case SESS_EV_IDLE: break;
     }
@@ -108,10 +130,12 @@ void log_file_sink(void *user, const struct sess_event *ev)
 
 void log_file_note(struct log_file *l, const char *text)
 {
+    char buf[NT_TEXT_SAFE_CAP(NT_ERR_MSG_MAX + 16)];
+
     if (!l->f)
         return;
     stamp(l);
-    fprintf(l->f, "%s\n", text);
+    fprintf(l->f, "%s\n", safe_note(buf, sizeof buf, text));
     fflush(l->f);
 }
 

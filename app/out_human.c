@@ -28,8 +28,10 @@ static const char *percent_label(enum sess_phase ph)
 
 static void end_line(struct out_state *o)
 {
-    if (o->line_open)
+    if (o->line_open) {
         fputc('\n', o->out);
+        fflush(o->out);
+    }
     o->line_open = false;
 }
 
@@ -47,8 +49,7 @@ static void phase_start(struct out_state *o, enum sess_phase ph)
     if (!text)
         return;
     end_line(o);
-    fprintf(o->out, "%s\n", text);
-    fflush(o->out);
+    out_print(o->out, "%s", text);
 }
 
 static void percent(struct out_state *o, enum sess_phase ph, int pct, uint64_t done, uint64_t total)
@@ -72,8 +73,7 @@ static void package(struct out_state *o, const struct pkg *p)
 {
     snprintf(o->version, sizeof o->version, "%s", p->version);
     end_line(o);
-    fprintf(o->out, "Package %s: firmware %s (%zu bytes)\n", p->version, p->firmware.name, p->firmware.size);
-    fflush(o->out);
+    out_print(o->out, "Package %s: firmware %s (%zu bytes)", p->version, p->firmware.name, p->firmware.size);
 }
 
 static void detected(struct out_state *o, const struct tp_devinfo *d)
@@ -81,10 +81,9 @@ static void detected(struct out_state *o, const struct tp_devinfo *d)
     snprintf(o->port, sizeof o->port, "%s", d->port);
     end_line(o);
     if (d->kind == TP_KIND_MBOOT)
-        fprintf(o->out, "The flashloader is running on the module at %s\n", d->port);
+        out_print(o->out, "The flashloader is running on the module at %s", d->port);
     else
-        fprintf(o->out, "Found the module at %s (%s)\n", d->port, d->desc);
-    fflush(o->out);
+        out_print(o->out, "Found the module at %s (%s)", d->port, d->desc);
 }
 
 static void finished(struct out_state *o)
@@ -93,16 +92,15 @@ static void finished(struct out_state *o)
 
     end_line(o);
     sess_success_report("nt_flash: ", o->version, o->port, o->now, line, sizeof line);
-    fputs(line, o->out);
-    fflush(o->out);
+    line[strcspn(line, "\n")] = '\0';
+    out_print(o->out, "%s", line);
 }
 
 static void running(struct out_state *o, const char *version)
 {
     end_line(o);
-    fprintf(o->out, "nt_flash: the module runs firmware %s again\n",
-            version ? version : "of unknown version");
-    fflush(o->out);
+    out_print(o->out, "nt_flash: the module runs firmware %s again",
+              version ? version : "of unknown version");
 }
 
 static void failed(struct out_state *o, const char *msg)

@@ -26,6 +26,7 @@
 #include "select.h"
 #include "sess_report.h"
 #include "sess_thread.h"
+#include "text.h"
 #include "ui_model.h"
 #include "ui_screen.h"
 
@@ -761,25 +762,37 @@ static void wait_for_key(struct ui_ctx *c)
  * exactly what the line front ends say on the error stream. */
 static void print_final_block(const struct ui_ctx *c, nt_status st, const struct nt_err *err)
 {
-    char report[SESS_REPORT_MAX];
+    char text[SESS_REPORT_MAX], safe[NT_TEXT_SAFE_CAP(SESS_REPORT_MAX)];
 
+    /* Names and messages from a package or a device are escaped (text.h):
+     * they can never forge a line or drive the terminal. */
     if (st == NT_OK && c->finished) {
-        sess_success_report("nt_flash: ", c->m.version, c->m.target_port, c->finish_t, report, sizeof report);
-        fputs(report, stdout);
-        if (c->running_again)
-            printf("nt_flash: the module runs firmware %s again\n",
-                   c->running_version[0] ? c->running_version : "of unknown version");
+        sess_success_report("nt_flash: ", c->m.version, c->m.target_port, c->finish_t, text, sizeof text);
+        text[strcspn(text, "\n")] = '\0';
+        nt_text_safe(safe, sizeof safe, text);
+        printf("%s\n", safe);
+        if (c->running_again) {
+            snprintf(text, sizeof text, "nt_flash: the module runs firmware %s again",
+                     c->running_version[0] ? c->running_version : "of unknown version");
+            nt_text_safe(safe, sizeof safe, text);
+            printf("%s\n", safe);
+        }
         fflush(stdout);
         return;
     }
     if (st == NT_OK)
         return;
-    if (c->failed)
-        sess_failure_report("nt_flash: ", &c->fail_err, c->fail_phase,
-                            c->failed_on_module ? &c->fail_dev : NULL, report, sizeof report);
-    else
-        snprintf(report, sizeof report, "nt_flash: %s\n", err->msg[0] ? err->msg : "failed");
-    fputs(report, stderr);
+    /* The same lines as the line front ends (sess_report.c). */
+    nt_text_safe(safe, sizeof safe,
+                 c->failed && c->fail_err.msg[0] ? c->fail_err.msg
+                     : err->msg[0]               ? err->msg
+                                                 : "failed");
+    fprintf(stderr, "nt_flash: %s\n", safe);
+    if (c->failed && c->failed_on_module) {
+        sess_state_line(c->fail_phase, &c->fail_dev, &c->fail_err, text, sizeof text);
+        nt_text_safe(safe, sizeof safe, text);
+        fprintf(stderr, "nt_flash: %s\n", safe);
+    }
     fflush(stderr);
 }
 
