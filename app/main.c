@@ -238,11 +238,16 @@ int main(int argc, char **argv)
         return fail("--log records one module's run: it cannot be combined with --all or --loop", EXIT_USAGE);
     /* --dry-run prints its summary as text, on a terminal too. */
     problem = ui_terminal_problem(why, sizeof why);
-    interactive = !opts.batch && !opts.machine && !multi && !opts.dry_run && !problem;
+    /* --all and --loop have a full-screen view too: one row per module. */
+    interactive = !opts.batch && !opts.machine && !opts.dry_run && !problem;
     /* On a terminal without the full-screen view: lines for a person.
      * Pipes, --batch and --machine keep the token lines. */
     human = !opts.batch && !opts.machine && !multi && !interactive && isatty(STDIN_FILENO) &&
         isatty(STDOUT_FILENO);
+    /* On a terminal the view runs the modules and says whether it did
+     * (uc.multi_ran). */
+    if (interactive)
+        multi = false;
     if (!opts.package && !opts.url && !opts.latest && !opts.firmware && !opts.flashloader_from &&
         !interactive) {
         snprintf(err.msg, sizeof err.msg,
@@ -350,7 +355,12 @@ int main(int argc, char **argv)
                                 .probe = bus != NULL,
                                 .tscale = tscale,
                                 .log_sink = logf.f ? log_file_sink : NULL,
-                                .log_user = &logf };
+                                .log_user = &logf,
+                                .all = opts.all,
+                                .loop = opts.loop && !opts.dry_run,
+                                .ports = (const char *const *)opts.ports,
+                                .nports = opts.nports,
+                                .exit_code = exit_code_for };
         if (fw.release) {
             uc.release_version = fw.release->version;
             uc.release_date = fw.release->date;
@@ -358,6 +368,10 @@ int main(int argc, char **argv)
             uc.release_n_changes = fw.release->n_changes;
         }
         st = ui_run(&uc, &res, &err);
+        if (uc.multi_ran) {
+            multi = true;
+            multi_code = uc.multi_code;
+        }
     } else {
         st = run_lines(opts.machine ? &out_machine_format
                            : human  ? &out_human_format

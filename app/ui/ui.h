@@ -36,6 +36,17 @@ struct ui_config {
     const char *release_version, *release_date;
     const char *const *release_changes;
     size_t release_n_changes;
+    /* Several modules (--all, --loop): one row per module (ui_multi.c). */
+    bool all, loop;
+    const char *const *ports; /* --port, given several times: the set to flash */
+    int nports;
+    /* The exit code of one module's session (exit_code.c), for the
+     * per-module results; NULL: 0 or 5. */
+    int (*exit_code)(nt_status st, const struct sess_result *res);
+    /* Set by ui_run when modules were flashed several at once (--all,
+     * --loop, or 'a' in the picker): the run's exit code, as in line mode. */
+    bool multi_ran;
+    int multi_code;
 };
 
 /* stdin and stdout are terminals, TERM is set, not "dumb", and known to

@@ -45,6 +45,7 @@ static const char *const help_flash[] = {
 static const char *const help_pick[] = {
     "Up/Down    choose a module (also k/j)",
     "Enter      flash the chosen module",
+    "a          flash all listed modules in bootloader mode (asks first)",
     "q          quit without flashing",
     "?          close this help",
 };
@@ -498,8 +499,8 @@ static void draw_footer(const struct ui_screen *s, const struct ui_model *m, WIN
     werase(w);
     switch (s->mode) {
     case UI_MODE_PICK:
-        keys = s->utf8 ? " \u2191/\u2193 choose   Enter flash   q quit   ? help"
-                       : " Up/Down choose   Enter flash   q quit   ? help";
+        keys = s->utf8 ? " \u2191/\u2193 choose   Enter flash   a all   q quit   ? help"
+                       : " Up/Down choose   Enter flash   a all   q quit   ? help";
         break;
     case UI_MODE_RESULT: keys = " Press any key to exit.   ? help"; break;
     default: keys = " q quit   ? help"; break;

@@ -130,3 +130,37 @@ void ui_layout_compute(int cols, int rows, size_t ndevices, enum ui_layout_kind 
     out->phase_rows = with_phases ? phases_h - (out->phases_bare ? 0 : BOX_FRAME) : 0;
     out->log_rows = p.log ? out->panel[UI_PANEL_LOG].h - BOX_FRAME : 0;
 }
+
+void ui_layout_modules(int cols, int rows, size_t nmodules, struct ui_mod_layout *out)
+{
+    int avail = rows - 3, n = nmodules > 1000 ? 1000 : (int)nmodules, x = 1;
+
+    memset(out, 0, sizeof *out);
+    out->more_y = -1;
+    out->left_x = -1;
+    if (cols < UI_MOD_MIN_COLS || rows < UI_MOD_MIN_ROWS) {
+        out->too_small = true;
+        return;
+    }
+    out->header_y = 1;
+    out->first_y = 2;
+    out->footer_y = rows - 1;
+    if (n <= avail)
+        out->rows_shown = n;
+    else {
+        out->rows_shown = avail - 1;
+        out->more_y = out->first_y + out->rows_shown;
+    }
+    out->port_x = x;
+    x += UI_MOD_PORT_COLS + 1;
+    out->phase_x = x;
+    x += UI_MOD_PHASE_COLS + 1;
+    out->pct_x = x;
+    x += UI_MOD_PCT_COLS + 1;
+    if (cols >= UI_MOD_LEFT_MIN_COLS) {
+        out->left_x = x;
+        x += UI_MOD_LEFT_COLS + 1;
+    }
+    out->result_x = x;
+    out->result_w = cols - x - 1;
+}

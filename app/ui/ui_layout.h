@@ -55,4 +55,29 @@ enum ui_layout_kind {
 void ui_layout_compute(int cols, int rows, size_t ndevices, enum ui_layout_kind kind, bool show_download,
                        struct ui_layout *out);
 
+/* The view of several modules at once (--all, --loop): the title (with the
+ * count), a header, one row per module (port, phase, percent, time left,
+ * result) and the footer. A screen with more modules than rows shows the
+ * first ones and a line saying how many more there are. */
+#define UI_MOD_MIN_COLS 40
+#define UI_MOD_MIN_ROWS 4
+/* Below this width the time left gives its column to the result. */
+#define UI_MOD_LEFT_MIN_COLS 60
+#define UI_MOD_PORT_COLS 12
+#define UI_MOD_PHASE_COLS 9
+#define UI_MOD_PCT_COLS 4
+#define UI_MOD_LEFT_COLS 10
+
+struct ui_mod_layout {
+    bool too_small;        /* below UI_MOD_MIN_COLS x UI_MOD_MIN_ROWS: only a notice */
+    int header_y, first_y; /* the module rows start at first_y */
+    int rows_shown;        /* modules that get a row */
+    int more_y;            /* the "... N more" line, -1 when all fit */
+    int footer_y;
+    int port_x, phase_x, pct_x, left_x, result_x; /* left_x -1: no time left column */
+    int result_w;
+};
+
+void ui_layout_modules(int cols, int rows, size_t nmodules, struct ui_mod_layout *out);
+
 #endif

@@ -28,6 +28,7 @@
 #include "sess_thread.h"
 #include "text.h"
 #include "ui_model.h"
+#include "ui_multi.h"
 #include "ui_screen.h"
 
 /* "Until the user quits": a year, which no deadline arithmetic overflows. */
@@ -87,6 +88,13 @@ struct ui_ctx {
     enum sess_phase fail_phase;
     struct tp_devinfo fail_dev;
     double finish_t;
+    /* 'a' in the picker: flash every listed module in bootloader mode. */
+    bool all_asking, all_chosen;
+    char all_ports[SELECT_MAX_DEVICES][TP_PORT_MAX];
+    size_t nall;
+    /* Several modules ran (ui_multi.c): their results for the final block. */
+    bool multi_ran;
+    struct ui_multi_out multi;
 };
 
 static void ui_atexit(void)
@@ -317,6 +325,32 @@ static void flash_key(struct ui_ctx *c, int ch)
     }
 }
 
+/* 'a' in the picker: the modules listed in bootloader mode, after a yes. */
+static void ask_all(struct ui_ctx *c)
+{
+    char q[UI_PROMPT_MAX];
+
+    c->nall = 0;
+    for (size_t i = 0; i < c->m.ndev && c->nall < SELECT_MAX_DEVICES; i++)
+        if (c->m.dev[i].kind == TP_KIND_SDP || c->m.dev[i].kind == TP_KIND_MBOOT)
+            snprintf(c->all_ports[c->nall++], TP_PORT_MAX, "%s", c->m.dev[i].port);
+    if (c->nall == 0)
+        return;
+    snprintf(q, sizeof q, "Flash %zu modules? [y/N]", c->nall);
+    set_prompt(c, q);
+    c->all_asking = true;
+}
+
+static void answer_all(struct ui_ctx *c, bool yes)
+{
+    c->all_asking = false;
+    set_prompt(c, "");
+    if (yes)
+        c->all_chosen = true;
+    else
+        ui_model_log(&c->m, SESS_LOG_INFO, c->m.now, "Not flashing all: choose one module, or press a again");
+}
+
 static void pick_key(struct ui_ctx *c, int ch)
 {
     struct ui_model *m = &c->m;
@@ -325,6 +359,8 @@ static void pick_key(struct ui_ctx *c, int ch)
         m->selected--;
     else if ((ch == KEY_DOWN || ch == 'j') && m->selected + 1 < m->ndev)
         m->selected++;
+    else if (ch == 'a' || ch == 'A')
+        ask_all(c);
     else if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) && m->ndev > 0) {
         const struct tp_devinfo *d = &m->dev[m->selected];
         struct nt_err e;
@@ -377,6 +413,10 @@ static void read_keys(struct ui_ctx *c)
          * screen too: the key that was meant for the help never exits). */
         if (ch == '?' || c->s.show_help) {
             toggle_help(c);
+            continue;
+        }
+        if (c->all_asking) {
+            answer_all(c, ch == 'y' || ch == 'Y');
             continue;
         }
         if (c->asking) {
@@ -615,7 +655,7 @@ static bool poll_bus(struct ui_ctx *c, int timeout_ms)
 /* Follow the bus until the user quits (or, picking, chooses a module). */
 static void watch_bus(struct ui_ctx *c)
 {
-    while (!c->quit && !c->chosen) {
+    while (!c->quit && !c->chosen && !c->all_chosen) {
         c->m.now = (double)(clock_now_ms() - c->view_t0_ms) / 1000.0;
         if (!poll_bus(c, BUS_POLL_MS))
             clock_sleep_us(BUS_POLL_MS * 1000, c->stop);
@@ -644,6 +684,8 @@ static nt_status pick_module(struct ui_ctx *c, struct nt_err *err)
     watch_bus(c);
     c->s.mode = UI_MODE_FLASH;
     c->m.dirty = ALL_PANELS;
+    if (c->all_chosen)
+        return NT_OK;
     if (!c->chosen)
         return nt_err_set(err, NT_E_AMBIGUOUS,
                           "several modules are attached and none was chosen; pick one with "
@@ -716,6 +758,25 @@ static void forget_run(struct ui_model *m)
     m->dirty = ALL_PANELS;
 }
 
+/* Several modules at once, on this terminal (ui_multi.c); the exit code
+ * goes to the caller through cfg. */
+static void run_multi(struct ui_ctx *c, const char (*ports)[TP_PORT_MAX], size_t nports)
+{
+    struct ui_multi_job j = { .cfg = c->cfg,
+                              .sess = &c->sess,
+                              .stop = c->stop,
+                              .ports = ports,
+                              .nports = nports,
+                              .loop = c->cfg->loop,
+                              .wait_limit_s = c->m.wait_limit_s,
+                              .utf8 = c->s.utf8 };
+
+    ui_multi_run(&j, &c->multi);
+    c->multi_ran = true;
+    c->cfg->multi_ran = true;
+    c->cfg->multi_code = c->multi.code;
+}
+
 static nt_status flash_job(struct ui_ctx *c, struct nt_err *err)
 {
     struct sess_config *sess = &c->sess;
@@ -723,6 +784,10 @@ static nt_status flash_job(struct ui_ctx *c, struct nt_err *err)
 
     if (!sess->port && several_candidates(&c->m) && pick_module(c, err) != NT_OK)
         return err->status;
+    if (c->all_chosen) {
+        run_multi(c, c->all_ports, c->nall);
+        return NT_OK;
+    }
     redraw(c, true);
     st = run_session(c, err);
     /* Several modules turned up while the session waited: let the user choose. */
@@ -732,6 +797,10 @@ static nt_status flash_job(struct ui_ctx *c, struct nt_err *err)
         if (pick_module(c, err) != NT_OK)
             return err->status;
         nt_err_clear(err);
+        if (c->all_chosen) {
+            run_multi(c, c->all_ports, c->nall);
+            return NT_OK;
+        }
         redraw(c, true);
         st = run_session(c, err);
     }
@@ -796,6 +865,23 @@ static void print_final_block(const struct ui_ctx *c, nt_status st, const struct
     fflush(stderr);
 }
 
+/* The job's session config: this view's stop, wait and question. */
+static void setup_job(struct ui_ctx *c)
+{
+    const struct ui_config *cfg = c->cfg;
+
+    c->sess = *cfg->sess;
+    c->sess.stop = c->stop;
+    /* No -t: the view waits until the user quits (q or Ctrl-C). */
+    if (cfg->wait_until_quit)
+        c->sess.wait_timeout_s = UI_WAIT_UNTIL_QUIT_S;
+    c->m.wait_limit_s = cfg->wait_until_quit ? 0 : c->sess.wait_timeout_s;
+    snprintf(c->m.wait_port, sizeof c->m.wait_port, "%s", c->sess.port ? c->sess.port : "");
+    /* The session's question comes with this view as its user. */
+    c->sess.user = c;
+    c->sess.confirm_reboot = confirm_reboot;
+}
+
 nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *err)
 {
     struct ui_ctx *c;
@@ -825,6 +911,18 @@ nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *
     }
     c->title_ok = window_title_supported();
     c->view_t0_ms = clock_now_ms();
+    if (!monitor)
+        setup_job(c);
+    if (!monitor && (cfg->all || cfg->loop)) {
+        /* --all, --loop: the rows of ui_multi.c from the start. */
+        char(*ports)[TP_PORT_MAX] = calloc(cfg->nports > 0 ? (size_t)cfg->nports : 1, TP_PORT_MAX);
+        for (int i = 0; ports && i < cfg->nports; i++)
+            snprintf(ports[i], TP_PORT_MAX, "%s", cfg->ports[i]);
+        run_multi(c, (const char(*)[TP_PORT_MAX])ports, ports ? (size_t)cfg->nports : 0);
+        free(ports);
+        st = NT_OK;
+        goto done;
+    }
     ui_screen_layout(&c->s, &c->m, true);
     scan_bus(c);
     redraw(c, true);
@@ -832,24 +930,20 @@ nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *
         watch_bus(c);
         st = NT_OK;
     } else {
-        c->sess = *cfg->sess;
-        c->sess.stop = c->stop;
-        /* No -t: the view waits until the user quits (q or Ctrl-C). */
-        if (cfg->wait_until_quit)
-            c->sess.wait_timeout_s = UI_WAIT_UNTIL_QUIT_S;
-        c->m.wait_limit_s = cfg->wait_until_quit ? 0 : c->sess.wait_timeout_s;
-        snprintf(c->m.wait_port, sizeof c->m.wait_port, "%s", c->sess.port ? c->sess.port : "");
-        /* The session's question comes with this view as its user. */
-        c->sess.user = c;
-        c->sess.confirm_reboot = confirm_reboot;
         st = flash_job(c, err);
-        c->m.dirty = ALL_PANELS;
-        redraw(c, true);
-        wait_for_key(c);
+        if (!c->multi_ran) {
+            c->m.dirty = ALL_PANELS;
+            redraw(c, true);
+            wait_for_key(c);
+        }
     }
+done:
     ui_screen_free(&c->s);
     term_stop(&term);
-    if (!monitor)
+    if (c->multi_ran) {
+        ui_multi_print(&c->multi);
+        ui_multi_out_free(&c->multi);
+    } else if (!monitor)
         print_final_block(c, st, err);
     pthread_cond_destroy(&c->ask_cond);
     pthread_mutex_destroy(&c->ask_lock);
