@@ -379,8 +379,8 @@ static void draw(struct multi_view *v, bool now)
     getmaxyx(stdscr, rows, cols);
     ui_layout_modules(cols, rows, v->n, &l);
     erase();
-    snprintf(title, sizeof title, " nt_flash  %u done, %u failed, %zu in progress%s%s", v->done, v->failed,
-             in_progress, v->prompt[0] ? "   " : "", v->prompt);
+    snprintf(title, sizeof title, " nt_flash  %u done, %u failed, %zu in progress", v->done, v->failed,
+             in_progress);
     if (l.too_small) {
         put(0, 0, cols, A_BOLD, title);
         put(rows > 1 ? 1 : 0, 0, cols, A_NORMAL,
@@ -409,8 +409,12 @@ static void draw(struct multi_view *v, bool now)
         put(l.first_y + (l.more_y >= 0 ? l.rows_shown + 1 : l.rows_shown), 1, cols - 2, A_NORMAL,
             v->n == 0 ? "Waiting for modules in bootloader mode (Menu > Misc > Enter bootloader mode)"
                       : "Waiting for the next module in bootloader mode");
-    put(l.footer_y, 0, cols, A_BOLD,
-        v->ended ? " Press any key to exit." : " q stop all (after the current command)   Ctrl-C stop all");
+    /* A question or a notice takes the footer's place: the title keeps the count. */
+    snprintf(title, sizeof title, " %s",
+             v->ended           ? "Press any key to exit."
+                 : v->prompt[0] ? v->prompt
+                                : "q stop all (after the current command)   Ctrl-C stop all");
+    put(l.footer_y, 0, cols, A_BOLD, title);
     refresh();
     v->dirty = false;
     v->last_draw_ms = t;

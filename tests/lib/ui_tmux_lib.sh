@@ -112,6 +112,8 @@ final_has() {
     ui_capture_final "$1" | grep -F -q -- "$2" && return 0
     echo "'$2' is not on the screen $1 left:"; ui_capture_final "$1"; return 1
 }
+# screen_has_re NAME ERE: a line of the screen matches the extended regex.
+screen_has_re() { ui_capture "$1" | grep -E -q -- "$2"; }
 screen_lacks() { ! ui_capture "$1" | grep -F -q -- "$2"; }
 # N copies of a (possibly multi-byte) string: `rep 3 ─`.
 rep() { printf "%${1}s" '' | sed "s/ /$2/g"; }

@@ -220,6 +220,90 @@ static void test_too_small(void)
     CHECK(l.too_small);
 }
 
+/* The view of several modules: title, header, one row per module, footer. */
+static void test_modules_80x24(void)
+{
+    struct ui_mod_layout l;
+
+    ui_layout_modules(80, 24, 4, &l);
+    CHECK(!l.too_small);
+    CHECK_EQ_INT(l.header_y, 1);
+    CHECK_EQ_INT(l.first_y, 2);
+    CHECK_EQ_INT(l.rows_shown, 4);
+    CHECK_EQ_INT(l.more_y, -1);
+    CHECK_EQ_INT(l.footer_y, 23);
+    CHECK_EQ_INT(l.port_x, 1);
+    CHECK(l.phase_x >= l.port_x + UI_MOD_PORT_COLS + 1);
+    CHECK(l.pct_x >= l.phase_x + UI_MOD_PHASE_COLS + 1);
+    CHECK(l.left_x >= l.pct_x + UI_MOD_PCT_COLS + 1);
+    CHECK(l.result_x >= l.left_x + UI_MOD_LEFT_COLS + 1);
+    CHECK_EQ_INT(l.result_x + l.result_w, 79);
+    /* 21 rows between the header and the footer: 21 modules fit. */
+    ui_layout_modules(80, 24, 21, &l);
+    CHECK_EQ_INT(l.rows_shown, 21);
+    CHECK_EQ_INT(l.more_y, -1);
+    ui_layout_modules(80, 24, 22, &l);
+    CHECK_EQ_INT(l.rows_shown, 20);
+    CHECK_EQ_INT(l.more_y, 22);
+}
+
+static void test_modules_80x23(void)
+{
+    struct ui_mod_layout l;
+
+    ui_layout_modules(80, 23, 4, &l);
+    CHECK(!l.too_small);
+    CHECK_EQ_INT(l.rows_shown, 4);
+    CHECK_EQ_INT(l.footer_y, 22);
+    ui_layout_modules(80, 23, 20, &l);
+    CHECK_EQ_INT(l.rows_shown, 20);
+    CHECK_EQ_INT(l.more_y, -1);
+    ui_layout_modules(80, 23, 32, &l);
+    CHECK_EQ_INT(l.rows_shown, 19);
+    CHECK_EQ_INT(l.more_y, 21);
+    CHECK(l.more_y < l.footer_y);
+}
+
+static void test_modules_small(void)
+{
+    struct ui_mod_layout l;
+
+    /* Narrow: the time left gives its column to the result. */
+    ui_layout_modules(59, 24, 4, &l);
+    CHECK_EQ_INT(l.left_x, -1);
+    CHECK_EQ_INT(l.result_x + l.result_w, 58);
+    CHECK(l.result_w > 0);
+    ui_layout_modules(60, 24, 4, &l);
+    CHECK(l.left_x > 0);
+    /* The smallest: one module row (or only the "more" line). */
+    ui_layout_modules(40, 4, 1, &l);
+    CHECK(!l.too_small);
+    CHECK_EQ_INT(l.rows_shown, 1);
+    CHECK_EQ_INT(l.footer_y, 3);
+    ui_layout_modules(40, 4, 4, &l);
+    CHECK_EQ_INT(l.rows_shown, 0);
+    CHECK_EQ_INT(l.more_y, 2);
+    ui_layout_modules(40, 10, 4, &l);
+    CHECK_EQ_INT(l.rows_shown, 4);
+    ui_layout_modules(39, 24, 4, &l);
+    CHECK(l.too_small);
+    ui_layout_modules(80, 3, 4, &l);
+    CHECK(l.too_small);
+    ui_layout_modules(0, 0, 0, &l);
+    CHECK(l.too_small);
+    /* Every size from the smallest up: rows stay between header and footer. */
+    for (int cols = UI_MOD_MIN_COLS; cols <= 200; cols += 7)
+        for (int rows = UI_MOD_MIN_ROWS; rows <= 60; rows++)
+            for (size_t n = 0; n <= 40; n += 3) {
+                ui_layout_modules(cols, rows, n, &l);
+                CHECK(!l.too_small);
+                CHECK(l.first_y + l.rows_shown <= l.footer_y);
+                CHECK(l.more_y < l.footer_y);
+                CHECK(l.result_x + l.result_w < cols);
+                CHECK((size_t)l.rows_shown == n || l.more_y == l.first_y + l.rows_shown);
+            }
+}
+
 int main(void)
 {
     RUN(test_standard_sizes);
@@ -231,5 +315,8 @@ int main(void)
     RUN(test_report_gives_the_log_room);
     RUN(test_wide_side_by_side);
     RUN(test_too_small);
+    RUN(test_modules_80x24);
+    RUN(test_modules_80x23);
+    RUN(test_modules_small);
     return check_finish();
 }
