@@ -367,7 +367,11 @@ int main(int argc, char **argv)
             uc.release_changes = (const char *const *)fw.release->changes;
             uc.release_n_changes = fw.release->n_changes;
         }
+        /* Several modules may share one download (--all, --loop, or 'a' in
+         * the picker); one module alone downloads just once anyway. */
+        struct multi_dl *shared_dl = sc.url ? multi_dl_share(&sc) : NULL;
         st = ui_run(&uc, &res, &err);
+        multi_dl_free(shared_dl);
         if (uc.multi_ran) {
             multi = true;
             multi_code = uc.multi_code;

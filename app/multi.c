@@ -94,6 +94,33 @@ static nt_status cached_download(void *user, const char *url, nt_progress_fn pro
     return st;
 }
 
+struct multi_dl {
+    struct dl_cache c;
+};
+
+struct multi_dl *multi_dl_share(struct sess_config *sc)
+{
+    struct multi_dl *dl = calloc(1, sizeof *dl);
+
+    if (!dl)
+        return NULL;
+    pthread_mutex_init(&dl->c.lock, NULL);
+    dl->c.real = sc->download;
+    dl->c.real_user = sc->download_user;
+    sc->download = cached_download;
+    sc->download_user = &dl->c;
+    return dl;
+}
+
+void multi_dl_free(struct multi_dl *dl)
+{
+    if (!dl)
+        return;
+    free(dl->c.data);
+    pthread_mutex_destroy(&dl->c.lock);
+    free(dl);
+}
+
 static void result_line(const char *fmt, ...) NT_PRINTF(1, 2);
 static void result_line(const char *fmt, ...)
 {

@@ -22,4 +22,13 @@ struct multi_config {
  * failures (exit_code.c). */
 int multi_run(const struct multi_config *mc);
 
+/* The package download, done once for every session that shares sc: sc's
+ * download hook is replaced by one that downloads on the first call and
+ * gives the others a copy (the full-screen view of several modules uses
+ * it; multi_run does the same inside). Free after the last session ended.
+ * NULL when out of memory (sc is then unchanged). */
+struct multi_dl;
+struct multi_dl *multi_dl_share(struct sess_config *sc);
+void multi_dl_free(struct multi_dl *dl);
+
 #endif

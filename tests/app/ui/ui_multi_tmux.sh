@@ -77,6 +77,29 @@ t_all_quit() {
 }
 tap_case all_quit
 
+# --port several times chooses the set: only those get rows.
+t_port_set() {
+    ui_start set 80 24 $utf -- "$NT_FLASH" --all -p sim-2 -p sim-4 --simulate=speed=0.05,modules=4 "$ui_dir/small.zip"
+    check "the two chosen" ui_wait set "nt_flash  2 done, 0 failed, 0 in progress" 30
+    check "sim-2 row" screen_has set " sim-2        done "
+    check "sim-4 row" screen_has set " sim-4        done "
+    check "no sim-1 row" screen_lacks set " sim-1 "
+    check "no sim-3 row" screen_lacks set " sim-3 "
+    tm send-keys -t set x
+    check "exit 0" ui_exits set 0
+    check "final block" final_has set "nt_flash: 2 of 2 modules flashed, 0 failed"
+}
+tap_case port_set
+
+# No module within -t: the line mode's message and exit 4.
+t_none() {
+    ui_start none 80 24 $utf -- "$NT_FLASH" --all -t 1 --simulate=start=none,arrive=never "$ui_dir/small.zip"
+    check "waits" ui_wait none "Waiting for modules in bootloader mode" 10
+    check "exit 4" ui_exits none 4 20
+    check "says why" final_has none "nt_flash: no Disting NT in bootloader mode found within 1 s"
+}
+tap_case none
+
 # --loop: modules that arrive one after another get rows as they come;
 # Ctrl-C between modules ends the loop at once.
 t_loop() {
