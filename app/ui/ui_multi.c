@@ -516,7 +516,9 @@ void ui_multi_run(const struct ui_multi_job *j, struct ui_multi_out *out)
         if (!v->stopping && nt_stop_signal(j->stop))
             stop_all(v);
         read_keys(v);
-        if (v->stopping && running(v) == 0)
+        /* Ctrl-C between modules: the loop ends at once (below, without
+         * --loop, a stop before any module is the line mode's exit 4). */
+        if (v->stopping && running(v) == 0 && (j->loop || v->started_any))
             break;
         if (t - v->last_scan_ms >= SCAN_INTERVAL_MS) {
             v->last_scan_ms = t;
@@ -525,11 +527,16 @@ void ui_multi_run(const struct ui_multi_job *j, struct ui_multi_out *out)
         if (!j->loop && v->started_any && running(v) == 0)
             break;
         if (!j->loop && !v->started_any && (v->stopping || (j->wait_limit_s > 0 && t >= deadline))) {
-            snprintf(
-                out->error, sizeof out->error,
-                "no Disting NT in bootloader mode found within %g s: on each module choose Menu > Misc > "
-                "Enter bootloader mode, check the USB cables, and run again (-t sets how long to wait)",
-                j->wait_limit_s);
+            if (v->stopping)
+                snprintf(out->error, sizeof out->error,
+                         "stopped before any Disting NT in bootloader mode was found: on each module choose "
+                         "Menu > Misc > Enter bootloader mode, check the USB cables, and run again");
+            else
+                snprintf(out->error, sizeof out->error,
+                         "no Disting NT in bootloader mode found within %g s: on each module choose Menu > "
+                         "Misc > Enter bootloader mode, check the USB cables, and run again (-t sets how "
+                         "long to wait)",
+                         j->wait_limit_s);
             out->code = 4;
             break;
         }

@@ -100,11 +100,23 @@ t_none() {
 }
 tap_case none
 
+# No -t: it waits until q, then says so (exit 4).
+t_none_quit() {
+    ui_start noneq 80 24 $utf -- "$NT_FLASH" --all --simulate=start=none,arrive=never "$ui_dir/small.zip"
+    check "waits" ui_wait noneq "Waiting for modules in bootloader mode" 10
+    sleep 1.5
+    check "still waiting (no -t)" screen_has noneq "Waiting for modules in bootloader mode"
+    tm send-keys -t noneq q
+    check "exit 4" ui_exits noneq 4 10
+    check "says why" final_has noneq "nt_flash: stopped before any Disting NT in bootloader mode was found"
+}
+tap_case none_quit
+
 # --loop: modules that arrive one after another get rows as they come;
 # Ctrl-C between modules ends the loop at once.
 t_loop() {
     ui_start loop 80 24 $utf -- "$NT_FLASH" --loop \
-        --simulate=speed=0.05,modules=3,start=none,arrive=sim-1:1/sim-2:20/sim-3:40 "$ui_dir/small.zip"
+        --simulate=speed=0.05,modules=3,start=none,arrive=sim-1:40/sim-2:80/sim-3:120 "$ui_dir/small.zip"
     check "waits for modules" ui_wait loop "Waiting for modules in bootloader mode" 10
     check "three flashed as they arrived" ui_wait loop "nt_flash  3 done, 0 failed, 0 in progress" 60
     check "waits for the next" ui_wait loop "Waiting for the next module in bootloader mode" 10
