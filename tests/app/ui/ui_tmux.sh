@@ -63,10 +63,11 @@ check "unplug: exit 5" expect_rc unplug 5
 # the flash finishes, and the program ends instead of waiting for a key.
 ui_start hup 80 24 $utf -- "$NT_FLASH" "$slow_write,dump=$ui_dir/hup.bin" "$ui_dir/p2.zip"
 check "hangup: writing" ui_wait hup "s left" 30
-# (the program itself, not the wrapper shell, whose arguments are the same)
-hup_pid=$(pgrep -f "^$NT_FLASH .*dump=$ui_dir/hup.bin" | head -n 1)
+# (the program itself, not the wrapper shell)
+hup_pid=$(ui_cmd_pid hup)
 tm kill-session -t hup
 hup_gone() {
+    [ -n "$hup_pid" ] || { echo "no pid for the program"; return 1; }
     n=0
     while kill -0 "$hup_pid" 2>/dev/null && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
     ! kill -0 "$hup_pid" 2>/dev/null
