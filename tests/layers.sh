@@ -107,48 +107,57 @@ plant() {
     fi
 }
 
-begin tree_follows_the_layers
-check_tree "$top_srcdir" >"$T/violations" || tl_fail "$(cat "$T/violations")"
-end
+t_tree_follows_the_layers() {
+    check_tree "$top_srcdir" >"$T/violations" || tl_fail "$(cat "$T/violations")"
+}
+tap_case tree_follows_the_layers
 
-begin planted_backend_header_in_session
-plant x lib/session/session.c '#include "usb.h"'
-end
+t_planted_backend_header_in_session() {
+    plant x lib/session/session.c '#include "usb.h"'
+}
+tap_case planted_backend_header_in_session
 
-begin planted_front_end_header_in_proto
-plant x lib/proto/mboot.c '#include "ui.h"'
-end
+t_planted_front_end_header_in_proto() {
+    plant x lib/proto/mboot.c '#include "ui.h"'
+}
+tap_case planted_front_end_header_in_proto
 
-begin planted_session_header_in_transport
-plant x lib/transport/trace.c '#include "session.h"'
-end
+t_planted_session_header_in_transport() {
+    plant x lib/transport/trace.c '#include "session.h"'
+}
+tap_case planted_session_header_in_transport
 
-begin planted_curl_outside_fetch
-plant x lib/pkg/pkg.c '#include <curl/curl.h>'
-end
+t_planted_curl_outside_fetch() {
+    plant x lib/pkg/pkg.c '#include <curl/curl.h>'
+}
+tap_case planted_curl_outside_fetch
 
-begin planted_curses_outside_ui
-plant x app/main.c '#include <curses.h>'
-end
+t_planted_curses_outside_ui() {
+    plant x app/main.c '#include <curses.h>'
+}
+tap_case planted_curses_outside_ui
 
-begin planted_libusb_in_vmod
-plant x backends/vmod/vmod_fl.c '#include <libusb.h>'
-end
+t_planted_libusb_in_vmod() {
+    plant x backends/vmod/vmod_fl.c '#include <libusb.h>'
+}
+tap_case planted_libusb_in_vmod
 
-begin planted_app_header_in_ui
-plant x app/ui/ui_run.c '#include "cli.h"'
-end
+t_planted_app_header_in_ui() {
+    plant x app/ui/ui_run.c '#include "cli.h"'
+}
+tap_case planted_app_header_in_ui
 
 # The build's own guard: with a layer's include path, a header from a layer
 # above it does not even compile.
-begin compiler_refuses_wrong_way_include
-printf '#include "usb.h"\nint x;\n' >"$T/wrong.c"
-# shellcheck disable=SC2086 # the include flags are a list
-if ${CC:-cc} -fsyntax-only ${NT_INC_SESSION:?run through make check} "$T/wrong.c" 2>"$T/cc.err"; then
-    tl_fail "the session's include path reaches usb.h"
-else
-    grep -q 'usb.h' "$T/cc.err" || tl_fail "unexpected compiler error: $(cat "$T/cc.err")"
-fi
-end
+t_compiler_refuses_wrong_way_include() {
+    printf '#include "usb.h"\nint x;\n' >"$T/wrong.c"
+    # shellcheck disable=SC2086 # the include flags are a list
+    if ${CC:-cc} -fsyntax-only ${NT_INC_SESSION:?run through make check} "$T/wrong.c" 2>"$T/cc.err"; then
+        tl_fail "the session's include path reaches usb.h"
+    else
+        grep -q 'usb.h' "$T/cc.err" || tl_fail "unexpected compiler error: $(cat "$T/cc.err")"
+    fi
+}
+tap_case compiler_refuses_wrong_way_include
 
 finish

@@ -11,7 +11,11 @@ TMPDIR=${TMPDIR:-$top_builddir/tests/tmp}
 mkdir -p "$TMPDIR"
 export TMPDIR
 here=$(pwd)
+NT_FLASH=${NT_FLASH:-$top_builddir/nt_flash}
+export top_builddir top_srcdir NT_FLASH
+. "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/ui_tmux_lib.sh"
+rm -rf "$T"  # (the tmux helpers keep their files in $ui_dir)
 
 [ $# -gt 0 ] || set -- "$top_builddir/tests/app/ui/ui_fake" flash 10
 out=$ui_dir/terminal.bytes

@@ -23,41 +23,46 @@ PKG="$T/distingNT_1.0.0.zip"
 mkpkg "$PKG" --kind plain --fw-size $FW_BYTES --version 1.0.0
 unzip -p "$PKG" bootable_images/disting_NT.bin >"$T/fw.bin" || exit 99
 
-begin list
-hrun -m 1-3:mboot -m 1-1.2:sdp:hab=closed -- "$NT_FLASH" --list
-expect_rc 0
-printf '%s\n' \
-    "1-1.2          1fc9:0135  sdp           480M  hab=closed" \
-    "1-3            15a2:0073  mboot         480M  version=M1.0.0" >"$T/want"
-cmp -s "$T/out" "$T/want" || tl_fail "--list printed: $(cat "$T/out")"
-expect_stderr_lines 0
-end
+t_list() {
+    hrun -m 1-3:mboot -m 1-1.2:sdp:hab=closed -- "$NT_FLASH" --list
+    expect_rc 0
+    printf '%s\n' \
+        "1-1.2          1fc9:0135  sdp           480M  hab=closed" \
+        "1-3            15a2:0073  mboot         480M  version=M1.0.0" >"$T/want"
+    cmp -s "$T/out" "$T/want" || tl_fail "--list printed: $(cat "$T/out")"
+    expect_stderr_lines 0
+}
+tap_case list
 
-begin list_none
-hrun -- "$NT_FLASH" --list
-expect_rc 0
-[ "$(cat "$T/out")" = "# no NXP bootloader devices found" ] || tl_fail "printed: $(cat "$T/out")"
-end
+t_list_none() {
+    hrun -- "$NT_FLASH" --list
+    expect_rc 0
+    [ "$(cat "$T/out")" = "# no NXP bootloader devices found" ] || tl_fail "printed: $(cat "$T/out")"
+}
+tap_case list_none
 
-begin refuses_to_guess
-hrun -m 1-1.2:sdp -m 1-1.3:sdp -- "$NT_FLASH" --batch -t 5 "$PKG"
-expect_rc 1
-expect_err "1-1\.2 \(sdp\), 1-1\.3 \(sdp\)"
-expect_err "--port"
-end
+t_refuses_to_guess() {
+    hrun -m 1-1.2:sdp -m 1-1.3:sdp -- "$NT_FLASH" --batch -t 5 "$PKG"
+    expect_rc 1
+    expect_err "1-1\.2 \(sdp\), 1-1\.3 \(sdp\)"
+    expect_err "--port"
+}
+tap_case refuses_to_guess
 
-begin port_selects_and_flashes
-hrun -m 1-1.3:sdp:flash=2M -m 1-1.2:sdp -d "$T/nor.bin" -- \
-    "$NT_FLASH" --batch -t 10 --port 1-1.3 "$PKG"
-expect_rc 0
-[ "$(head -c 4 "$T/nor.bin")" = "FCFB" ] || tl_fail "no FCFB tag at flash offset 0"
-tail -c +4097 "$T/nor.bin" | head -c $FW_BYTES | cmp -s - "$T/fw.bin" ||
-    tl_fail "flash at 0x1000 differs from disting_NT.bin"
-end
+t_port_selects_and_flashes() {
+    hrun -m 1-1.3:sdp:flash=2M -m 1-1.2:sdp -d "$T/nor.bin" -- \
+        "$NT_FLASH" --batch -t 10 --port 1-1.3 "$PKG"
+    expect_rc 0
+    [ "$(head -c 4 "$T/nor.bin")" = "FCFB" ] || tl_fail "no FCFB tag at flash offset 0"
+    tail -c +4097 "$T/nor.bin" | head -c $FW_BYTES | cmp -s - "$T/fw.bin" ||
+        tl_fail "flash at 0x1000 differs from disting_NT.bin"
+}
+tap_case port_selects_and_flashes
 
-begin unknown_port_waits_then_gives_up
-hrun -m 1-1.2:sdp -- "$NT_FLASH" --batch -t 1 --port 9-9 "$PKG"
-expect_rc 4
-end
+t_unknown_port_waits_then_gives_up() {
+    hrun -m 1-1.2:sdp -- "$NT_FLASH" --batch -t 1 --port 9-9 "$PKG"
+    expect_rc 4
+}
+tap_case unknown_port_waits_then_gives_up
 
 finish

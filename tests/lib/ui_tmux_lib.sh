@@ -1,8 +1,9 @@
-# Helpers for the tmux-driven UI tests (sourced): a private tmux server whose
-# socket lives in $TMPDIR, commands run through a wrapper that records the
-# exit status, and polling screen captures (never fixed sleeps as assertions).
+# Helpers for the tmux-driven UI tests (sourced after tests/lib/tap.sh, whose
+# cases and checks they report through): a private tmux server whose socket
+# lives in $TMPDIR, commands run through a wrapper that records the exit
+# status, and polling screen captures (never fixed sleeps as assertions).
 
-command -v tmux >/dev/null 2>&1 || { echo "1..0 # SKIP tmux is not installed"; exit 0; }
+command -v tmux >/dev/null 2>&1 || tap_skip_all "tmux is not installed (it drives the UI on a real terminal)"
 : "${TMPDIR:?TMPDIR must point inside the build tree}"
 
 ui_dir=$(mktemp -d "$TMPDIR/ui_tmux.XXXXXX") || exit 1
@@ -10,8 +11,6 @@ ui_dir=$(mktemp -d "$TMPDIR/ui_tmux.XXXXXX") || exit 1
 # would overflow the 108 bytes a Unix socket path may have.
 cd "$ui_dir" || exit 1
 ui_sock=./sock
-ui_fails=0
-ui_cases=0
 printf 'set -g default-terminal screen\nset -g status off\nset -g history-limit 0\nset -g remain-on-exit on\n' > "$ui_dir/tmux.conf"
 
 tm() { tmux -S "$ui_sock" -f "$ui_dir/tmux.conf" "$@"; }
@@ -73,11 +72,11 @@ ui_wait_gone() { ui_poll "$1" "$2" "${3:-30}" gone; }
 # notice), come back to 80x24; each screen checked.
 check_resizes() {
     tm resize-window -t "$1" -x 120 -y 30
-    check "resize: redrawn at 120 columns" ui_wait "$1" "└$(rep 118 ─)┘" 10
+    check "redrawn at 120 columns" ui_wait "$1" "└$(rep 118 ─)┘" 10
     tm resize-window -t "$1" -x 60 -y 20
-    check "resize: too small said plainly" ui_wait "$1" "Terminal is 60x20: nt_flash needs at least 80x24." 10
+    check "too small said plainly" ui_wait "$1" "Terminal is 60x20: nt_flash needs at least 80x24." 10
     tm resize-window -t "$1" -x 80 -y 24
-    check "resize: panels back at 80x24" ui_wait "$1" "┌─ Phases ─" 10
+    check "panels back at 80x24" ui_wait "$1" "┌─ Phases ─" 10
 }
 
 # ui_rc NAME [SECONDS]: the exit status once the program has ended.
@@ -87,11 +86,8 @@ ui_rc() {
     cat "$ui_dir/$1.rc" 2>/dev/null || echo "none"
 }
 
-ok() { ui_cases=$((ui_cases + 1)); echo "ok $ui_cases - $1"; }
-fail() { ui_cases=$((ui_cases + 1)); ui_fails=$((ui_fails + 1)); echo "not ok $ui_cases - $1"; }
-# check DESCRIPTION COMMAND...: one case line from a command's success.
-check() { d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
-expect_rc() { r=$(ui_rc "$1" "${3:-30}"); [ "$r" = "$2" ] || { echo "$1 exited $r, expected $2"; return 1; }; }
+# ui_exits NAME CODE [SECONDS]: the program ended with exit status CODE.
+ui_exits() { r=$(ui_rc "$1" "${3:-30}"); [ "$r" = "$2" ] || { echo "$1 exited $r, expected $2"; return 1; }; }
 # The program left the terminal's modes as it found them.
 tty_restored() { cmp -s "$ui_dir/$1.stty0" "$ui_dir/$1.stty1"; }
 # ui_pid NAME: the pid the program wrote to UI_FAKE_PIDFILE.
@@ -108,8 +104,7 @@ ui_cmd_pid() {
 }
 screen_has() { ui_capture "$1" | grep -F -q -- "$2"; }
 screen_lacks() { ! ui_capture "$1" | grep -F -q -- "$2"; }
-# Nothing but printable ASCII on the screen (the ASCII fallback).
 # N copies of a (possibly multi-byte) string: `rep 3 ─`.
 rep() { printf "%${1}s" '' | sed "s/ /$2/g"; }
+# Nothing but printable ASCII on the screen (the ASCII fallback).
 screen_ascii() { ! ui_capture "$1" | LC_ALL=C grep -q '[^ -~]'; }
-ui_finish() { echo "1..$ui_cases"; [ "$ui_fails" -eq 0 ]; }

@@ -1,134 +1,173 @@
 # The real full-screen UI driven in tmux with a scripted session and bus
 # (tests/app/ui/ui_fake): panels and gauges at 80x24, the picker, the monitor with a
 # device coming and going, resizes, the too-small notice, q during write,
-# failures, the ASCII fallback and NO_COLOR, and the exit codes.
+# failures, the ASCII fallback and NO_COLOR, and the exit codes. Each run is
+# a case (NT_TEST_ONLY=flash runs one); each check in it is a TAP line.
+. "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/ui_tmux_lib.sh"
 
 fake=$top_builddir/tests/app/ui/ui_fake
 utf=LC_ALL=C.UTF-8
 
-# Runs whose screens are only checked once they end start now, side by side.
-ui_start fail 80 24 $utf -- "$fake" fail 3
-ui_start color 80 24 $utf -- "$fake" flash 1
-ui_start nocolor 80 24 $utf NO_COLOR=1 -- "$fake" flash 1
-ui_start pickq 80 24 $utf -- "$fake" pick 2
+# Runs whose screens are only checked once they end start now, side by side
+# (those whose case is selected).
+tap_selected fail && ui_start fail 80 24 $utf -- "$fake" fail 3
+tap_selected color && ui_start color 80 24 $utf -- "$fake" flash 1
+tap_selected color && ui_start nocolor 80 24 $utf NO_COLOR=1 -- "$fake" flash 1
+tap_selected pick_quit && ui_start pickq 80 24 $utf -- "$fake" pick 2
 
 # A whole flash at 80x24 in UTF-8: every panel, the gauges, the result screen.
-ui_start flash 80 24 $utf -- "$fake" flash 2
-check "flash: write gauge shows bytes, rate and time left" ui_wait flash "s left" 20
-check "flash: package panel" screen_has flash "Version 1.9.0   Processor MIMXRT1062"
-check "flash: firmware size and hash" screen_has flash "4.00 MiB  sha256 abaaa9a8"
-check "flash: device listed as flashing" screen_has flash "sim-1          "
-check "flash: panels framed in UTF-8" screen_has flash "┌─ Phases ─"
-check "flash: result stays on screen" ui_wait flash "DONE: Flashing complete" 30
-check "flash: device done" screen_has flash "done   "
-check "flash: finished phases show duration" screen_has flash "done in"
-check "flash: key hint" screen_has flash "Press any key to exit."
-check "flash: still running until a key" test ! -f "$ui_dir/flash.rc"
-tm send-keys -t flash x
-check "flash: exit 0" expect_rc flash 0
-check "flash: terminal modes restored" tty_restored flash
+t_flash() {
+    ui_start flash 80 24 $utf -- "$fake" flash 2
+    check "write gauge shows bytes, rate and time left" ui_wait flash "s left" 20
+    check "package panel" screen_has flash "Version 1.9.0   Processor MIMXRT1062"
+    check "firmware size and hash" screen_has flash "4.00 MiB  sha256 abaaa9a8"
+    check "device listed as flashing" screen_has flash "sim-1          "
+    check "panels framed in UTF-8" screen_has flash "┌─ Phases ─"
+    check "result stays on screen" ui_wait flash "DONE: Flashing complete" 30
+    check "device done" screen_has flash "done   "
+    check "finished phases show duration" screen_has flash "done in"
+    check "key hint" screen_has flash "Press any key to exit."
+    check "still running until a key" test ! -f "$ui_dir/flash.rc"
+    tm send-keys -t flash x
+    check "exit 0" ui_exits flash 0
+    check "terminal modes restored" tty_restored flash
+}
+tap_case flash
 
 # q during write asks first, then stops after the current command: exit 5.
-ui_start quit 80 24 $utf -- "$fake" flash 10
-ui_wait quit "write     " 30 && ui_wait quit "Writing the firmware" 30
-tm send-keys -t quit q
-check "quit: asks during write" ui_wait quit "Press q again to stop after the current command" 10
-tm send-keys -t quit q
-check "quit: exit 5" expect_rc quit 5
+t_quit() {
+    ui_start quit 80 24 $utf -- "$fake" flash 10
+    ui_wait quit "write     " 30 && ui_wait quit "Writing the firmware" 30
+    tm send-keys -t quit q
+    check "asks during write" ui_wait quit "Press q again to stop after the current command" 10
+    tm send-keys -t quit q
+    check "exit 5" ui_exits quit 5
+}
+tap_case quit
 
 # Ctrl-C stops at the next safe point without asking: exit 5, no key wait.
-ui_start intr 80 24 $utf -- "$fake" flash 10
-ui_wait intr "Writing the firmware" 30
-tm send-keys -t intr C-c
-check "ctrl-c: exit 5" expect_rc intr 5 10
-check "ctrl-c: terminal modes restored" tty_restored intr
+t_ctrl_c() {
+    ui_start intr 80 24 $utf -- "$fake" flash 10
+    ui_wait intr "Writing the firmware" 30
+    tm send-keys -t intr C-c
+    check "exit 5" ui_exits intr 5 10
+    check "terminal modes restored" tty_restored intr
+}
+tap_case ctrl_c
 
 # SIGTERM likewise, and the terminal comes back.
-ui_start term 80 24 $utf -- "$fake" flash 10
-ui_wait term "Erasing" 30
-kill -TERM "$(ui_pid term)"
-check "sigterm: exit 5" expect_rc term 5 10
-check "sigterm: terminal modes restored" tty_restored term
+t_sigterm() {
+    ui_start term 80 24 $utf -- "$fake" flash 10
+    ui_wait term "Erasing" 30
+    kill -TERM "$(ui_pid term)"
+    check "exit 5" ui_exits term 5 10
+    check "terminal modes restored" tty_restored term
+}
+tap_case sigterm
 
 # q while waiting quits at once... here: during the upload (not destructive).
-ui_start quit2 80 24 $utf -- "$fake" flash 20
-ui_wait quit2 "Uploading the flashloader" 30
-tm send-keys -t quit2 q
-check "quit before erase: no question, exit 5" expect_rc quit2 5 10
+t_quit_before_erase() {
+    ui_start quit2 80 24 $utf -- "$fake" flash 20
+    ui_wait quit2 "Uploading the flashloader" 30
+    tm send-keys -t quit2 q
+    check "no question, exit 5" ui_exits quit2 5 10
+}
+tap_case quit_before_erase
 
 # A failure: title, log and exit code.
-check "fail: title names the error" ui_wait fail "FAILED: erasing 0x60000000" 30
-check "fail: error in the log" screen_has fail "error: erasing 0x60000000"
-check "fail: device failed" screen_has fail "failed"
-tm send-keys -t fail Enter
-check "fail: exit 5" expect_rc fail 5
+t_fail() {
+    check "title names the error" ui_wait fail "FAILED: erasing 0x60000000" 30
+    check "error in the log" screen_has fail "error: erasing 0x60000000"
+    check "device failed" screen_has fail "failed"
+    tm send-keys -t fail Enter
+    check "exit 5" ui_exits fail 5
+}
+tap_case fail
 
 # Resizes mid-flash: wider, too small (a plain notice), back.
-ui_start resize 80 24 $utf -- "$fake" flash 6
-ui_wait resize "erase     " 30
-tm resize-window -t resize -x 120 -y 30
-check "resize: gauges widen" ui_wait resize "upload    $(rep 54 █) 100%" 10
-check_resizes resize
-check "resize: completes" ui_wait resize "DONE:" 30
-tm send-keys -t resize q
-check "resize: exit 0" expect_rc resize 0
+t_resize() {
+    ui_start resize 80 24 $utf -- "$fake" flash 6
+    ui_wait resize "erase     " 30
+    tm resize-window -t resize -x 120 -y 30
+    check "gauges widen" ui_wait resize "upload    $(rep 54 █) 100%" 10
+    check_resizes resize
+    check "completes" ui_wait resize "DONE:" 30
+    tm send-keys -t resize q
+    check "exit 0" ui_exits resize 0
+}
+tap_case resize
 
 # Several modules: pick the second with Down and Enter.
-ui_start pick 80 24 $utf -- "$fake" pick 2
-check "pick: prompt" ui_wait pick "choose one with" 10
-check "pick: cursor on the first" screen_has pick "> sim-1"
-tm send-keys -t pick Down
-check "pick: cursor moves" ui_wait pick "> sim-2" 10
-tm send-keys -t pick Enter
-check "pick: chosen module flashed" ui_wait pick "Chosen: the module at sim-2" 10
-ui_wait pick "DONE:" 30
-tm send-keys -t pick x
-check "pick: exit 0" expect_rc pick 0
+t_pick() {
+    ui_start pick 80 24 $utf -- "$fake" pick 2
+    check "prompt" ui_wait pick "choose one with" 10
+    check "cursor on the first" screen_has pick "> sim-1"
+    tm send-keys -t pick Down
+    check "cursor moves" ui_wait pick "> sim-2" 10
+    tm send-keys -t pick Enter
+    check "chosen module flashed" ui_wait pick "Chosen: the module at sim-2" 10
+    ui_wait pick "DONE:" 30
+    tm send-keys -t pick x
+    check "exit 0" ui_exits pick 0
+}
+tap_case pick
 
 # Quitting the picker is batch mode's "several modules and no --port": exit 1.
-ui_wait pickq "choose one with" 10
-check "pick: other NXP devices listed" screen_has pickq "usb-9          other  15a2:0145"
-tm send-keys -t pickq Down Down Down Enter
-check "pick: a device that is not a module is refused" ui_wait pickq "no module in bootloader mode at port usb-9" 10
-check "pick: still choosing" screen_has pickq "> usb-9"
-tm send-keys -t pickq q
-check "pick: q exits 1" expect_rc pickq 1
+t_pick_quit() {
+    ui_wait pickq "choose one with" 10
+    check "other NXP devices listed" screen_has pickq "usb-9          other  15a2:0145"
+    tm send-keys -t pickq Down Down Down Enter
+    check "a device that is not a module is refused" ui_wait pickq "no module in bootloader mode at port usb-9" 10
+    check "still choosing" screen_has pickq "> usb-9"
+    tm send-keys -t pickq q
+    check "q exits 1" ui_exits pickq 1
+}
+tap_case pick_quit
 
 # The device monitor: a module arrives and leaves; help; q quits with 0.
-ui_start mon 80 24 $utf -- "$fake" monitor
-check "monitor: title" ui_wait mon "Device monitor: 1 NXP bootloader device" 10
-check "monitor: arrival" ui_wait mon "sim-7" 10
-check "monitor: arrival logged" screen_has mon "Device arrived: sim-7 sdp 1fc9:0135"
-check "monitor: removal" ui_wait mon "Device left: sim-7 sdp" 10
-check "monitor: list updated" ui_wait mon "Devices (1)" 10
-tm send-keys -t mon '?'
-check "monitor: help" ui_wait mon "Any key closes this help." 10
-tm send-keys -t mon x
-check "monitor: help closes" ui_wait_gone mon "Any key closes" 10
-tm send-keys -t mon q
-check "monitor: exit 0" expect_rc mon 0
+t_monitor() {
+    ui_start mon 80 24 $utf -- "$fake" monitor
+    check "title" ui_wait mon "Device monitor: 1 NXP bootloader device" 10
+    check "arrival" ui_wait mon "sim-7" 10
+    check "arrival logged" screen_has mon "Device arrived: sim-7 sdp 1fc9:0135"
+    check "removal" ui_wait mon "Device left: sim-7 sdp" 10
+    check "list updated" ui_wait mon "Devices (1)" 10
+    tm send-keys -t mon '?'
+    check "help" ui_wait mon "Any key closes this help." 10
+    tm send-keys -t mon x
+    check "help closes" ui_wait_gone mon "Any key closes" 10
+    tm send-keys -t mon q
+    check "exit 0" ui_exits mon 0
+}
+tap_case monitor
 
 # ASCII under LANG=C: frames and gauges without a single non-ASCII byte.
-ui_start ascii 80 24 LC_ALL=C -- "$fake" flash 2
-check "ascii: ASCII gauges" ui_wait ascii "upload    ############## 100%" 30
-check "ascii: ASCII frames" screen_has ascii "+- Phases -"
-check "ascii: pending gauges in dots" screen_has ascii "reset     ..............  "
-check "ascii: no UTF-8 on screen" screen_ascii ascii
-ui_wait ascii "DONE:" 30
-check "ascii: still ASCII at the end" screen_ascii ascii
-tm send-keys -t ascii x
-check "ascii: exit 0" expect_rc ascii 0
+t_ascii() {
+    ui_start ascii 80 24 LC_ALL=C -- "$fake" flash 2
+    check "ASCII gauges" ui_wait ascii "upload    ############## 100%" 30
+    check "ASCII frames" screen_has ascii "+- Phases -"
+    check "pending gauges in dots" screen_has ascii "reset     ..............  "
+    check "no UTF-8 on screen" screen_ascii ascii
+    ui_wait ascii "DONE:" 30
+    check "still ASCII at the end" screen_ascii ascii
+    tm send-keys -t ascii x
+    check "exit 0" ui_exits ascii 0
+}
+tap_case ascii
 
 # Colour by default, none with NO_COLOR (capture with attributes).
-ui_wait color "DONE:" 30
-check "color: colours by default" screen_colored color
-tm send-keys -t color x
-expect_rc color 0 >/dev/null
-ui_wait nocolor "DONE:" 30
-check "color: none with NO_COLOR" eval '! screen_colored nocolor'
-check "color: reverse title instead" screen_reverse nocolor
-tm send-keys -t nocolor x
-check "nocolor: exit 0" expect_rc nocolor 0
+t_color() {
+    ui_wait color "DONE:" 30
+    check "colours by default" screen_colored color
+    tm send-keys -t color x
+    ui_exits color 0 >/dev/null
+    ui_wait nocolor "DONE:" 30
+    check "none with NO_COLOR" eval '! screen_colored nocolor'
+    check "reverse title instead" screen_reverse nocolor
+    tm send-keys -t nocolor x
+    check "NO_COLOR run exits 0" ui_exits nocolor 0
+}
+tap_case color
 
-ui_finish
+finish
