@@ -75,8 +75,9 @@ comp nt_flash --simulate = start = m
 got mboot
 comp nt_flash --simulate = fault = un
 got unplug@
+# (readline replaces "@wr", the "@" included: bash keeps it as a prefix)
 comp nt_flash --simulate = fault = unplug @ wr
-got write
+got @write
 comp nt_flash --simulate = fault = silent @ erase : 5
 got 50
 comp nt_flash --simulate = speed = 0,hab =
