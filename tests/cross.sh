@@ -89,7 +89,7 @@ if ! dpkg -s $pkgs >/dev/null 2>&1 && [ "${NT_CROSS_INSTALL:-yes}" != no ]; then
             >"$top/_build/cross-$arch-apt.log" 2>&1 ||
             { tail -20 "$top/_build/cross-$arch-apt.log" | sed 's/^/# /'; }
     else
-        echo "# not root: cannot install; as root: dpkg --add-architecture $arch && apt-get install $(echo $pkgs)"
+        echo "# not root: cannot install; as root: dpkg --add-architecture $arch && apt-get install" $pkgs
     fi
 fi
 command -v "$triplet-gcc" >/dev/null 2>&1 || { case_result FAIL "toolchain: $triplet-gcc not installed"; finish; }
@@ -191,7 +191,9 @@ run() {
     "$qemu" ./nt_flash "$@" >smoke.out 2>smoke.err
     rc=$?
 }
-# smoke NAME TEST...: a case from a shell test on rc, smoke.out, smoke.err
+# smoke NAME TEST: a case from a shell test (in single quotes, evaluated
+# after the run) on rc, smoke.out, smoke.err
+# shellcheck disable=SC2016,SC2317
 smoke() {
     name=$1
     shift
