@@ -84,7 +84,7 @@ tap_step() {
 # NT_CROSS=1 cross-builds for arm64 and runs the unit tests and a smoke
 # flash under qemu (tests/cross.sh; it installs the toolchain as root);
 # NT_DEB=1 builds the .deb, runs lintian, installs it and runs it
-# (tests/deb.sh). Together they add about 4 minutes on 2 cores.
+# (tests/deb.sh). Together they add about 5 minutes on 2 cores.
 if [ "${CI:-}" = true ] || [ "${NT_CROSS:-}" = 1 ]; then
     tap_step cross-arm64 tests/cross.sh arm64
 fi
