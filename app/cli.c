@@ -9,7 +9,26 @@
 #include <string.h>
 #include <strings.h>
 
-enum { OPT_MACHINE = 256, OPT_TRACE, OPT_SIMULATE, OPT_VERSION, OPT_CACERT };
+#include "releases.h"
+
+enum {
+    OPT_MACHINE = 256,
+    OPT_TRACE,
+    OPT_SIMULATE,
+    OPT_VERSION,
+    OPT_CACERT,
+    OPT_FIRMWARE,
+    OPT_LATEST,
+    OPT_RELEASES,
+    OPT_RELEASE_PAGE,
+    OPT_OFFLINE,
+    OPT_REFRESH,
+    OPT_ENTER_BOOTLOADER,
+    OPT_SYSEX_ID,
+    OPT_NO_WAIT_RESTART
+};
+
+#define CLI_SYSEX_ID_MAX 126
 
 static const struct option long_options[] = {
     { "url", required_argument, NULL, 'u' },
@@ -23,8 +42,17 @@ static const struct option long_options[] = {
     { "trace", required_argument, NULL, OPT_TRACE },
     { "simulate", optional_argument, NULL, OPT_SIMULATE },
     { "cacert", required_argument, NULL, OPT_CACERT },
+    { "firmware", required_argument, NULL, OPT_FIRMWARE },
+    { "latest", no_argument, NULL, OPT_LATEST },
+    { "releases", no_argument, NULL, OPT_RELEASES },
+    { "release-page", required_argument, NULL, OPT_RELEASE_PAGE },
+    { "offline", no_argument, NULL, OPT_OFFLINE },
+    { "refresh", no_argument, NULL, OPT_REFRESH },
     { "version", no_argument, NULL, OPT_VERSION },
     { "help", no_argument, NULL, 'h' },
+    { "enter-bootloader", no_argument, NULL, OPT_ENTER_BOOTLOADER },
+    { "sysex-id", required_argument, NULL, OPT_SYSEX_ID },
+    { "no-wait-restart", no_argument, NULL, OPT_NO_WAIT_RESTART },
     { NULL, 0, NULL, 0 },
 };
 
@@ -32,6 +60,8 @@ void cli_print_usage(FILE *out)
 {
     fputs("Usage: nt_flash [OPTIONS] PACKAGE.zip\n"
           "       nt_flash [OPTIONS] --url URL\n"
+          "       nt_flash [OPTIONS] --latest | VERSION | --firmware VERSION\n"
+          "       nt_flash --releases [-v]\n"
           "       nt_flash --list\n"
           "       nt_flash                      (on a terminal: the device monitor)\n"
           "\n"
@@ -40,14 +70,27 @@ void cli_print_usage(FILE *out)
           "Options:\n"
           "  -u, --url URL         download the package (http or https) and flash it\n"
           "      --cacert FILE     also trust the CA certificates in FILE for https\n"
+          "      --latest          download and flash the newest official release\n"
+          "      --firmware VERSION  download and flash this official release (as does\n"
+          "                        a VERSION such as 1.19.0 in place of PACKAGE.zip)\n"
+          "      --releases        list the official releases, newest first, and exit:\n"
+          "                        VERSION<TAB>DATE<TAB>FIRST CHANGE (-v: every change)\n"
+          "      --release-page URL  read the releases from URL instead of the maker's page\n"
+          "      --offline         use only the cache (~/.cache/nt_flash) for releases\n"
+          "      --refresh         ask the site again, and accept a re-published package\n"
           "  -t, --timeout SECS    wait this long for the module in bootloader mode (default 60)\n"
           "  -v, --verbose         diagnostic detail on stderr (repeat for more)\n"
           "  -b, --batch           headless: plain progress lines, never the full-screen UI\n"
-          "  -l, --list            list attached NXP bootloader devices and exit\n"
+          "  -l, --list            list attached modules (bootloader modes and running) and exit\n"
           "  -p, --port PATH       use only the module at this USB port path (as --list prints)\n"
           "  -n, --dry-run         validate the package and show what would be flashed\n"
           "      --machine         progress as STATUS:/PROGRESS:/ERROR: lines (nt_helper)\n"
           "      --trace FILE      log every HID report exchanged to FILE\n"
+          "      --enter-bootloader  reboot a module that runs its firmware (1.15 or later)\n"
+          "                        into bootloader mode over USB-MIDI (interrupts its patch)\n"
+          "      --sysex-id N      the module's SysEx ID, 0-126 (default 0)\n"
+          "      --no-wait-restart do not wait for the module to run its firmware again\n"
+          "                        after the flash (default: up to 20 s, then RUNNING VERSION)\n"
           "      --simulate[=SPEC] flash a built-in virtual Disting NT instead of USB hardware\n"
           "                        (SPEC: key=value,... e.g. speed=0,fault=unplug@write:30)\n"
           "      --version         print the version and exit\n"
@@ -109,6 +152,45 @@ static bool is_http_url(const char *url)
     return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
 }
 
+/* The official-release options against each other and the other sources. */
+static nt_status check_release_options(struct cli_opts *o, struct nt_err *err)
+{
+    int sources;
+
+    /* `nt_flash 1.19.0`: a version number in place of the package. */
+    if (o->package && rel_is_version(o->package)) {
+        if (o->firmware)
+            return nt_err_set(err, NT_E_USAGE, "give the version once: either %s or --firmware %s",
+                              o->package, o->firmware);
+        o->firmware = o->package;
+        o->package = NULL;
+    }
+    if (o->firmware && !rel_is_version(o->firmware))
+        return nt_err_set(err, NT_E_USAGE,
+                          "invalid --firmware '%s': give a version number such as 1.19.0 "
+                          "(nt_flash --releases lists them)",
+                          o->firmware);
+    if (o->release_page && !is_http_url(o->release_page))
+        return nt_err_set(err, NT_E_USAGE, "invalid --release-page '%s': give an http:// or https:// URL",
+                          o->release_page);
+    sources = !!o->package + !!o->url + !!o->firmware + !!o->latest;
+    if (o->releases && (sources || o->list))
+        return nt_err_set(err, NT_E_USAGE,
+                          "--releases lists the releases and flashes nothing: give it alone");
+    if (sources > 1)
+        return nt_err_set(err, NT_E_USAGE,
+                          "give one of PACKAGE.zip, --url, --latest or a version, not several");
+    if (o->list && sources)
+        return nt_err_set(err, NT_E_USAGE, "--list takes no package");
+    if ((o->offline || o->refresh || o->release_page) && !o->releases && !o->latest && !o->firmware)
+        return nt_err_set(
+            err, NT_E_USAGE,
+            "--offline, --refresh and --release-page go with --releases, --latest or a version");
+    if (o->offline && o->refresh)
+        return nt_err_set(err, NT_E_USAGE, "--offline and --refresh contradict each other: give one");
+    return NT_OK;
+}
+
 nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *err)
 {
     int c;
@@ -142,7 +224,28 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
             o->simulate_spec = optarg;
             break;
         case OPT_CACERT: o->cafile = optarg; break;
+        case OPT_FIRMWARE: o->firmware = optarg; break;
+        case OPT_LATEST: o->latest = true; break;
+        case OPT_RELEASES: o->releases = true; break;
+        case OPT_RELEASE_PAGE: o->release_page = optarg; break;
+        case OPT_OFFLINE: o->offline = true; break;
+        case OPT_REFRESH: o->refresh = true; break;
         case OPT_VERSION: o->version = true; break;
+        case OPT_ENTER_BOOTLOADER: o->enter_bootloader = true; break;
+        case OPT_NO_WAIT_RESTART: o->no_wait_restart = true; break;
+        case OPT_SYSEX_ID: {
+            char *end;
+            long v;
+            errno = 0;
+            v = strtol(optarg, &end, 10);
+            if (!isdigit((unsigned char)optarg[0]) || *end != '\0' || errno != 0 || v < 0 ||
+                v > CLI_SYSEX_ID_MAX)
+                return nt_err_set(
+                    err, NT_E_USAGE,
+                    "invalid --sysex-id '%s': give the module's SysEx ID, a number from 0 to 126", optarg);
+            o->sysex_id = (unsigned)v;
+            break;
+        }
         case ':': return nt_err_set(err, NT_E_USAGE, "option '%s' needs a value", argv[optind - 1]);
         default: return bad_option(argv[optind - 1], optopt, err);
         }
@@ -164,7 +267,5 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
         return nt_err_set(err, NT_E_USAGE, "invalid --url '%s': give an http:// or https:// URL", o->url);
     if (o->package && o->url)
         return nt_err_set(err, NT_E_USAGE, "give either a package file or --url, not both");
-    if (o->list && (o->package || o->url))
-        return nt_err_set(err, NT_E_USAGE, "--list takes no package");
-    return NT_OK;
+    return check_release_options(o, err);
 }

@@ -11,6 +11,12 @@
 struct cli_opts {
     const char *package;       /* PACKAGE.zip argument */
     const char *url;           /* --url */
+    const char *firmware;      /* --firmware VERSION, or a PACKAGE that is a version number */
+    bool latest;               /* --latest */
+    bool releases;             /* --releases */
+    const char *release_page;  /* --release-page URL */
+    bool offline;              /* --offline: the cache only */
+    bool refresh;              /* --refresh: ask the site; accept a changed package */
     const char *cafile;        /* --cacert FILE: extra CA certificates for https */
     double timeout_s;          /* -t: wait for the module (default 60) */
     int verbose;               /* -v, repeatable */
@@ -24,6 +30,9 @@ struct cli_opts {
     const char *simulate_spec; /* may be NULL */
     bool help;
     bool version;
+    bool enter_bootloader; /* --enter-bootloader */
+    unsigned sysex_id;     /* --sysex-id N (default 0) */
+    bool no_wait_restart;  /* --no-wait-restart */
 };
 
 nt_status cli_parse(int argc, char **argv, struct cli_opts *opts, struct nt_err *err);

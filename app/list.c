@@ -45,7 +45,7 @@ static int by_port(const void *a, const void *b)
     return strcmp(((const struct tp_devinfo *)a)->port, ((const struct tp_devinfo *)b)->port);
 }
 
-nt_status list_print(FILE *out, struct tp_bus *bus, double tscale, struct nt_err *err)
+nt_status list_print(FILE *out, struct tp_bus *bus, const struct probe_opts *po, struct nt_err *err)
 {
     struct tp_devinfo devs[LIST_MAX_DEVICES];
     struct nt_err problems[LIST_MAX_DEVICES];
@@ -65,7 +65,7 @@ nt_status list_print(FILE *out, struct tp_bus *bus, double tscale, struct nt_err
     for (size_t i = 0; i < n; i++) {
         char state[PROBE_STATE_MAX], line[LIST_LINE_MAX];
         nt_err_clear(&problems[i]);
-        probe_device(bus, &devs[i], tscale, state, sizeof state, &problems[i]);
+        probe_device(bus, &devs[i], po, state, sizeof state, &problems[i]);
         list_format_line(line, sizeof line, &devs[i], state);
         fprintf(out, "%s\n", line);
     }

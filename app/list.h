@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "nt_err.h"
+#include "probe.h"
 #include "transport.h"
 
 #define LIST_LINE_MAX 128
@@ -31,7 +32,7 @@
 
 /* Scan bus, probe each device and print the lines above. NT_OK also when
  * there is no device; an error only when the bus cannot be scanned. */
-nt_status list_print(FILE *out, struct tp_bus *bus, double tscale, struct nt_err *err);
+nt_status list_print(FILE *out, struct tp_bus *bus, const struct probe_opts *po, struct nt_err *err);
 
 /* One --list line (without newline) for dev with the given STATE text. */
 void list_format_line(char *buf, size_t cap, const struct tp_devinfo *dev, const char *state);

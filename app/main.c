@@ -13,10 +13,13 @@
 #include "cli.h"
 #include "exit_code.h"
 #include "fetch.h"
+#include "firmware.h"
 #include "list.h"
 #include "nt_err.h"
 #include "out.h"
 #include "pkg.h"
+#include "probe.h"
+#include "running.h"
 #include "session.h"
 #include "signals.h"
 #include "summary.h"
@@ -51,17 +54,17 @@ static int fail(const char *msg, int code)
     return code;
 }
 
-static int run_list(const struct vmod_config *vc)
+static int run_list(const struct vmod_config *vc, unsigned sysex_id)
 {
     struct tp_bus *bus = NULL;
-    double tscale = 1;
+    struct probe_opts po = { .tscale = 1, .sysex_id = sysex_id };
     struct nt_err err;
     nt_status st;
 
     nt_err_clear(&err);
-    st = open_bus(vc, &bus, &tscale, &err);
+    st = open_bus(vc, &bus, &po.tscale, &err);
     if (st == NT_OK) {
-        st = list_print(stdout, bus, tscale, &err);
+        st = list_print(stdout, bus, &po, &err);
         bus->ops->destroy(bus);
     }
     /* No USB subsystem means nothing can be attached: say why, and list nothing. */
@@ -71,6 +74,33 @@ static int run_list(const struct vmod_config *vc)
         return EXIT_OK;
     }
     return st == NT_OK ? EXIT_OK : fail(err.msg, EXIT_FLASH);
+}
+
+/* The exit code of a failure while reading the release list: a stop
+ * request there ends a download, as during the package's. */
+static int release_exit_code(nt_status st)
+{
+    struct sess_result r = { .phase = SESS_PH_DOWNLOAD };
+
+    return exit_code_for(st, &r);
+}
+
+/* --releases: the official releases, newest first, then exit. */
+static int run_releases(const struct cli_opts *o, const struct fetch_opts *fo)
+{
+    struct fw_ctx fw;
+    struct rel_list rl;
+    struct nt_err err;
+    nt_status st;
+
+    nt_err_clear(&err);
+    fw_ctx_init(&fw, o->release_page, fo, o->offline, o->refresh, stderr);
+    st = fw_load(&fw, &rl, &err);
+    if (st != NT_OK)
+        return fail(err.msg, release_exit_code(st));
+    fw_print(stdout, &rl, o->verbose > 0);
+    rel_list_free(&rl);
+    return EXIT_OK;
 }
 
 /* Batch and --machine runs: render events as lines. */
@@ -91,6 +121,8 @@ int main(int argc, char **argv)
     struct nt_err err, bus_err;
     struct sess_config sc;
     struct fetch_opts fo;
+    struct fw_ctx fw;
+    struct rel_list rl = { NULL, 0 };
     struct vmod_config vc;
     struct tp_bus *bus = NULL;
     struct sess_result res;
@@ -120,29 +152,54 @@ int main(int argc, char **argv)
         return fail(err.msg, EXIT_USAGE);
     stop = signals_install();
     if (opts.list)
-        return run_list(opts.simulate ? &vc : NULL);
-
-    interactive = !opts.batch && !opts.machine && ui_terminal_ok();
-    if (!opts.package && !opts.url && !interactive)
-        return fail(
-            "no package given: name a PACKAGE.zip or use --url URL (the device monitor needs a terminal)",
-            EXIT_USAGE);
+        return run_list(opts.simulate ? &vc : NULL, opts.sysex_id);
 
     fetch_opts_init(&fo);
     fo.cafile = opts.cafile;
     fo.stop = stop;
     if (fetch_opts_from_env(&fo, &err) != NT_OK)
         return fail(err.msg, EXIT_USAGE);
+    if (opts.releases)
+        return run_releases(&opts, &fo);
+
+    interactive = !opts.batch && !opts.machine && ui_terminal_ok();
+    if (!opts.package && !opts.url && !opts.latest && !opts.firmware && !interactive)
+        return fail("no package given: name a PACKAGE.zip, a VERSION or --latest, or use --url URL (the "
+                    "device monitor needs a terminal)",
+                    EXIT_USAGE);
 
     memset(&sc, 0, sizeof sc);
     sc.package_path = opts.package;
     sc.url = opts.url;
     sc.download = download;
     sc.download_user = &fo;
+    /* An official release: resolved from the release list, downloaded
+     * through the cache. */
+    memset(&fw, 0, sizeof fw);
+    if (opts.latest || opts.firmware) {
+        fw_ctx_init(&fw, opts.release_page, &fo, opts.offline, opts.refresh, stderr);
+        st = fw_load(&fw, &rl, &err);
+        if (st == NT_OK)
+            st = fw_resolve(&fw, &rl, opts.firmware, &err);
+        if (st != NT_OK) {
+            rel_list_free(&rl);
+            return fail(err.msg, release_exit_code(st));
+        }
+        if (opts.verbose)
+            fprintf(stderr, "nt_flash: firmware %s (%s) from %s\n", fw.release->version,
+                    fw.release->date[0] ? fw.release->date : "no date", fw.release->url);
+        fw_check_cached(&fw);
+        sc.url = fw.release->url;
+        sc.download = fw_download;
+        sc.download_user = &fw;
+    }
     sc.dry_run = opts.dry_run;
     sc.port = opts.port;
     sc.wait_timeout_s = opts.timeout_s;
     sc.stop = stop;
+    sc.enter_bootloader = opts.enter_bootloader;
+    sc.sysex_id = opts.sysex_id;
+    sc.wait_restart_s = opts.no_wait_restart ? 0 : RUNNING_RESTART_DEFAULT_S;
 
     if (opts.trace && !opts.dry_run && !(trace = fopen(opts.trace, "w"))) {
         snprintf(err.msg, sizeof err.msg, "cannot write the trace file '%s': choose a writable path",
@@ -168,6 +225,12 @@ int main(int argc, char **argv)
     memset(&res, 0, sizeof res);
     if (interactive) {
         struct ui_config uc = { .bus = bus, .sess = &sc, .stop = stop };
+        if (fw.release) {
+            uc.release_version = fw.release->version;
+            uc.release_date = fw.release->date;
+            uc.release_changes = (const char *const *)fw.release->changes;
+            uc.release_n_changes = fw.release->n_changes;
+        }
         st = ui_run(&uc, &res, &err);
     } else {
         st = run_lines(&opts, &sc, &res, &err);
@@ -176,6 +239,9 @@ int main(int argc, char **argv)
             summary_print(opts.machine ? stderr : stdout, res.pkg);
     }
 
+    if (fw.late_warning[0])
+        fprintf(stderr, "nt_flash: warning: %s\n", fw.late_warning);
+    rel_list_free(&rl);
     pkg_free(res.pkg);
     if (bus)
         bus->ops->destroy(bus);

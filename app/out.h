@@ -25,6 +25,8 @@ struct out_format {
     void (*detected)(struct out_state *o, const struct tp_devinfo *dev);
     void (*finished)(struct out_state *o);
     void (*failed)(struct out_state *o, const char *msg);
+    /* After finished: the module runs its firmware again (version NULL when it did not say). */
+    void (*running)(struct out_state *o, const char *version);
 };
 
 extern const struct out_format out_lines_format;   /* spec.md §4 */

@@ -106,6 +106,7 @@ void out_sink(void *user, const struct sess_event *ev)
     case SESS_EV_DEVICE_DETECTED: o->fmt->detected(o, ev->dev); break;
     case SESS_EV_FINISHED: o->fmt->finished(o); break;
     case SESS_EV_FAILED: o->fmt->failed(o, ev->err ? ev->err->msg : "failed"); break;
+    case SESS_EV_RUNNING: o->fmt->running(o, ev->text); break;
     default: break;
     }
     human(o, ev);

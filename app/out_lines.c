@@ -39,6 +39,10 @@ static void detected(struct out_state *o, const struct tp_devinfo *d)
 }
 static void finished(struct out_state *o) { out_line(o, "COMPLETE"); }
 static void failed(struct out_state *o, const char *msg) { out_line(o, "ERROR %s", msg); }
+static void running(struct out_state *o, const char *version)
+{
+    out_line(o, "RUNNING %s", version ? version : "unknown");
+}
 
 const struct out_format out_lines_format = {
     .percent_label = label,
@@ -48,4 +52,5 @@ const struct out_format out_lines_format = {
     .detected = detected,
     .finished = finished,
     .failed = failed,
+    .running = running,
 };

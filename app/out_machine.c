@@ -85,6 +85,11 @@ static void package(struct out_state *o, const struct pkg *p)
 
 static void finished(struct out_state *o) { status(o, "COMPLETE", 100, "Flash complete"); }
 static void failed(struct out_state *o, const char *msg) { out_line(o, "ERROR:%s", msg); }
+/* Not in nt-flash's table: the module is back running its firmware. */
+static void running(struct out_state *o, const char *version)
+{
+    out_line(o, "STATUS:RUNNING:100:Module running firmware %s", version ? version : "unknown");
+}
 
 const struct out_format out_machine_format = {
     .percent_label = stage,
@@ -94,4 +99,5 @@ const struct out_format out_machine_format = {
     .detected = detected,
     .finished = finished,
     .failed = failed,
+    .running = running,
 };

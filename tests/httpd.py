@@ -76,6 +76,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif path == "/disposition":
             self.send_body(ok, extra=[("Content-Disposition",
                                        'attachment; filename="dir/disting_NT_1.2.3.zip"')])
+        elif path.startswith("/files/") and self.server.files_dir:
+            # Files the test writes (release pages, packages), read afresh
+            # on every request so a test can change them between runs.
+            name = path[len("/files/"):]
+            full = os.path.join(self.server.files_dir, name)
+            if "/" in name or name.startswith(".") or not os.path.isfile(full):
+                self.error(404)
+            else:
+                with open(full, "rb") as f:
+                    body = f.read()
+                self.send_body(body, "text/html" if name.endswith(".html") else "application/zip")
+        elif path.startswith("/goto/"):
+            self.redirect("/" + path[len("/goto/"):])
         elif path == "/ua":
             self.send_body(self.headers.get("User-Agent", "").encode(), "text/plain")
         elif path == "/notzip":
@@ -98,7 +111,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(ok)
             self.wfile.flush()
             self.close_connection = True
-        elif path == "/stall":
+        elif path == "/stall" or path.startswith("/stall/"):
             self.send_response(200)
             self.send_header("Content-Length", str(len(ok)))
             self.end_headers()
@@ -131,6 +144,7 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
             self.ok_bytes = f.read()
         self.big_bytes = args.big
         self.stall_s = args.stall
+        self.files_dir = args.files
         self.tls = None
         if args.cert:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -167,6 +181,7 @@ def main():
     p.add_argument("--big", type=int, default=2 * 1024 * 1024)
     p.add_argument("--stall", type=float, default=10.0)
     p.add_argument("--lifetime", type=float, default=120.0)
+    p.add_argument("--files", help="serve this folder's files at /files/NAME")
     args = p.parse_args()
 
     srv = Server(args)

@@ -2,7 +2,7 @@
 # The layer rule of doc/design.md, checked on the sources: every #include in
 # lib/, backends/ and app/ names a header of the file's own layer or of a
 # layer it may call, and the system headers of libusb, libcurl, curses,
-# libzip and cJSON appear only in the one layer that owns each. The build
+# libzip, cJSON and libxml2 appear only in the one layer that owns each. The build
 # already refuses most wrong-way project includes (each layer's include path
 # holds only what it may see); this catches the rest, system headers that
 # sit on the default include path among them.
@@ -36,6 +36,7 @@ system_owner() {
     case $1 in
     libusb.h | libusb-1.0/*) echo backends/usb ;;
     curl/*) echo backends/fetch ;;
+    libxml/*) echo backends/fetch ;;
     curses.h | ncurses.h | ncursesw/* | term.h | panel.h) echo app/ui ;;
     zip.h) echo lib/pkg ;;
     cJSON.h | cjson/*) echo "lib/pkg backends/vmod" ;;
@@ -131,6 +132,11 @@ t_planted_curl_outside_fetch() {
     plant x lib/pkg/pkg.c '#include <curl/curl.h>'
 }
 tap_case planted_curl_outside_fetch
+
+t_planted_libxml_outside_fetch() {
+    plant x app/main.c '#include <libxml/HTMLparser.h>'
+}
+tap_case planted_libxml_outside_fetch
 
 t_planted_curses_outside_ui() {
     plant x app/main.c '#include <curses.h>'

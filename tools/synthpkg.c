@@ -65,6 +65,17 @@ void synth_firmware(uint8_t *buf, size_t size)
     synth_fill(buf + FW_VECTORS + 8, size - FW_VECTORS - 8, FW_SEED);
 }
 
+void synth_mark_version(uint8_t *buf, size_t size, const char *version)
+{
+    char text[SYNTH_VERSION_AREA];
+    int n = snprintf(text, sizeof text, SYNTH_VERSION_MARKER "%s", version);
+
+    if (size < SYNTH_VERSION_AREA || n < 0)
+        return;
+    /* with its NUL; a version too long for the area is cut */
+    memcpy(buf + size - SYNTH_VERSION_AREA, text, strlen(text) + 1);
+}
+
 void synth_flashloader(uint8_t *buf, size_t size, bool legacy)
 {
     uint32_t self = legacy ? FL_LEGACY_SELF : FL_SPT_SELF;
@@ -497,6 +508,8 @@ static bool init_spec(struct spec *s, size_t fw_size, const char *version)
         return false;
     synth_flashloader(s->fl.data, s->fl.size, false);
     synth_firmware(s->fw.data, s->fw.size);
+    if (version)
+        synth_mark_version(s->fw.data, s->fw.size, version);
     set_manifest(s, "{\"processor\":\"MIMXRT1060\",\"app_firmware\":\"%s\",\"version\":\"%s\"}", FW_PATH,
                  version ? version : "9.9.9");
     return true;

@@ -25,6 +25,14 @@ void synth_fill(uint8_t *buf, size_t len, uint32_t seed);
  * 0x60001000, vector table at file offset 0x1000, filler after it. */
 void synth_firmware(uint8_t *buf, size_t size);
 
+/* The version marker of synthetic images (doc/running.md §5): the text
+ * "NTVER:" + version + NUL in the last SYNTH_VERSION_AREA bytes of the
+ * firmware image, where the virtual module finds the version it runs after a
+ * flash. synth_write puts it in when given a version (mkpkg --version). */
+#define SYNTH_VERSION_MARKER "NTVER:"
+#define SYNTH_VERSION_AREA 64u
+void synth_mark_version(uint8_t *buf, size_t size, const char *version);
+
 /* A valid flashloader image: SPT layout (IVT self 0x20001C00, vectors at
  * +0x400) or the legacy Expert Sleepers one (self 0x20001E00, vectors at +0x200). */
 void synth_flashloader(uint8_t *buf, size_t size, bool legacy);

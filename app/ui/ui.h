@@ -31,6 +31,11 @@ struct ui_config {
     bool no_color;           /* as if NO_COLOR were set */
     ui_session_fn run;       /* NULL: sess_run */
     ui_pkg_free_fn pkg_free; /* NULL: pkg_free */
+    /* The official release the job fetches (--latest, VERSION), shown in
+     * the package panel while it downloads; NULL version: none. */
+    const char *release_version, *release_date;
+    const char *const *release_changes;
+    size_t release_n_changes;
 };
 
 /* stdin and stdout are terminals, TERM is set, not "dumb", and known to

@@ -173,6 +173,7 @@ static const char *phase_text(enum sess_phase ph)
     case SESS_PH_FCB: return "Programming the FlexSPI configuration block";
     case SESS_PH_WRITE: return "Writing the firmware";
     case SESS_PH_RESET: return "Resetting the module";
+    case SESS_PH_RESTART: return "Waiting for the module to run its firmware";
     case SESS_PH_COUNT: break;
     }
     return "Working";
@@ -231,6 +232,18 @@ static void draw_package(const struct ui_screen *s, const struct ui_model *m, WI
 
     werase(w);
     frame(s, w, " Package ");
+    if (!m->have_package && m->release_version[0]) {
+        /* An official release: which one, and what it changes. */
+        snprintf(line, sizeof line, "Fetching firmware %s%s%s...", m->release_version,
+                 m->release_date[0] ? " of " : "", m->release_date);
+        put(w, 1, 2, wd, A_BOLD, line);
+        for (size_t i = 0; i < m->release_changes && i < UI_RELEASE_SHOWN; i++) {
+            bool more = i + 1 == UI_RELEASE_SHOWN && m->release_changes > UI_RELEASE_SHOWN;
+            snprintf(line, sizeof line, "- %s%s", m->release_change[i], more ? " (more in the log)" : "");
+            put(w, 2 + (int)i, 2, wd, style(s, ST_DIM), line);
+        }
+        return;
+    }
     if (!m->have_package) {
         put(w, 1, 2, wd, style(s, ST_DIM),
             m->show_download ? "Downloading and checking the package..." : "Checking the package...");

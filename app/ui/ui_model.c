@@ -31,6 +31,24 @@ void ui_model_init(struct ui_model *m, bool show_download)
     m->dirty = (1u << UI_PANEL_COUNT) - 1;
 }
 
+void ui_model_set_release(struct ui_model *m, const char *version, const char *date,
+                          const char *const *changes, size_t n_changes)
+{
+    if (!version)
+        return;
+    snprintf(m->release_version, sizeof m->release_version, "%s", version);
+    snprintf(m->release_date, sizeof m->release_date, "%s", date ? date : "");
+    m->release_changes = n_changes;
+    ui_model_log(m, SESS_LOG_INFO, 0, "Firmware %s%s%s: %zu change%s listed", version,
+                 m->release_date[0] ? " of " : "", m->release_date, n_changes, n_changes == 1 ? "" : "s");
+    for (size_t i = 0; i < n_changes; i++) {
+        if (i < UI_RELEASE_SHOWN)
+            snprintf(m->release_change[i], sizeof m->release_change[i], "%s", changes[i]);
+        ui_model_log(m, SESS_LOG_INFO, 0, "  - %s", changes[i]);
+    }
+    mark(m, UI_PANEL_PACKAGE);
+}
+
 const char *ui_gauge_name(enum ui_gauge_id g)
 {
     static const char *const names[UI_G_COUNT] = { "download", "upload", "configure",
@@ -271,6 +289,20 @@ void ui_model_apply(struct ui_model *m, const struct sess_event *ev)
     case SESS_EV_LOG: ui_model_log(m, ev->level, ev->t, "%s", ev->text ? ev->text : ""); break;
     case SESS_EV_FINISHED:
     case SESS_EV_FAILED: finish_event(m, ev); break;
+    case SESS_EV_RUNNING:
+        if (ev->dev) {
+            ui_model_device_add(m, ev->dev);
+            ui_model_set_running(m, ev->dev->port, ev->text);
+        }
+        if (m->run == UI_RS_FINISHED) { /* the final summary says it too */
+            size_t used = strlen(m->result);
+            snprintf(m->result + used, sizeof m->result - used, " Running firmware %s.",
+                     ev->text ? ev->text : "of unknown version");
+            mark(m, UI_PANEL_TITLE);
+        }
+        ui_model_log(m, SESS_LOG_INFO, ev->t, "RUNNING %s: the module runs its firmware again",
+                     ev->text ? ev->text : "unknown");
+        break;
     case SESS_EV_IDLE: break;
     }
 }
@@ -296,8 +328,33 @@ int ui_model_overall_percent(const struct ui_model *m)
     return sum >= 99.0 ? 99 : (int)sum;
 }
 
+void ui_model_set_running(struct ui_model *m, const char *port, const char *version)
+{
+    size_t i = 0;
+
+    while (i < m->nrunning && strcmp(m->running[i].port, port) != 0)
+        i++;
+    if (i == m->nrunning) {
+        if (m->nrunning == UI_RUNNING_MAX)
+            return;
+        m->nrunning++;
+    }
+    snprintf(m->running[i].port, sizeof m->running[i].port, "%s", port);
+    snprintf(m->running[i].version, sizeof m->running[i].version, "%s", version ? version : "");
+    mark(m, UI_PANEL_DEVICES);
+}
+
 void ui_model_device_state(const struct ui_model *m, const struct tp_devinfo *d, char *out, size_t cap)
 {
+    if (d->kind == TP_KIND_APP) {
+        for (size_t i = 0; i < m->nrunning; i++)
+            if (!strcmp(m->running[i].port, d->port) && m->running[i].version[0]) {
+                snprintf(out, cap, "running %s", m->running[i].version);
+                return;
+            }
+        snprintf(out, cap, "running");
+        return;
+    }
     if (!m->target_port[0] || strcmp(m->target_port, d->port) != 0) {
         snprintf(out, cap, "idle");
         return;

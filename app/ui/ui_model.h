@@ -18,6 +18,10 @@
 #define UI_LOG_LINES 256
 #define UI_LOG_TEXT_MAX 512 /* a recovery hint is a long paragraph */
 #define UI_NAME_MAX 256     /* = pkg_image.name */
+/* Changes of an official release shown in the package panel while it
+ * downloads (the panel has room for this many); all go to the log. */
+#define UI_RELEASE_SHOWN 2
+#define UI_RELEASE_TEXT_MAX 256
 
 /* The gauges, in screen order. */
 enum ui_gauge_id {
@@ -52,6 +56,14 @@ struct ui_log_line {
     char text[UI_LOG_TEXT_MAX];
 };
 
+/* A running module's firmware version, by port (doc/running.md). */
+#define UI_RUNNING_MAX 8
+#define UI_RUNNING_VERSION_MAX 24
+struct ui_running {
+    char port[TP_PORT_MAX];
+    char version[UI_RUNNING_VERSION_MAX]; /* "" unknown */
+};
+
 struct ui_model {
     unsigned dirty; /* bit (1u << enum ui_panel) */
     /* devices */
@@ -63,6 +75,10 @@ struct ui_model {
     bool have_package;
     char source[1024], version[64], processor[32]; /* sizes as in struct pkg */
     struct ui_image_model flashloader, firmware;
+    /* the official release being fetched (--latest, VERSION), "" otherwise */
+    char release_version[32], release_date[32];
+    char release_change[UI_RELEASE_SHOWN][UI_RELEASE_TEXT_MAX];
+    size_t release_changes; /* how many the release has in all */
     /* phases */
     bool show_download;
     struct ui_gauge_model gauge[UI_G_COUNT];
@@ -75,9 +91,17 @@ struct ui_model {
     /* log ring */
     struct ui_log_line log[UI_LOG_LINES];
     size_t log_count, log_head; /* head = index of the oldest line */
+    /* running modules seen, with their versions */
+    struct ui_running running[UI_RUNNING_MAX];
+    size_t nrunning;
 };
 
 void ui_model_init(struct ui_model *m, bool show_download);
+/* The official release the job fetches (version NULL: none): its version
+ * and date for the package panel, its first changes for the panel while it
+ * downloads, and every change in the log. */
+void ui_model_set_release(struct ui_model *m, const char *version, const char *date,
+                          const char *const *changes, size_t n_changes);
 /* Apply one session event (the session's time base is ev->t). */
 void ui_model_apply(struct ui_model *m, const struct sess_event *ev);
 /* A device came or went (bus events, or the session's). Keyed by port and kind. */
@@ -89,7 +113,10 @@ void ui_model_log(struct ui_model *m, enum sess_log_level level, double t, const
 /* The i-th newest-last log line among the last `n` (0 = oldest shown). */
 const struct ui_log_line *ui_model_log_line(const struct ui_model *m, size_t i);
 
-/* A device's state column: "idle", "flashing 42%", "done", "failed". */
+/* The firmware version of the running module at port ("" when it did not say). */
+void ui_model_set_running(struct ui_model *m, const char *port, const char *version);
+/* A device's state column: "idle", "flashing 42%", "done", "failed"; for a
+ * running module "running VERSION" or "running" (version unknown). */
 void ui_model_device_state(const struct ui_model *m, const struct tp_devinfo *d, char *out, size_t cap);
 /* Whole-job progress 0..100 for the device list (weighted by typical phase time). */
 int ui_model_overall_percent(const struct ui_model *m);

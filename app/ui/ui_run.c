@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "pkg.h"
+#include "probe.h"
 #include "select.h"
 #include "ui_model.h"
 #include "ui_screen.h"
@@ -47,6 +48,7 @@ struct ui_ctx {
     bool quit;              /* the user asked to stop (q confirmed, or a signal) */
     bool chosen;            /* the picker's Enter */
     bool terminal_gone;     /* the terminal hung up (an SSH link dropped) */
+    bool done_key;          /* a key after DONE, while the module restarts: leave then */
     char port[TP_PORT_MAX]; /* the module picked */
     struct nt_stop *stop;   /* the app's (signals and 'q'), or own_stop */
     struct nt_stop own_stop;
@@ -203,6 +205,14 @@ static void toggle_help(struct ui_ctx *c)
 
 static void flash_key(struct ui_ctx *c, int ch)
 {
+    /* The flash is done and the session only waits for the module to run
+     * its firmware again: a key ends that wait and the view, as on the
+     * result screen. */
+    if (c->m.run == UI_RS_FINISHED) {
+        c->done_key = true;
+        nt_stop_request(c->stop, 0);
+        return;
+    }
     if (ch == 'q' || ch == 'Q') {
         if (c->quit)
             return;
@@ -308,6 +318,63 @@ static void ui_sink(void *user, const struct sess_event *ev)
     redraw(c, urgent);
 }
 
+/* The session found a running module and no --enter-bootloader: ask
+ * (doc/running.md). Blocks the session, as the flash has not started. */
+static bool confirm_reboot(void *user, const struct tp_devinfo *dev, const char *version)
+{
+    struct ui_ctx *c = user;
+    char q[UI_PROMPT_MAX];
+    bool yes = false;
+    int ch;
+
+    ui_model_device_add(&c->m, dev);
+    ui_model_set_running(&c->m, dev->port, version);
+    snprintf(q, sizeof q, "Reboot the module at %s into bootloader mode? [y/N]", dev->port);
+    set_prompt(c, q);
+    redraw(c, true);
+    for (;;) {
+        check_signals(c);
+        if (c->quit || c->terminal_gone || terminal_hung_up())
+            break;
+        ch = wgetch(ui_screen_input(&c->s));
+        if (ch == ERR) {
+            clock_sleep_us((int64_t)KEY_POLL_INTERVAL_MS * 1000, c->stop);
+            continue;
+        }
+        if (ch == 'y' || ch == 'Y') {
+            yes = true;
+            break;
+        }
+        if (ch == 'n' || ch == 'N' || ch == 'q' || ch == 'Q' || ch == '\n' || ch == '\r' || ch == KEY_ENTER ||
+            ch == 27 /* Esc */)
+            break;
+    }
+    set_prompt(c, "");
+    ui_model_log(&c->m, yes ? SESS_LOG_INFO : SESS_LOG_WARN, c->m.now,
+                 yes ? "Rebooting the module at %s into bootloader mode"
+                     : "Not rebooting the module at %s: waiting for bootloader mode (Menu > Misc > Enter "
+                       "bootloader mode)",
+                 dev->port);
+    redraw(c, true);
+    return yes;
+}
+
+/* A running module's version for its row (probe.c asks it over USB-MIDI). */
+static void probe_running(struct ui_ctx *c, const struct tp_devinfo *d)
+{
+    char state[PROBE_STATE_MAX];
+    struct probe_opts po;
+    struct nt_err e;
+
+    if (d->kind != TP_KIND_APP || !c->cfg->bus)
+        return;
+    nt_err_clear(&e);
+    po.tscale = c->cfg->sess ? c->cfg->sess->tscale : 1.0;
+    po.sysex_id = c->cfg->sess ? c->cfg->sess->sysex_id : 0;
+    if (probe_device(c->cfg->bus, d, &po, state, sizeof state, &e) == NT_OK)
+        ui_model_set_running(&c->m, d->port, strncmp(state, "version=", 8) == 0 ? state + 8 : "");
+}
+
 /* ---- bus: monitor and picker ------------------------------------------ */
 
 static void bus_device(struct ui_ctx *c, enum sess_event_type type, const struct tp_devinfo *d)
@@ -319,6 +386,8 @@ static void bus_device(struct ui_ctx *c, enum sess_event_type type, const struct
     ev.t = c->m.now;
     ev.dev = d;
     ui_model_apply(&c->m, &ev);
+    if (type == SESS_EV_DEVICE_ARRIVED)
+        probe_running(c, d);
 }
 
 static void scan_bus(struct ui_ctx *c)
@@ -334,8 +403,10 @@ static void scan_bus(struct ui_ctx *c)
         ui_model_log(&c->m, SESS_LOG_WARN, 0, "Listing devices failed: %s", e.msg);
         return;
     }
-    for (size_t i = 0; i < n && i < UI_MAX_DEVICES; i++)
+    for (size_t i = 0; i < n && i < UI_MAX_DEVICES; i++) {
         ui_model_device_add(&c->m, &devs[i]);
+        probe_running(c, &devs[i]);
+    }
     ui_model_log(&c->m, SESS_LOG_INFO, 0, "%zu NXP bootloader device%s attached", n, n == 1 ? "" : "s");
 }
 
@@ -467,7 +538,7 @@ static nt_status flash_job(struct ui_ctx *c, struct nt_err *err)
  * already asked to leave. */
 static void wait_for_key(struct ui_ctx *c)
 {
-    if (c->quit || nt_stop_signal(c->stop))
+    if (c->quit || c->done_key || nt_stop_signal(c->stop))
         return;
     c->s.mode = UI_MODE_RESULT;
     c->s.show_help = false;
@@ -497,6 +568,8 @@ nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *
     c->res = res;
     memset(res, 0, sizeof *res);
     ui_model_init(&c->m, !monitor && cfg->sess->url);
+    ui_model_set_release(&c->m, cfg->release_version, cfg->release_date, cfg->release_changes,
+                         cfg->release_n_changes);
     c->m.dry_run = !monitor && cfg->sess->dry_run;
     c->s.with_package = !monitor;
     memset(&term, 0, sizeof term);
@@ -515,6 +588,7 @@ nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *
         c->sess.sink = ui_sink;
         c->sess.user = c;
         c->sess.stop = c->stop;
+        c->sess.confirm_reboot = confirm_reboot;
         st = flash_job(c, err);
         c->m.dirty = ALL_PANELS;
         redraw(c, true);

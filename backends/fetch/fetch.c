@@ -601,8 +601,10 @@ static nt_status run(struct fetch_xfer *x, const char *url, struct nt_err *err)
     return NT_OK;
 }
 
-nt_status fetch_url(const char *url, const struct fetch_opts *o, nt_progress_fn progress, void *user,
-                    uint8_t **data, size_t *len, char *name_out, size_t name_cap, struct nt_err *err)
+/* fetch_url, and fetch_page's final URL when final is not NULL. */
+static nt_status fetch(const char *url, const struct fetch_opts *o, nt_progress_fn progress, void *user,
+                       uint8_t **data, size_t *len, char *name_out, size_t name_cap, char *final,
+                       size_t final_cap, struct nt_err *err)
 {
     struct fetch_xfer x;
     nt_status st;
@@ -611,6 +613,8 @@ nt_status fetch_url(const char *url, const struct fetch_opts *o, nt_progress_fn 
     *len = 0;
     if (name_out && name_cap)
         name_out[0] = '\0';
+    if (final && final_cap)
+        snprintf(final, final_cap, "%s", url);
     if (o->max_bytes <= 0 || o->max_redirects < 0)
         return nt_err_set(err, NT_E_INTERNAL,
                           "fetch_url: bad options (max_bytes %ld, "
@@ -632,7 +636,10 @@ nt_status fetch_url(const char *url, const struct fetch_opts *o, nt_progress_fn 
     if (st == NT_OK && !x.buf && !(x.buf = malloc(1)))
         st = nt_err_set(err, NT_E_NOMEM, "out of memory after downloading %s", url);
     if (st == NT_OK) {
+        const char *eff = NULL;
         final_name(&x, name_out, name_cap);
+        if (final && final_cap && curl_easy_getinfo(x.h, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff)
+            snprintf(final, final_cap, "%s", eff);
         report(&x, x.len, x.len);
         *data = x.buf;
         *len = x.len;
@@ -641,4 +648,16 @@ nt_status fetch_url(const char *url, const struct fetch_opts *o, nt_progress_fn 
     }
     curl_easy_cleanup(x.h);
     return st;
+}
+
+nt_status fetch_url(const char *url, const struct fetch_opts *o, nt_progress_fn progress, void *user,
+                    uint8_t **data, size_t *len, char *name_out, size_t name_cap, struct nt_err *err)
+{
+    return fetch(url, o, progress, user, data, len, name_out, name_cap, NULL, 0, err);
+}
+
+nt_status fetch_page(const char *url, const struct fetch_opts *o, uint8_t **data, size_t *len, char *final,
+                     size_t final_cap, struct nt_err *err)
+{
+    return fetch(url, o, NULL, NULL, data, len, NULL, 0, final, final_cap, err);
 }

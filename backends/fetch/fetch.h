@@ -61,4 +61,10 @@ nt_status fetch_opts_from_env(struct fetch_opts *o, struct nt_err *err);
 nt_status fetch_url(const char *url, const struct fetch_opts *o, nt_progress_fn progress, void *user,
                     uint8_t **data, size_t *len, char *name_out, size_t name_cap, struct nt_err *err);
 
+/* fetch_url without progress or a name, for a web page: final (final_cap
+ * bytes) receives the URL the page came from after redirects, which is what
+ * its relative links are relative to. */
+nt_status fetch_page(const char *url, const struct fetch_opts *o, uint8_t **data, size_t *len, char *final,
+                     size_t final_cap, struct nt_err *err);
+
 #endif

@@ -245,7 +245,7 @@ static nt_status find_endpoints(struct usb_dev *d, libusb_device *dev, struct nt
     return NT_OK;
 }
 
-static nt_status open_error(int rc, libusb_device *dev, const struct tp_devinfo *info, struct nt_err *err)
+nt_status usb_open_error(int rc, libusb_device *dev, const struct tp_devinfo *info, struct nt_err *err)
 {
     char node[64];
     struct stat sb;
@@ -269,19 +269,22 @@ static nt_status claim(struct usb_dev *d, libusb_device *dev, struct nt_err *err
         return usb_map_error(rc, err, "detaching the kernel HID driver", d->base.info.port);
     rc = libusb_claim_interface(d->h, USB_HID_INTERFACE);
     if (rc != 0)
-        return open_error(rc, dev, &d->base.info, err);
+        return usb_open_error(rc, dev, &d->base.info, err);
     return NT_OK;
 }
 
 nt_status usb_dev_open(struct usb_bus *bus, libusb_device *dev, const struct tp_devinfo *info,
                        struct tp_dev **out, struct nt_err *err)
 {
-    struct usb_dev *d = calloc(1, sizeof *d);
+    struct usb_dev *d;
     size_t in_len;
     nt_status st;
     int rc;
 
     *out = NULL;
+    if (info->kind == TP_KIND_APP) /* a running module speaks USB-MIDI, not HID */
+        return usb_midi_open(bus, dev, info, out, err);
+    d = calloc(1, sizeof *d);
     if (!d)
         return nt_err_set(err, NT_E_NOMEM, "out of memory opening port %s", info->port);
     d->base.ops = &usb_dev_ops;
@@ -298,7 +301,7 @@ nt_status usb_dev_open(struct usb_bus *bus, libusb_device *dev, const struct tp_
     rc = libusb_open(dev, &d->h);
     if (rc != 0) {
         free(d);
-        return open_error(rc, dev, info, err);
+        return usb_open_error(rc, dev, info, err);
     }
     st = find_endpoints(d, dev, err);
     if (st == NT_OK)

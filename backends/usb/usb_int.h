@@ -39,4 +39,12 @@ void usb_pump_events(libusb_context *ctx, int ms);
 nt_status usb_dev_open(struct usb_bus *bus, libusb_device *dev, const struct tp_devinfo *info,
                        struct tp_dev **out, struct nt_err *err);
 
+/* Open dev as a running module over USB-MIDI (usb_midi.c). */
+nt_status usb_midi_open(struct usb_bus *bus, libusb_device *dev, const struct tp_devinfo *info,
+                        struct tp_dev **out, struct nt_err *err);
+
+/* The error of a failed libusb_open or claim: the access sentence with the
+ * node's owner and mode for LIBUSB_ERROR_ACCESS (usb_dev.c). */
+nt_status usb_open_error(int rc, libusb_device *dev, const struct tp_devinfo *info, struct nt_err *err);
+
 #endif

@@ -11,7 +11,7 @@
 #include "nt_err.h"
 #include "transport.h"
 
-enum vmod_start { VMOD_START_SDP, VMOD_START_MBOOT, VMOD_START_NONE };
+enum vmod_start { VMOD_START_SDP, VMOD_START_MBOOT, VMOD_START_NONE, VMOD_START_APP };
 
 enum vmod_fault_kind {
     VMOD_FAULT_NONE,
@@ -33,6 +33,7 @@ enum vmod_phase {
 };
 
 #define VMOD_PATH_MAX 1024
+#define VMOD_APP_TEXT_MAX 64
 
 struct vmod_config {
     double speed; /* 1 realistic, 0 no delays */
@@ -55,6 +56,11 @@ struct vmod_config {
     uint32_t version;       /* CurrentVersion property, default 0x4D010000 ('M' 1.0.0) */
     uint32_t jump_error;    /* report-4 word of a rejected jump, default 0x000A0533 */
     double sector_erase_ms, block_erase_ms, page_program_ms; /* NOR timing, typical */
+    /* The running state (doc/running.md; vmod_app.c). */
+    char app_version[VMOD_APP_TEXT_MAX]; /* firmware version with start=app ("" never answers) */
+    unsigned sysex_id;                   /* the module's SysEx ID, 0..126 */
+    char app_marker[VMOD_APP_TEXT_MAX];  /* text before the version in a flashed image */
+    double app_boot_s;                   /* reset -> running module arrives (<0: never) */
 };
 
 /* Defaults as documented in spec.md §7 and vmod_spec.c. */
@@ -78,7 +84,8 @@ nt_status vmod_engine_new(const struct vmod_config *cfg, unsigned index, struct 
                           struct nt_err *err);
 void vmod_engine_free(struct vmod_engine *e);
 /* What the module presents on USB right now: TP_KIND_SDP (ROM), TP_KIND_MBOOT
- * (flashloader), or -1 while it is off the bus (after a jump before the
+ * (flashloader), TP_KIND_APP (running its firmware: reports are USB-MIDI
+ * event packets, see vmod_app.c), or -1 while it is off the bus (after a jump before the
  * flashloader arrives, after a reset, after an unplug fault). */
 int vmod_engine_presence(const struct vmod_engine *e);
 /* A host OUT report (SET_REPORT for the ROM, interrupt OUT for the

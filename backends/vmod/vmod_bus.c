@@ -45,6 +45,11 @@ static void devinfo(unsigned idx, int kind, struct tp_devinfo *d)
     d->speed_mbps = VBUS_SPEED_MBPS;
     snprintf(d->desc, sizeof d->desc, "%s",
              kind == TP_KIND_SDP ? "SE Blank RT Family (virtual)" : "USB COMPOSITE DEVICE (virtual)");
+    if (kind == TP_KIND_APP) {
+        d->vid = TP_APP_VID;
+        d->pid = TP_APP_PID;
+        snprintf(d->desc, sizeof d->desc, "disting NT (virtual)");
+    }
 }
 
 static void push_event(struct vbus *b, enum tp_event_type type, unsigned idx, int kind)
@@ -168,6 +173,8 @@ static nt_status bus_open(struct tp_bus *bus, const struct tp_devinfo *id, struc
         d->base.info = info;
         d->base.in_report_max = id->kind == TP_KIND_SDP ? VMOD_ROM_STATUS_LEN : VMOD_FL_REPORT_LEN;
         d->base.out_report_max = id->kind == TP_KIND_SDP ? VMOD_ROM_OUT_MAX : VMOD_FL_REPORT_LEN;
+        if (id->kind == TP_KIND_APP) /* USB-MIDI: one bulk transfer of event packets */
+            d->base.in_report_max = d->base.out_report_max = VMOD_APP_XFER_MAX;
         d->bus = b;
         d->idx = i;
         d->epoch = b->eng[i]->epoch;

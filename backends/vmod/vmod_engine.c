@@ -87,7 +87,9 @@ void vmod__leave(struct vmod_engine *e)
     e->silent = false;
     e->busy_until = e->now;
     if (e->kind_after_leave >= 0) {
-        e->arrive_at = e->now + e->cfg.enum_delay_s;
+        /* a reset firmware boots (app_boot); a ROM or a rebooting firmware
+         * enumerates its boot device (enum_delay) */
+        e->arrive_at = e->now + (e->kind_after_leave == TP_KIND_APP ? e->cfg.app_boot_s : e->cfg.enum_delay_s);
         e->arrive_kind = e->kind_after_leave;
     }
     e->kind_after_leave = -1;
@@ -106,7 +108,9 @@ static void arrive(struct vmod_engine *e, int kind)
     e->arrive_at = -1;
     e->busy_until = e->now;
     e->q_len = 0;
-    if (kind == TP_KIND_SDP) {
+    if (kind == TP_KIND_APP) {
+        vmod__app_boot(e);
+    } else if (kind == TP_KIND_SDP) {
         vmod__rom_reset(e);
         if (e->cfg.fault == VMOD_FAULT_STALE)
             vmod__rom_stale(e);
@@ -160,6 +164,8 @@ nt_status vmod_engine_new(const struct vmod_config *cfg, unsigned index, struct 
         arrive(e, TP_KIND_SDP);
     else if (cfg->start == VMOD_START_MBOOT)
         arrive(e, TP_KIND_MBOOT);
+    else if (cfg->start == VMOD_START_APP)
+        arrive(e, TP_KIND_APP);
     else if (cfg->arrive_s >= 0) {
         e->arrive_at = cfg->arrive_s;
         e->arrive_kind = TP_KIND_SDP;
@@ -199,6 +205,8 @@ nt_status vmod_engine_out(struct vmod_engine *e, const uint8_t *report, size_t l
         return NT_OK; /* jumped or resetting: nobody is listening any more */
     if (e->presence == TP_KIND_SDP)
         vmod__rom_out(e, report, len);
+    else if (e->presence == TP_KIND_APP)
+        vmod__app_out(e, report, len);
     else
         vmod__fl_out(e, report, len);
     return NT_OK;

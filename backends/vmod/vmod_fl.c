@@ -369,8 +369,10 @@ static void reset(struct vmod_engine *e)
         return;
     }
     generic(e, ST_OK, TAG_RESET);
-    e->leave_on_drain = true; /* §3.12: answer first, then reset; nothing comes back */
-    e->kind_after_leave = -1;
+    e->leave_on_drain = true; /* §3.12: answer first, then reset */
+    /* the module then boots whatever firmware the NOR now holds (app_boot) */
+    e->kind_after_leave = e->cfg.app_boot_s >= 0 ? TP_KIND_APP : -1;
+    e->app.flashed = true;
 }
 
 /* --- WriteMemory data phase (§3.5) --- */

@@ -17,6 +17,7 @@
 #define VMOD_ROM_DATA_BYTES 1024
 #define VMOD_FL_REPORT_LEN 1016
 #define VMOD_REPORT_MAX 1025
+#define VMOD_APP_XFER_MAX 512 /* a high-speed bulk packet of USB-MIDI event packets */
 
 /* Geometry the SFDP probe "finds" (protocol.md §3.13). */
 #define VMOD_NOR_BASE 0x60000000u
@@ -75,6 +76,16 @@ struct vmod_fl {
     uint64_t write_total, write_done;
 };
 
+/* The running firmware (vmod_app.c): its version and a SysEx being received. */
+#define VMOD_APP_SYSEX_MAX 64
+struct vmod_app {
+    char version[VMOD_APP_TEXT_MAX]; /* "" = unknown: never answers the version request */
+    uint8_t rx[VMOD_APP_SYSEX_MAX];
+    size_t rx_len;
+    bool rx_active;
+    bool flashed; /* the flashloader reset it: boot what the NOR holds */
+};
+
 struct vmod_engine {
     struct vmod_config cfg;
     unsigned index;
@@ -96,6 +107,7 @@ struct vmod_engine {
     struct vmod_nor nor;
     struct vmod_rom rom;
     struct vmod_fl fl;
+    struct vmod_app app;
 };
 
 /* Engine services for the protocol parts. */
@@ -122,6 +134,10 @@ void vmod__rom_stale(struct vmod_engine *e);
 void vmod__fl_reset(struct vmod_engine *e);
 void vmod__fl_out(struct vmod_engine *e, const uint8_t *r, size_t len);
 void vmod__fl_stale(struct vmod_engine *e);
+
+/* Running firmware (vmod_app.c). */
+void vmod__app_boot(struct vmod_engine *e);
+void vmod__app_out(struct vmod_engine *e, const uint8_t *r, size_t len);
 
 /* NOR model (vmod_nor.c). Offsets are physical (already wrapped). */
 nt_status vmod__nor_init(struct vmod_nor *n, uint64_t size, struct nt_err *err);

@@ -13,6 +13,15 @@
  *   version=0x..   CurrentVersion property (0x4D010000)
  *   jump_error=0x.. report-4 word of a rejected jump (0x000A0533)
  *   sector_ms/block_ms/page_ms  NOR timing, typical datasheet values (45/150/0.5)
+ * and the running state (doc/running.md, vmod_app.c):
+ *   start=app      the module runs its firmware (USB-MIDI) at first
+ *   app_version=V  that firmware's version (1.15.0); before 1.15 it ignores
+ *                  the bootloader message; "" never answers the version request
+ *   sysex_id=N     the module's SysEx ID (0..126, default 0)
+ *   app_marker=T   the text before the version string in a flashed image
+ *                  (NTVER:, as synthetic images carry it)
+ *   app_boot=S     reset -> the running module arrives, modelled seconds
+ *                  (2; never: it does not come back)
  *
  * Where the faults fire (the device cannot know the host's plan, so each
  * phase is measured over something the device sees; all deterministic):
@@ -49,7 +58,11 @@
 #define VMOD_MAX_PACKET_BYTES 1012u
 #define VMOD_KEY_MAX 32
 #define VMOD_SPEED_MAX 100.0
-#define VMOD_MAX_ITEMS 32 /* distinct keys remembered for the twice-given check */
+#define VMOD_MAX_ITEMS 32
+#define VMOD_DEFAULT_APP_VERSION "1.15.0"
+#define VMOD_DEFAULT_APP_MARKER "NTVER:" /* as tools/synthpkg.h writes it */
+#define VMOD_DEFAULT_APP_BOOT_S 2.0
+#define VMOD_SYSEX_ID_MAX 126 /* distinct keys remembered for the twice-given check */
 
 void vmod_config_defaults(struct vmod_config *cfg)
 {
@@ -71,6 +84,9 @@ void vmod_config_defaults(struct vmod_config *cfg)
     cfg->sector_erase_ms = 45.0;
     cfg->block_erase_ms = 150.0;
     cfg->page_program_ms = 0.5;
+    snprintf(cfg->app_version, sizeof cfg->app_version, "%s", VMOD_DEFAULT_APP_VERSION);
+    snprintf(cfg->app_marker, sizeof cfg->app_marker, "%s", VMOD_DEFAULT_APP_MARKER);
+    cfg->app_boot_s = VMOD_DEFAULT_APP_BOOT_S;
 }
 
 static nt_status bad(struct nt_err *err, const char *key, const char *fmt, const char *val)
@@ -235,8 +251,10 @@ static nt_status set_start(const char *key, const char *val, void *dst, struct n
         *start = VMOD_START_MBOOT;
     else if (!strcmp(val, "none"))
         *start = VMOD_START_NONE;
+    else if (!strcmp(val, "app"))
+        *start = VMOD_START_APP;
     else
-        return bad(err, key, "'%s' is not sdp, mboot or none", val);
+        return bad(err, key, "'%s' is not sdp, mboot, app or none", val);
     return NT_OK;
 }
 
@@ -286,6 +304,27 @@ static nt_status set_max_packet(const char *key, const char *val, void *dst, str
     return NT_OK;
 }
 
+/* Printable ASCII without commas (they separate keys), may be empty. */
+static nt_status set_text(const char *key, const char *val, void *dst, struct nt_err *err)
+{
+    if (strlen(val) >= VMOD_APP_TEXT_MAX)
+        return bad(err, key, "'%s' is longer than 63 characters", val);
+    for (const char *p = val; *p; p++)
+        if (*p < 0x20 || *p > 0x7E)
+            return bad(err, key, "'%s' holds a character that is not printable ASCII", val);
+    strcpy(dst, val);
+    return NT_OK;
+}
+
+static nt_status set_sysex_id(const char *key, const char *val, void *dst, struct nt_err *err)
+{
+    uint32_t u;
+    if (!parse_u32(val, &u) || u > VMOD_SYSEX_ID_MAX)
+        return bad(err, key, "'%s' is not a SysEx ID of 0..126", val);
+    *(unsigned *)dst = u;
+    return NT_OK;
+}
+
 static nt_status set_fault(const char *key, const char *val, void *dst, struct nt_err *err)
 {
     (void)key;
@@ -317,6 +356,10 @@ static const struct spec_key {
     { "sector_ms", set_ms, FIELD(sector_erase_ms) },
     { "block_ms", set_ms, FIELD(block_erase_ms) },
     { "page_ms", set_ms, FIELD(page_program_ms) },
+    { "app_version", set_text, FIELD(app_version) },
+    { "sysex_id", set_sysex_id, FIELD(sysex_id) },
+    { "app_marker", set_text, FIELD(app_marker) },
+    { "app_boot", set_arrive, FIELD(app_boot_s) },
 };
 
 #define KEY_NAMES_MAX 256

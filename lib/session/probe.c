@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "mboot.h"
+#include "running.h"
 #include "sdp.h"
 
 /* MCUboot CurrentVersion: 'M' in the top byte, then major, minor, bugfix
@@ -63,8 +64,8 @@ static const char *state_for_failure(nt_status st)
     }
 }
 
-nt_status probe_device(struct tp_bus *bus, const struct tp_devinfo *info, double tscale, char *state,
-                       size_t cap, struct nt_err *err)
+nt_status probe_device(struct tp_bus *bus, const struct tp_devinfo *info, const struct probe_opts *po,
+                       char *state, size_t cap, struct nt_err *err)
 {
     struct tp_dev *dev = NULL;
     nt_status st;
@@ -73,13 +74,28 @@ nt_status probe_device(struct tp_bus *bus, const struct tp_devinfo *info, double
         snprintf(state, cap, "-");
         return NT_OK;
     }
+    if (info->kind == TP_KIND_APP) {
+        char version[RUNNING_VERSION_MAX];
+        st = running_ask_version(bus, info, po->sysex_id, po->tscale, version, sizeof version, err);
+        if (st == NT_OK) {
+            snprintf(state, cap, "version=%s", version);
+            nt_err_clear(err);
+        } else if (st == NT_E_TIMEOUT || st == NT_E_PROTOCOL) {
+            /* silence is an answer too: firmware that does not say (doc/running.md §4) */
+            snprintf(state, cap, "running, version unknown");
+            nt_err_clear(err);
+            st = NT_OK;
+        } else {
+            snprintf(state, cap, "%s", state_for_failure(st));
+        }
+        return st;
+    }
     st = bus->ops->open(bus, info, &dev, err);
     if (st == NT_OK) {
-        st = probe_open_device(dev, tscale, state, cap, err);
+        st = probe_open_device(dev, po->tscale, state, cap, err);
         tp_close(dev);
     }
     if (st != NT_OK)
         snprintf(state, cap, "%s", state_for_failure(st));
     return st;
 }
-

@@ -37,7 +37,8 @@
 const char *sess_phase_name(enum sess_phase ph)
 {
     static const char *const names[SESS_PH_COUNT] = {
-        "download", "extract", "wait", "upload", "enumerate", "configure", "erase", "fcb", "write", "reset",
+        "download", "extract", "wait",  "upload", "enumerate", "configure",
+        "erase",    "fcb",     "write", "reset",  "restart",
     };
     return (unsigned)ph < SESS_PH_COUNT ? names[ph] : "?";
 }
@@ -63,7 +64,8 @@ const char *sess_recovery_hint(enum sess_phase ph)
                "cycle the boot ROM finds no image header (it is written last) and should come up in "
                "bootloader mode by itself; if it does not, enter bootloader mode again. The boot ROM "
                "is never changed, so the module can always be reflashed.";
-    case SESS_PH_RESET: return "The firmware was written; power-cycle the module to start it.";
+    case SESS_PH_RESET:
+    case SESS_PH_RESTART: return "The firmware was written; power-cycle the module to start it.";
     case SESS_PH_COUNT: break;
     }
     return "";
@@ -129,6 +131,8 @@ static int host_ms(const struct sess *s, int ms)
  * several are and no --port names one. */
 static nt_status pick_attached(struct sess *s, bool *found, struct nt_err *err)
 {
+    /* after the bootloader message only the module that was rebooted counts */
+    const char *port = s->cfg->port ? s->cfg->port : s->follow_port[0] ? s->follow_port : NULL;
     struct tp_devinfo devs[SELECT_MAX_DEVICES];
     size_t n = 0, idx = 0;
     nt_status st;
@@ -139,7 +143,7 @@ static nt_status pick_attached(struct sess *s, bool *found, struct nt_err *err)
         return st;
     if (n > SELECT_MAX_DEVICES)
         n = SELECT_MAX_DEVICES;
-    st = select_module(devs, n, s->cfg->port, &idx, err);
+    st = select_module(devs, n, port, &idx, err);
     if (st == NT_E_NODEVICE) {
         nt_err_clear(err);
         return NT_OK;
@@ -152,7 +156,7 @@ static nt_status pick_attached(struct sess *s, bool *found, struct nt_err *err)
 }
 
 /* Wait for one bus event, reporting idle ticks, until deadline_ms. */
-static nt_status next_bus_event(struct sess *s, int64_t deadline_ms, struct tp_event *ev, struct nt_err *err)
+nt_status sess_next_bus_event(struct sess *s, int64_t deadline_ms, struct tp_event *ev, struct nt_err *err)
 {
     for (;;) {
         int64_t left = deadline_ms - clock_now_ms();
@@ -192,7 +196,16 @@ static nt_status wait_for_module(struct sess *s, struct nt_err *err)
             return st;
         if (found)
             break;
-        st = next_bus_event(s, deadline, &ev, err);
+        st = sess_running_look(s, err);
+        if (st != NT_OK)
+            return st;
+        st = sess_next_bus_event(s, deadline, &ev, err);
+        if (st == NT_E_TIMEOUT && s->follow_port[0])
+            return nt_err_set(err, NT_E_NODEVICE,
+                              "the module at port %s did not reboot into bootloader mode within %g s of the "
+                              "SysEx message: check its SysEx ID (--sysex-id) and that it runs firmware 1.15 "
+                              "or later, or on the module choose Menu > Misc > Enter bootloader mode",
+                              s->follow_port, s->cfg->wait_timeout_s);
         if (st == NT_E_TIMEOUT)
             return nt_err_set(err, NT_E_NODEVICE,
                               "no Disting NT in bootloader mode%s%s found within %g s: on the module choose "
@@ -236,7 +249,7 @@ static nt_status wait_for_flashloader(struct sess *s, struct nt_err *err)
                 return NT_OK;
             }
         }
-        st = next_bus_event(s, deadline, &ev, err);
+        st = sess_next_bus_event(s, deadline, &ev, err);
         if (st == NT_E_TIMEOUT)
             return nt_err_set(err, NT_E_TIMEOUT,
                               "the flashloader did not appear on port %s within %d ms after the jump", port,
@@ -566,8 +579,10 @@ nt_status sess_run(const struct sess_config *cfg, struct sess_result *res, struc
     if (st == NT_OK) {
         /* A dry run ends with the package event; only a flash "finishes". */
         struct sess_event ev = { .type = SESS_EV_FINISHED, .phase = s.phase };
-        if (!cfg->dry_run)
+        if (!cfg->dry_run) {
             sess_emit(&s, &ev);
+            sess_wait_restart(&s); /* after COMPLETE: the flash itself is done */
+        }
     } else {
         struct sess_event ev = {
             .type = SESS_EV_FAILED, .phase = s.phase, .err = err, .dev = s.module_found ? &s.target : NULL
@@ -578,6 +593,9 @@ nt_status sess_run(const struct sess_config *cfg, struct sess_result *res, struc
         res->pkg = s.pkg;
         res->module_touched = s.module_found;
         res->phase = s.phase;
+        res->restart = s.restart;
+        memcpy(res->running_version, s.running_version, sizeof res->running_version);
+        res->version_mismatch = s.version_mismatch;
     } else {
         pkg_free(s.pkg);
     }

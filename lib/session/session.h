@@ -26,6 +26,7 @@ enum sess_phase {
     SESS_PH_FCB, /* program the FlexSPI config block */
     SESS_PH_WRITE,
     SESS_PH_RESET,
+    SESS_PH_RESTART, /* wait for the module to run its firmware again (doc/running.md) */
     SESS_PH_COUNT
 };
 
@@ -44,8 +45,10 @@ enum sess_event_type {
     SESS_EV_LOG,             /* level, text */
     SESS_EV_FINISHED,        /* success: every step acknowledged */
     SESS_EV_FAILED,          /* err */
-    SESS_EV_IDLE             /* nothing happened; sent at least every SESS_IDLE_MS while
+    SESS_EV_IDLE,            /* nothing happened; sent at least every SESS_IDLE_MS while
                                 the session waits, so a UI can read keys and redraw */
+    SESS_EV_RUNNING          /* after FINISHED: the module runs its firmware again on its
+                                port (dev); text: its version, NULL when it did not say */
 };
 
 #define SESS_IDLE_MS 100
@@ -91,6 +94,22 @@ struct sess_config {
     const struct nt_stop *stop;
     sess_sink_fn sink;
     void *user;
+
+    /* The running module (doc/running.md). */
+    bool enter_bootloader; /* --enter-bootloader: reboot a running module into bootloader mode */
+    unsigned sysex_id;     /* --sysex-id: the module's SysEx ID */
+    double wait_restart_s; /* after the reset, wait this long for it to run again (0: do not) */
+    /* Without enter_bootloader, asked (when set, on the session's thread)
+     * whether to reboot the running module at dev (version: "" when it did
+     * not say): the full-screen view's prompt. true reboots it. */
+    bool (*confirm_reboot)(void *user, const struct tp_devinfo *dev, const char *version);
+};
+
+/* Whether the module came back running after the reset. */
+enum sess_restart {
+    SESS_RESTART_NOT_CHECKED, /* no flash, or --no-wait-restart */
+    SESS_RESTART_RUNNING,     /* back on its port: running_version ("" when it did not say) */
+    SESS_RESTART_NOT_BACK     /* did not reappear in time (the flash itself succeeded) */
 };
 
 /* What a run leaves for its caller besides the status. */
@@ -98,6 +117,11 @@ struct sess_result {
     struct pkg *pkg;      /* the validated package, for the caller to show and pkg_free */
     bool module_touched;  /* a module was found and talked to: a failure may have changed it */
     enum sess_phase phase; /* the phase the run ended in */
+
+    /* After the flash (doc/running.md): did it come back, running what? */
+    enum sess_restart restart;
+    char running_version[64]; /* "" when it did not say */
+    bool version_mismatch;    /* running, but not the package's version */
 };
 
 /* Run the whole job. The status says what happened, in the layer's own

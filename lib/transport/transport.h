@@ -16,11 +16,17 @@
 #define TP_ROM_PID 0x0135
 #define TP_FLASHLOADER_VID 0x15A2
 #define TP_FLASHLOADER_PID 0x0073
+/* The Disting NT running its firmware: a USB-MIDI device (doc/running.md §1). */
+#define TP_APP_VID 0x3773
+#define TP_APP_PID 0x0001
 
 enum tp_kind {
     TP_KIND_SDP,   /* i.MX RT ROM serial downloader, 1FC9:0135 */
     TP_KIND_MBOOT, /* NXP MCU flashloader (MCUboot), 15A2:0073 */
-    TP_KIND_OTHER  /* another NXP ROM/bootloader we recognise but do not flash */
+    TP_KIND_OTHER, /* another NXP ROM/bootloader we recognise but do not flash */
+    TP_KIND_APP    /* the module running its firmware: USB-MIDI, SysEx in 4-byte
+                      event packets (doc/running.md). Its "reports" are whole
+                      bulk transfers of event packets, a multiple of 4 bytes. */
 };
 
 #define TP_PORT_MAX 40
@@ -45,10 +51,12 @@ struct tp_known_id {
     const char *mode;
     const char *desc;
 };
-/* NULL when the ID is not an NXP boot device we recognise. */
+/* NULL when the ID is neither an NXP boot device nor a running Disting NT
+ * we recognise. The table in tp_ids.c is the ONE place that says which USB
+ * devices are modules. */
 const struct tp_known_id *tp_lookup_id(uint16_t vid, uint16_t pid);
 
-/* Protocol name of a kind as used in progress lines and traces: "sdp", "mboot", "other". */
+/* Protocol name of a kind as used in progress lines and traces: "sdp", "mboot", "app", "other". */
 const char *tp_kind_name(enum tp_kind kind);
 
 enum tp_event_type { TP_EV_ARRIVED, TP_EV_LEFT };

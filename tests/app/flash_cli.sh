@@ -57,6 +57,7 @@ ERASING %
 WRITING %
 RESETTING
 COMPLETE
+RUNNING 2.3.4
 EOF
     skeleton | diff -u "$T/expected" - >"$T/diff" || tl_fail "stdout differs: $(cat "$T/diff")"
     check_percent UPLOADING_FLASHLOADER
@@ -75,7 +76,7 @@ t_flashloader_already_running() {
     printf 'WAITING_BOOTLOADER\nDEVICE_DETECTED mboot\n' | diff - "$T/two" >/dev/null ||
         tl_fail "DEVICE_DETECTED mboot does not follow WAITING_BOOTLOADER: $(cat "$T/two")"
     expect_no_out '^UPLOADING_FLASHLOADER'
-    expect_last_line '^COMPLETE$'
+    expect_last_line '^RUNNING 2.3.4$'
     check_dump "$T/dump2.bin"
 }
 tap_case flashloader_already_running
@@ -156,7 +157,7 @@ tap_case exit_4_no_module
 t_module_arrives_while_waiting() {
     run --batch -t 5 --simulate=speed=0,start=none,arrive=0.2 "$PKG"
     expect_rc 0
-    expect_last_line '^COMPLETE$'
+    expect_last_line '^RUNNING 2.3.4$'
 }
 tap_case module_arrives_while_waiting
 
@@ -234,8 +235,8 @@ fault "unplug@write" 5 '^ERROR ' start=mboot
 fault "status@write" 5 '^ERROR .*kStatus_' start=mboot
 fault "badjump" 5 '^ERROR '
 fault "noenum" 5 '^ERROR .*flashloader did not appear'
-fault "stale" 0 '^COMPLETE$'
-fault "stale" 0 '^COMPLETE$' start=mboot
+fault "stale" 0 '^RUNNING 2.3.4$'
+fault "stale" 0 '^RUNNING 2.3.4$' start=mboot
 
 t_fault_unplug_at_reset_is_success_with_warning() {
     run --batch --simulate=speed=0,fault=unplug@reset "$PKG"
@@ -303,7 +304,7 @@ t_sighup_during_write_is_ignored() {
     wait $bg
     rc=$?
     expect_rc 0
-    expect_last_line '^COMPLETE$'
+    expect_last_line '^RUNNING 2.3.4$'
 }
 tap_case sighup_during_write_is_ignored
 
@@ -338,6 +339,7 @@ STATUS:FCB:60:Creating Flash Configuration Block
 STATUS:WRITE:65:Writing firmware
 STATUS:RESET:95:Resetting device
 STATUS:COMPLETE:100:Flash complete
+STATUS:RUNNING:100:Module running firmware 2.3.4
 EOF
     diff -u "$T/expected" "$T/status" >"$T/diff" || tl_fail "STATUS lines differ: $(cat "$T/diff")"
     grep -vE '^(STATUS|PROGRESS):' "$T/out" >"$T/other" && tl_fail "non-machine lines: $(cat "$T/other")"

@@ -107,6 +107,50 @@ static void test_cli_error_wording(void)
     CHECK(o.timeout_s == 0.5);
 }
 
+/* A version number in place of the package names an official release; a
+ * file name never does. */
+static void test_cli_release_options(void)
+{
+    struct cli_opts o;
+    struct nt_err e;
+    const char *version[] = { "nt_flash", "1.19.0" };
+    const char *beta[] = { "nt_flash",  "--firmware",     "1.13.0beta",
+                           "--offline", "--release-page", "https://m/p" };
+    const char *file[] = { "nt_flash", "1.19.0.zip" };
+    const char *latest[] = { "nt_flash", "--latest", "--refresh", "-n" };
+    const char *releases[] = { "nt_flash", "--releases", "-v" };
+    const char *two[] = { "nt_flash", "--latest", "1.19.0" };
+    const char *twice[] = { "nt_flash", "--firmware", "1.18.0", "1.19.0" };
+    const char *bad[] = { "nt_flash", "--firmware", "latest" };
+    const char *alone[] = { "nt_flash", "--releases", "x.zip" };
+    const char *offline_file[] = { "nt_flash", "--offline", "x.zip" };
+
+    CHECK_EQ_INT(parse(&o, &e, 2, version), NT_OK);
+    CHECK_EQ_STR(o.firmware, "1.19.0");
+    CHECK(o.package == NULL);
+    CHECK_EQ_INT(parse(&o, &e, 6, beta), NT_OK);
+    CHECK_EQ_STR(o.firmware, "1.13.0beta");
+    CHECK(o.offline);
+    CHECK_EQ_STR(o.release_page, "https://m/p");
+    CHECK_EQ_INT(parse(&o, &e, 2, file), NT_OK);
+    CHECK_EQ_STR(o.package, "1.19.0.zip");
+    CHECK(o.firmware == NULL);
+    CHECK_EQ_INT(parse(&o, &e, 4, latest), NT_OK);
+    CHECK(o.latest && o.refresh && o.dry_run);
+    CHECK_EQ_INT(parse(&o, &e, 3, releases), NT_OK);
+    CHECK(o.releases);
+    CHECK_EQ_INT(parse(&o, &e, 3, two), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "not several");
+    CHECK_EQ_INT(parse(&o, &e, 4, twice), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "give the version once");
+    CHECK_EQ_INT(parse(&o, &e, 3, bad), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "invalid --firmware 'latest'");
+    CHECK_EQ_INT(parse(&o, &e, 3, alone), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "--releases");
+    CHECK_EQ_INT(parse(&o, &e, 3, offline_file), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "--offline");
+}
+
 int main(void)
 {
     RUN(test_cli_defaults_and_package);
@@ -114,5 +158,6 @@ int main(void)
     RUN(test_cli_simulate_without_spec);
     RUN(test_cli_errors);
     RUN(test_cli_error_wording);
+    RUN(test_cli_release_options);
     return check_finish();
 }

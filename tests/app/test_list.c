@@ -142,7 +142,7 @@ static char *list_sim(const char *spec)
     CHECK_EQ_INT(vmod_parse_spec(spec, &vc, &e), NT_OK);
     CHECK_EQ_INT(vmod_bus_new(&vc, &bus, &e), NT_OK);
     if (bus) {
-        CHECK_EQ_INT(list_print(out, bus, 0, &e), NT_OK);
+        CHECK_EQ_INT(list_print(out, bus, &(struct probe_opts){ .tscale = 0 }, &e), NT_OK);
         bus->ops->destroy(bus);
     }
     fclose(out);

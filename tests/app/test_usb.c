@@ -669,7 +669,7 @@ static void test_list_over_usb(void)
     if (!setup(&f, s, 2))
         goto out;
     out = open_memstream(&text, &size);
-    CHECK_EQ_INT(list_print(out, f.bus, 1.0, &e), NT_OK);
+    CHECK_EQ_INT(list_print(out, f.bus, &(struct probe_opts){ .tscale = 1.0 }, &e), NT_OK);
     fclose(out);
     CHECK_EQ_STR(text,
                  "1-1.2          1fc9:0135  sdp           480M  hab=closed\n"
@@ -693,7 +693,7 @@ static void test_list_no_permission(void)
         goto out;
     out = open_memstream(&text, &size);
     usbemu_drop_privileges(true);
-    CHECK_EQ_INT(list_print(out, f.bus, 1.0, &e), NT_OK);
+    CHECK_EQ_INT(list_print(out, f.bus, &(struct probe_opts){ .tscale = 1.0 }, &e), NT_OK);
     usbemu_drop_privileges(false);
     fclose(out);
     CHECK_CONTAINS(text,

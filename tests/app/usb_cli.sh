@@ -59,6 +59,26 @@ t_port_selects_and_flashes() {
 }
 tap_case port_selects_and_flashes
 
+# A running module over USB-MIDI: app -> ROM -> flashloader -> app on one port.
+t_running_module_enter_bootloader_flash_and_back() {
+    hrun -m 1-2:app:app_version=1.15.3 -d "$T/nor.bin" -- "$NT_FLASH" --batch -t 10 --enter-bootloader "$PKG"
+    expect_rc 0
+    expect_err 'asked the module at port 1-2 \(firmware 1.15.3\) to reboot into bootloader mode'
+    expect_out '^DEVICE_DETECTED sdp$'
+    expect_last_line '^RUNNING 1.0.0$'
+    tail -c +4097 "$T/nor.bin" | head -c $FW_BYTES | cmp -s - "$T/fw.bin" ||
+        tl_fail "flash at 0x1000 differs from disting_NT.bin"
+}
+tap_case running_module_enter_bootloader_flash_and_back
+
+t_running_module_listed() {
+    hrun -m 1-2:app:app_version=1.15.3 -- "$NT_FLASH" --list
+    expect_rc 0
+    printf '%-14s 3773:0001  %-13s %-5s version=1.15.3\n' 1-2 app 480M >"$T/want"
+    cmp -s "$T/out" "$T/want" || tl_fail "--list printed: $(cat "$T/out")"
+}
+tap_case running_module_listed
+
 t_unknown_port_waits_then_gives_up() {
     hrun -m 1-1.2:sdp -- "$NT_FLASH" --batch -t 1 --port 9-9 "$PKG"
     expect_rc 4

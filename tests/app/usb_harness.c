@@ -3,7 +3,7 @@
  * the child reaches them through libumockdev-preload and the inherited
  * $UMOCKDEV_DIR (umockdev.md §9.4).
  *
- *   usb_harness [-m PORT:sdp|mboot[:VMOD_SPEC]]... [-d NOR_DUMP] -- CMD [ARGS...]
+ *   usb_harness [-m PORT:sdp|mboot|app[:VMOD_SPEC]]... [-d NOR_DUMP] -- CMD [ARGS...]
  *
  * Exits with the child's status (128+N for a signal), 77 when umockdev
  * cannot emulate here, 99 on a harness error. -d writes the first module's
@@ -30,7 +30,7 @@ struct module_arg {
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: usb_harness [-m PORT:sdp|mboot[:SPEC]]... [-d NOR_DUMP] -- CMD [ARGS...]\n");
+    fprintf(stderr, "usage: usb_harness [-m PORT:sdp|mboot|app[:SPEC]]... [-d NOR_DUMP] -- CMD [ARGS...]\n");
     return HARNESS_ERROR;
 }
 
@@ -56,6 +56,9 @@ static bool parse_module(const char *arg, struct module_arg *m)
     } else if (!strncmp(k, "mboot", spec ? (size_t)(spec - k) : strlen(k))) {
         m->kind = TP_KIND_MBOOT;
         vc.start = VMOD_START_MBOOT;
+    } else if (!strncmp(k, "app", spec ? (size_t)(spec - k) : strlen(k))) {
+        m->kind = TP_KIND_APP; /* running its firmware: USB-MIDI */
+        vc.start = VMOD_START_APP;
     } else {
         return false;
     }

@@ -669,6 +669,17 @@ static void test_fl_reset(void)
     in(e, b);
     CHECK_MEM(b, "\x03\x00\x0C\x00\xA0\x00\x00\x02\x00\x00\x00\x00\x0B\x00\x00\x00", 16);
     CHECK_EQ_INT(vmod_engine_presence(e), -1);
+    /* it boots the flashed firmware after app_boot (2 s) */
+    CHECK(vmod_engine_next_change(e) > 1.99 && vmod_engine_next_change(e) < 2.01);
+    vmod_engine_advance(e, 2.0);
+    CHECK_EQ_INT(vmod_engine_presence(e), TP_KIND_APP);
+    vmod_engine_free(e);
+
+    /* app_boot=never: nothing comes back */
+    e = engine("start=mboot,app_boot=never");
+    vmod_engine_out(e, r, sizeof r);
+    in(e, b);
+    CHECK_EQ_INT(vmod_engine_presence(e), -1);
     CHECK(vmod_engine_next_change(e) < 0);
     vmod_engine_free(e);
 }
@@ -938,6 +949,12 @@ static void test_bus_reenumeration(void)
     CHECK_EQ_INT(b->ops->next_event(b, 100, &ev, &err), NT_OK);
     CHECK_EQ_INT(ev.type, TP_EV_LEFT);
     CHECK_EQ_INT(ev.dev.kind, TP_KIND_MBOOT);
+    /* the module boots its firmware on the same port */
+    CHECK_EQ_INT(b->ops->next_event(b, 100, &ev, &err), NT_OK);
+    CHECK_EQ_INT(ev.type, TP_EV_ARRIVED);
+    CHECK_EQ_INT(ev.dev.kind, TP_KIND_APP);
+    CHECK_EQ_INT(ev.dev.vid, 0x3773);
+    CHECK_EQ_STR(ev.dev.port, "sim-1");
     CHECK_EQ_INT(b->ops->next_event(b, 100, &ev, &err), NT_E_TIMEOUT);
     b->ops->destroy(b);
 }

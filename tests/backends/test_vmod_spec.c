@@ -128,7 +128,7 @@ static void test_spec_rejections(void)
     bad("speed=fast", "speed", "'fast' is not a number from 0 to 100");
     bad("speed=-1", "speed", "'-1' is not a number from 0 to 100");
     bad("speed=1e9", "speed", "'1e9' is not a number from 0 to 100");
-    bad("start=usb", "start", "'usb' is not sdp, mboot or none");
+    bad("start=usb", "start", "'usb' is not sdp, mboot, app or none");
     bad("flash=8X", "flash", "'8X' is not a size");
     bad("flash=0", "flash", "64K..256M");
     bad("flash=1000", "flash", "in 64K steps");

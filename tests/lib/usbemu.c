@@ -39,6 +39,7 @@
 #define EMU_DESC_CONFIG 2
 #define EMU_ROM_MPS 64
 #define EMU_MBOOT_MPS 1016
+#define EMU_MIDI_MPS 512 /* bulk, high speed */
 
 struct urb {
     struct urb *next;
@@ -148,9 +149,37 @@ static size_t config_desc(uint8_t *d, int kind, bool hub)
     return n;
 }
 
+/* A running module: Audio Control interface 0 and MIDIStreaming interface 1
+ * with bulk OUT 0x02 and IN 0x81 (USB MIDI 1.0 §6; the class-specific
+ * descriptors are left out: libusb and nt_flash do not read them). */
+static size_t midi_config_desc(uint8_t *d)
+{
+    const uint8_t cfg[9] = { 9, 2, 0, 0, 2, 1, 0, 0x80, 50 };
+    const uint8_t ac[9] = { 9, 4, 0, 0, 0, 1, 1, 0, 0 };
+    const uint8_t ms[9] = { 9, 4, 1, 0, 2, 1, 3, 0, 0 };
+    size_t n = 0;
+
+    memcpy(d + n, cfg, 9);
+    n += 9;
+    memcpy(d + n, ac, 9);
+    n += 9;
+    memcpy(d + n, ms, 9);
+    n += 9;
+    n += endpoint_desc(d + n, 0x02, EMU_MIDI_MPS, 0);
+    d[n - 4] = 2; /* bulk */
+    n += endpoint_desc(d + n, 0x81, EMU_MIDI_MPS, 0);
+    d[n - 4] = 2;
+    put_le16(d + 2, (uint16_t)n);
+    return n;
+}
+
 static size_t descriptors(uint8_t *d, int kind, bool hub)
 {
     size_t n;
+    if (kind == TP_KIND_APP) {
+        n = device_desc(d, TP_APP_VID, TP_APP_PID, 0);
+        return n + midi_config_desc(d + n);
+    }
     if (hub)
         n = device_desc(d, 0x1D6B, 0x0002, 9);
     else if (kind == TP_KIND_MBOOT)
@@ -232,6 +261,10 @@ static void feed_in(struct usbdev *d)
         }
         memcpy(u->buf->data, rep, len);
         m->st.in_reports++;
+        if (m->st.in_log_len + len <= sizeof m->st.in_log) {
+            memcpy(m->st.in_log + m->st.in_log_len, rep, len);
+            m->st.in_log_len += len;
+        }
         complete(d, u, 0, (int)len);
     }
 }
@@ -254,8 +287,14 @@ static void feed_out(struct usbdev *d)
         m->st.out_last_len = (unsigned)u->data_len;
         if (u->data_off)
             m->st.out_set_report++;
+        else if (d->kind == TP_KIND_APP)
+            m->st.out_bulk++;
         else
             m->st.out_interrupt++;
+        if (d->kind == TP_KIND_APP && m->st.out_log_len + u->data_len <= sizeof m->st.out_log) {
+            memcpy(m->st.out_log + m->st.out_log_len, rep, u->data_len);
+            m->st.out_log_len += u->data_len;
+        }
         q_pop(&d->out_wait);
         complete(d, u, 0, (int)u->data_len);
     }
@@ -320,7 +359,9 @@ static void on_submit(struct usbdev *d, UMockdevIoctlClient *c, UMockdevIoctlDat
         if (st <= 0)
             complete(d, u, st, st == 0 ? u->actual : 0);
         rc = 0;
-    } else if (k->type == USBDEVFS_URB_TYPE_INTERRUPT && k->endpoint == 0x81 && u->buf) {
+    } else if ((k->type == USBDEVFS_URB_TYPE_INTERRUPT ||
+                (k->type == USBDEVFS_URB_TYPE_BULK && d->kind == TP_KIND_APP)) &&
+               k->endpoint == 0x81 && u->buf) {
         d->m->st.in_urb_len = (unsigned)k->buffer_length;
         if (d->m->in_eproto_left > 0) {
             /* fault: a bus glitch ends this IN transfer with a protocol error */
@@ -331,8 +372,9 @@ static void on_submit(struct usbdev *d, UMockdevIoctlClient *c, UMockdevIoctlDat
             feed_in(d);
         }
         rc = 0;
-    } else if (k->type == USBDEVFS_URB_TYPE_INTERRUPT && k->endpoint == 0x02 && d->kind == TP_KIND_MBOOT &&
-               u->buf) {
+    } else if (((k->type == USBDEVFS_URB_TYPE_INTERRUPT && d->kind == TP_KIND_MBOOT) ||
+                (k->type == USBDEVFS_URB_TYPE_BULK && d->kind == TP_KIND_APP)) &&
+               k->endpoint == 0x02 && u->buf) {
         q_push(&d->out_wait, u);
         feed_out(d);
         rc = 0;
@@ -414,7 +456,7 @@ static int driver_ioctl(struct usbdev *d, unsigned long req, UMockdevIoctlData *
         struct usbdevfs_getdriver *g = (struct usbdevfs_getdriver *)(void *)v->data;
         int rc = 0;
         if (d->driver_bound)
-            snprintf(g->driver, sizeof g->driver, "usbhid");
+            snprintf(g->driver, sizeof g->driver, "%s", d->kind == TP_KIND_APP ? "snd-usb-audio" : "usbhid");
         else if (d->claimed)
             snprintf(g->driver, sizeof g->driver, "usbfs");
         else

@@ -15,7 +15,8 @@
  * the module's lock (the same shape as vmod_engine_*). */
 struct usbemu_model {
     void *ctx;
-    /* TP_KIND_SDP (ROM on the bus), TP_KIND_MBOOT (flashloader), -1 (off the bus) */
+    /* TP_KIND_SDP (ROM on the bus), TP_KIND_MBOOT (flashloader), TP_KIND_APP
+     * (running: USB-MIDI on bulk endpoints, snd-usb-audio bound), -1 (off the bus) */
     int (*presence)(void *ctx);
     /* NT_OK: taken; NT_E_TIMEOUT: NAK, offer it again later */
     nt_status (*out)(void *ctx, const uint8_t *report, size_t len);
@@ -45,6 +46,11 @@ struct usbemu_stats {
     unsigned in_reports;   /* IN reports handed to the host */
     unsigned in_urb_len;   /* buffer length of the last interrupt IN URB */
     unsigned out_last_len; /* length of the last OUT report */
+    unsigned out_bulk;     /* OUT transfers on the bulk endpoint (a running module) */
+    uint8_t out_log[256];  /* a running module: every OUT byte (USB-MIDI packets), in order */
+    size_t out_log_len;
+    uint8_t in_log[256]; /* IN bytes handed to the host, in order (while they fit) */
+    size_t in_log_len;
     unsigned detaches, claims, reattaches;
     unsigned enumerations; /* times the module appeared on the bus */
     bool driver_bound;     /* the emulated usbhid is bound now */

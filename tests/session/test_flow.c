@@ -141,6 +141,7 @@ static void check_flash_contents(const char *dump_path, size_t fw_size)
         return;
     }
     synth_firmware(fw, fw_size);
+    synth_mark_version(fw, fw_size, "1.2.3"); /* as make_pkg's synth_write */
     CHECK_EQ_INT(len, erase_end);
     CHECK(memcmp(nor, "FCFB", 4) == 0);
     for (i = 0x200; i < 0x1000; i++)

@@ -210,6 +210,30 @@ static void test_package_and_log_ring(void)
     CHECK(ui_model_log_line(&m, UI_LOG_LINES) == NULL);
 }
 
+/* An official release: version, date and first changes for the package
+ * panel, every change in the log; nothing for a plain package. */
+static void test_release_shown(void)
+{
+    static const char *const changes[] = { "New algorithm: Foo", "Fixed bar", "Faster boot" };
+    struct ui_model m;
+
+    ui_model_init(&m, true);
+    ui_model_set_release(&m, NULL, NULL, NULL, 0);
+    CHECK_EQ_STR(m.release_version, "");
+    CHECK_EQ_INT(m.log_count, 0);
+    m.dirty = 0;
+    ui_model_set_release(&m, "1.19.0", "14/10/2026", changes, 3);
+    CHECK(m.dirty & (1u << UI_PANEL_PACKAGE));
+    CHECK_EQ_STR(m.release_version, "1.19.0");
+    CHECK_EQ_STR(m.release_date, "14/10/2026");
+    CHECK_EQ_INT(m.release_changes, 3);
+    CHECK_EQ_STR(m.release_change[0], "New algorithm: Foo");
+    CHECK_EQ_STR(m.release_change[1], "Fixed bar");
+    CHECK_EQ_INT(m.log_count, 4);
+    CHECK_EQ_STR(ui_model_log_line(&m, 0)->text, "Firmware 1.19.0 of 14/10/2026: 3 changes listed");
+    CHECK_EQ_STR(ui_model_log_line(&m, 3)->text, "  - Faster boot");
+}
+
 int main(void)
 {
     RUN(test_devices_reenumerate_on_one_port);
@@ -217,5 +241,6 @@ int main(void)
     RUN(test_overall_percent_and_result);
     RUN(test_failure_marks_gauge_and_logs);
     RUN(test_package_and_log_ring);
+    RUN(test_release_shown);
     return check_finish();
 }

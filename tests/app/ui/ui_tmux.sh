@@ -41,7 +41,7 @@ t_flash() {
     check "phase durations" screen_has flash "reset     ██████████████ 100% done in"
     # The virtual module reboots into its firmware: it leaves the bootloader list.
     check "module left after reset" ui_wait flash "Device left: sim-1 mboot" 10
-    check "waits for a key" screen_has flash "Press any key to exit."
+    check "waits for a key" ui_wait flash "Press any key to exit." 10
     tm send-keys -t flash Enter
     check "exit 0" ui_exits flash 0
     check "terminal restored" tty_restored flash
