@@ -67,7 +67,7 @@ begin every_simulate_key
 comp nt_flash --simulate =
 cmp -s "$T/keys" "$T/out" || tl_fail "completion offers $(tr '\n' ' ' <"$T/out"), nt_flash takes $(tr '\n' ' ' <"$T/keys")"
 comp nt_flash --simulate = speed = 0,s
-got 0,start= 0,stats= 0,sector_ms=
+got 0,start= 0,stats= 0,sector_ms= 0,sysex_id=
 end
 
 begin simulate_values
@@ -91,6 +91,27 @@ comp "$NT_FLASH" --simulate = modules = 3 --port ""
 got sim-1 sim-2 sim-3
 comp "$NT_FLASH" --simulate = modules = 3 --port = sim-2
 got sim-2
+end
+
+# --firmware and a VERSION in place of the package: the versions
+# `--releases --offline` prints (the cache; a stand-in program here prints
+# what it was asked and two releases).
+begin release_versions
+cat >"$T/fake_nt_flash" <<'EOS'
+#!/bin/sh
+echo "$*" >"${0%/*}/fake.args"
+printf '1.19.0\t14/10/2026\tNew algorithm\n1.18.0\t-\t-\n'
+EOS
+chmod +x "$T/fake_nt_flash"
+comp "$T/fake_nt_flash" --firmware ""
+got 1.19.0 1.18.0
+[ "$(cat "$T/fake.args")" = "--releases --offline" ] || tl_fail "asked: $(cat "$T/fake.args")"
+comp "$T/fake_nt_flash" --release-page = http://mirror/p.html --firmware = 1.1
+got 1.19.0 1.18.0
+[ "$(cat "$T/fake.args")" = "--releases --offline --release-page=http://mirror/p.html" ] ||
+    tl_fail "asked: $(cat "$T/fake.args")"
+(cd "$T" && comp "$T/fake_nt_flash" --batch 1.19)
+got 1.19.0
 end
 
 begin package_files
