@@ -134,7 +134,7 @@ pkg=$(ls "$work"/src/demo/*.zip 2>/dev/null | head -n 1)
 if [ -n "$pkg" ]; then
     out=$(cd "$work" && /usr/bin/nt_flash --batch --simulate=speed=0 "$pkg" 2>&1)
     rc=$?
-    if [ $rc = 0 ] && [ "$(printf '%s\n' "$out" | tail -n 1)" = COMPLETE ]; then
+    if [ $rc = 0 ] && printf '%s\n' "$out" | grep -qx COMPLETE; then
         result OK "installed nt_flash: a simulated flash to COMPLETE"
     else
         result FAIL "installed nt_flash: a simulated flash to COMPLETE" "rc=$rc; $(printf '%s\n' "$out" | tail -3)"
