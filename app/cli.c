@@ -1,4 +1,4 @@
-/* getopt_long parsing of the options in spec.md §2 into struct cli_opts. */
+/* getopt_long parsing of the options in README, "Usage" into struct cli_opts. */
 #include "cli.h"
 
 #include <ctype.h>
@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "releases.h"
+#include "sysex.h"
 
 enum {
     OPT_MACHINE = 256,
@@ -25,10 +26,10 @@ enum {
     OPT_REFRESH,
     OPT_ENTER_BOOTLOADER,
     OPT_SYSEX_ID,
-    OPT_NO_WAIT_RESTART
+    OPT_NO_WAIT_RESTART,
+    OPT_ALL,
+    OPT_LOOP
 };
-
-#define CLI_SYSEX_ID_MAX 126
 
 static const struct option long_options[] = {
     { "url", required_argument, NULL, 'u' },
@@ -38,6 +39,8 @@ static const struct option long_options[] = {
     { "list", no_argument, NULL, 'l' },
     { "port", required_argument, NULL, 'p' },
     { "dry-run", no_argument, NULL, 'n' },
+    { "all", no_argument, NULL, OPT_ALL },
+    { "loop", no_argument, NULL, OPT_LOOP },
     { "machine", no_argument, NULL, OPT_MACHINE },
     { "trace", required_argument, NULL, OPT_TRACE },
     { "simulate", optional_argument, NULL, OPT_SIMULATE },
@@ -82,7 +85,11 @@ void cli_print_usage(FILE *out)
           "  -v, --verbose         diagnostic detail on stderr (repeat for more)\n"
           "  -b, --batch           headless: plain progress lines, never the full-screen UI\n"
           "  -l, --list            list attached modules (bootloader modes and running) and exit\n"
-          "  -p, --port PATH       use only the module at this USB port path (as --list prints)\n"
+          "  -p, --port PATH       use only the module at this USB port path (as --list prints);\n"
+          "                        with --all or --loop, repeat it to choose a set of modules\n"
+          "      --all             flash every module in bootloader mode at the start, in parallel\n"
+          "      --loop            after each module, wait for the next one and flash it too;\n"
+          "                        Ctrl-C between modules ends the loop (with --all: several at once)\n"
           "  -n, --dry-run         validate the package and show what would be flashed\n"
           "      --machine         progress as STATUS:/PROGRESS:/ERROR: lines (nt_helper)\n"
           "      --trace FILE      log every HID report exchanged to FILE\n"
@@ -95,6 +102,12 @@ void cli_print_usage(FILE *out)
           "                        (SPEC: key=value,... e.g. speed=0,fault=unplug@write:30)\n"
           "      --version         print the version and exit\n"
           "  -h, --help            show this help and exit\n"
+          "\n"
+          "With --all or --loop every progress line starts with the module's port path\n"
+          "(\"1-1.2 WRITING 45%\") and each module ends with one line\n"
+          "  RESULT <port> OK <version> <seconds>   or\n"
+          "  RESULT <port> FAILED <exit code> <message>\n"
+          "and the exit code is the highest among the modules that failed.\n"
           "\n"
           "Exit codes:\n"
           "  0 success   1 invalid arguments   2 package error   3 download failed\n"
@@ -145,7 +158,7 @@ static nt_status bad_option(const char *arg, int opt, struct nt_err *err)
     return nt_err_set(err, NT_E_USAGE, "unknown option '%s'", arg);
 }
 
-/* A URL must be http or https (spec.md §2); anything else is a usage error
+/* A URL must be http or https (README, "Usage"); anything else is a usage error
  * caught before any download line is printed. */
 static bool is_http_url(const char *url)
 {
@@ -213,7 +226,11 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
             if (optarg[0] == '\0')
                 return nt_err_set(err, NT_E_USAGE,
                                   "empty --port: give a path such as 1-1.2, as --list prints it");
-            o->port = optarg;
+            if (o->nports == CLI_PORTS_MAX)
+                return nt_err_set(err, NT_E_USAGE, "too many --port options (at most %d)", CLI_PORTS_MAX);
+            if (!o->port)
+                o->port = optarg;
+            o->ports[o->nports++] = optarg;
             break;
         case 'n': o->dry_run = true; break;
         case 'h': o->help = true; break;
@@ -224,6 +241,8 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
             o->simulate_spec = optarg;
             break;
         case OPT_CACERT: o->cafile = optarg; break;
+        case OPT_ALL: o->all = true; break;
+        case OPT_LOOP: o->loop = true; break;
         case OPT_FIRMWARE: o->firmware = optarg; break;
         case OPT_LATEST: o->latest = true; break;
         case OPT_RELEASES: o->releases = true; break;
@@ -239,7 +258,7 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
             errno = 0;
             v = strtol(optarg, &end, 10);
             if (!isdigit((unsigned char)optarg[0]) || *end != '\0' || errno != 0 || v < 0 ||
-                v > CLI_SYSEX_ID_MAX)
+                v > SYSEX_ID_MAX)
                 return nt_err_set(
                     err, NT_E_USAGE,
                     "invalid --sysex-id '%s': give the module's SysEx ID, a number from 0 to 126", optarg);
@@ -267,5 +286,13 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
         return nt_err_set(err, NT_E_USAGE, "invalid --url '%s': give an http:// or https:// URL", o->url);
     if (o->package && o->url)
         return nt_err_set(err, NT_E_USAGE, "give either a package file or --url, not both");
+    if (o->machine && (o->all || o->loop))
+        return nt_err_set(err, NT_E_USAGE,
+                          "--machine reports one module; use --all and --loop with the progress lines");
+    if (o->trace && (o->all || o->loop))
+        return nt_err_set(err, NT_E_USAGE, "--trace records one module; leave it out with --all and --loop");
+    if (o->nports > 1 && !o->all && !o->loop)
+        return nt_err_set(err, NT_E_USAGE,
+                          "several --port options need --all or --loop (one module otherwise)");
     return check_release_options(o, err);
 }

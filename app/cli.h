@@ -1,4 +1,4 @@
-/* Command-line parsing (spec.md §2) into a plain options struct: no globals,
+/* Command-line parsing (README, "Usage") into a plain options struct: no globals,
  * no printing; errors come back as NT_E_USAGE with one line of text. */
 #ifndef NT_CLI_H
 #define NT_CLI_H
@@ -8,21 +8,28 @@
 
 #include "nt_err.h"
 
+/* Most --port options (a row of modules on hubs). */
+#define CLI_PORTS_MAX 32
+
 struct cli_opts {
-    const char *package;       /* PACKAGE.zip argument */
-    const char *url;           /* --url */
-    const char *firmware;      /* --firmware VERSION, or a PACKAGE that is a version number */
-    bool latest;               /* --latest */
-    bool releases;             /* --releases */
-    const char *release_page;  /* --release-page URL */
-    bool offline;              /* --offline: the cache only */
-    bool refresh;              /* --refresh: ask the site; accept a changed package */
-    const char *cafile;        /* --cacert FILE: extra CA certificates for https */
-    double timeout_s;          /* -t: wait for the module (default 60) */
-    int verbose;               /* -v, repeatable */
-    bool batch;                /* -b */
-    bool list;                 /* -l */
-    const char *port;          /* -p */
+    const char *package;              /* PACKAGE.zip argument */
+    const char *url;                  /* --url */
+    const char *firmware;             /* --firmware VERSION, or a PACKAGE that is a version number */
+    bool latest;                      /* --latest */
+    bool releases;                    /* --releases */
+    const char *release_page;         /* --release-page URL */
+    bool offline;                     /* --offline: the cache only */
+    bool refresh;                     /* --refresh: ask the site; accept a changed package */
+    const char *cafile;               /* --cacert FILE: extra CA certificates for https */
+    double timeout_s;                 /* -t: wait for the module (default 60) */
+    int verbose;                      /* -v, repeatable */
+    bool batch;                       /* -b */
+    bool list;                        /* -l */
+    const char *port;                 /* -p (the first one) */
+    const char *ports[CLI_PORTS_MAX]; /* every -p, in order (with --all or --loop: the set) */
+    int nports;
+    bool all;                  /* --all: every module in bootloader mode, in parallel */
+    bool loop;                 /* --loop: flash each module that arrives, until Ctrl-C */
     bool dry_run;              /* -n */
     bool machine;              /* --machine */
     const char *trace;         /* --trace FILE */

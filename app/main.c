@@ -15,6 +15,7 @@
 #include "fetch.h"
 #include "firmware.h"
 #include "list.h"
+#include "multi.h"
 #include "nt_err.h"
 #include "out.h"
 #include "pkg.h"
@@ -129,7 +130,8 @@ int main(int argc, char **argv)
     struct nt_stop *stop;
     FILE *trace = NULL;
     double tscale = 1;
-    bool interactive;
+    bool interactive, multi;
+    int multi_code = EXIT_OK;
     nt_status st;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -162,7 +164,8 @@ int main(int argc, char **argv)
     if (opts.releases)
         return run_releases(&opts, &fo);
 
-    interactive = !opts.batch && !opts.machine && ui_terminal_ok();
+    multi = (opts.all || opts.loop) && !opts.dry_run;
+    interactive = !opts.batch && !opts.machine && !multi && ui_terminal_ok();
     if (!opts.package && !opts.url && !opts.latest && !opts.firmware && !interactive)
         return fail("no package given: name a PACKAGE.zip, a VERSION or --latest, or use --url URL (the "
                     "device monitor needs a terminal)",
@@ -223,7 +226,12 @@ int main(int argc, char **argv)
     sc.trace = trace;
 
     memset(&res, 0, sizeof res);
-    if (interactive) {
+    if (multi) {
+        /* --all, --loop: one session per module (multi.c), its own exit code. */
+        struct multi_config mc = { .opts = &opts, .sess = &sc, .bus = bus, .bus_error = sc.bus_error };
+        multi_code = multi_run(&mc);
+        st = NT_OK;
+    } else if (interactive) {
         struct ui_config uc = { .bus = bus, .sess = &sc, .stop = stop };
         if (fw.release) {
             uc.release_version = fw.release->version;
@@ -247,5 +255,5 @@ int main(int argc, char **argv)
         bus->ops->destroy(bus);
     if (trace)
         fclose(trace);
-    return exit_code_for(st, &res);
+    return multi ? multi_code : exit_code_for(st, &res);
 }

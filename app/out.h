@@ -1,5 +1,5 @@
-/* The two line-oriented front ends: progress lines (spec.md §4) and the
- * --machine format of thorinside/nt-flash (MACHINE.md). One generic sink
+/* The two line-oriented front ends: progress lines (README, "Progress lines") and the
+ * --machine format of thorinside/nt-flash (README, "Progress lines"). One generic sink
  * (out_common.c) turns session events into calls on a format table; each
  * format only decides what its lines look like. Human messages go to the
  * error stream. */
@@ -29,7 +29,7 @@ struct out_format {
     void (*running)(struct out_state *o, const char *version);
 };
 
-extern const struct out_format out_lines_format;   /* spec.md §4 */
+extern const struct out_format out_lines_format;   /* README, "Progress lines" */
 extern const struct out_format out_machine_format; /* --machine */
 
 struct out_state {
@@ -37,6 +37,10 @@ struct out_state {
     FILE *out; /* progress lines */
     FILE *err; /* human messages */
     int verbose;
+    /* With --all or --loop: the module's port path, so every progress line
+     * reads "1-1.2 WRITING 45%" and every message "nt_flash: 1-1.2: ...".
+     * NULL otherwise. */
+    const char *prefix;
     int last_pct[SESS_PH_COUNT]; /* -1: nothing printed yet in this phase */
     uint64_t last_done[SESS_PH_COUNT];
     double phase_t0[SESS_PH_COUNT];
@@ -51,7 +55,8 @@ void out_sink(void *user, const struct sess_event *ev);
 /* Integer percentage of done/total, 0 when total is 0. */
 int out_percent(uint64_t done, uint64_t total);
 
-/* Print one line on o->out and flush it (scripts read the stream live). */
+/* Print one line on o->out and flush it (scripts read the stream live).
+ * Whole lines: sessions on other threads never split it (flockfile). */
 void out_line(struct out_state *o, const char *fmt, ...) NT_PRINTF(2, 3);
 
 #endif

@@ -31,11 +31,32 @@ int out_percent(uint64_t done, uint64_t total)
 void out_line(struct out_state *o, const char *fmt, ...)
 {
     va_list ap;
+    flockfile(o->out);
+    if (o->prefix)
+        fprintf(o->out, "%s ", o->prefix);
     va_start(ap, fmt);
     vfprintf(o->out, fmt, ap);
     va_end(ap);
     fputc('\n', o->out);
     fflush(o->out);
+    funlockfile(o->out);
+}
+
+/* One human message on o->err: "nt_flash: [PORT: ]text", whole. */
+static void say(struct out_state *o, const char *fmt, ...) NT_PRINTF(2, 3);
+static void say(struct out_state *o, const char *fmt, ...)
+{
+    va_list ap;
+    flockfile(o->err);
+    fputs("nt_flash: ", o->err);
+    if (o->prefix)
+        fprintf(o->err, "%s: ", o->prefix);
+    va_start(ap, fmt);
+    vfprintf(o->err, fmt, ap);
+    va_end(ap);
+    fputc('\n', o->err);
+    fflush(o->err);
+    funlockfile(o->err);
 }
 
 static void percent(struct out_state *o, enum sess_phase ph, uint64_t done, uint64_t total, int pct)
@@ -53,39 +74,38 @@ static void human(struct out_state *o, const struct sess_event *ev)
     case SESS_EV_LOG:
         if (ev->level == SESS_LOG_DEBUG && !o->verbose)
             break;
-        fprintf(o->err, "nt_flash: %s%s\n",
-                ev->level == SESS_LOG_WARN        ? "warning: "
-                    : ev->level == SESS_LOG_ERROR ? "error: "
-                                                  : "",
-                ev->text);
+        say(o, "%s%s",
+            ev->level == SESS_LOG_WARN        ? "warning: "
+                : ev->level == SESS_LOG_ERROR ? "error: "
+                                              : "",
+            ev->text);
         break;
     case SESS_EV_DEVICE_ARRIVED:
     case SESS_EV_DEVICE_LEFT:
         if (o->verbose)
-            fprintf(o->err, "nt_flash: %.3f s: %s %04x:%04x (%s) at %s\n", ev->t,
-                    ev->type == SESS_EV_DEVICE_ARRIVED ? "arrived" : "left", ev->dev->vid, ev->dev->pid,
-                    tp_kind_name(ev->dev->kind), ev->dev->port);
+            say(o, "%.3f s: %s %04x:%04x (%s) at %s", ev->t,
+                ev->type == SESS_EV_DEVICE_ARRIVED ? "arrived" : "left", ev->dev->vid, ev->dev->pid,
+                tp_kind_name(ev->dev->kind), ev->dev->port);
         break;
     case SESS_EV_DEVICE_DETECTED:
         if (o->verbose)
-            fprintf(o->err, "nt_flash: %.3f s: using %s at %s (%04x:%04x, %d Mbit/s)\n", ev->t, ev->dev->desc,
-                    ev->dev->port, ev->dev->vid, ev->dev->pid, ev->dev->speed_mbps);
+            say(o, "%.3f s: using %s at %s (%04x:%04x, %d Mbit/s)", ev->t, ev->dev->desc, ev->dev->port,
+                ev->dev->vid, ev->dev->pid, ev->dev->speed_mbps);
         break;
     case SESS_EV_PHASE_START: o->phase_t0[ev->phase] = ev->t; break;
     case SESS_EV_PHASE_DONE:
         if (o->verbose)
-            fprintf(o->err, "nt_flash: %.3f s: %s done in %.3f s\n", ev->t, sess_phase_name(ev->phase),
-                    ev->t - o->phase_t0[ev->phase]);
+            say(o, "%.3f s: %s done in %.3f s", ev->t, sess_phase_name(ev->phase),
+                ev->t - o->phase_t0[ev->phase]);
         break;
     case SESS_EV_FAILED:
-        fprintf(o->err, "nt_flash: %s\n", ev->err ? ev->err->msg : "failed");
+        say(o, "%s", ev->err ? ev->err->msg : "failed");
         if (ev->dev)
-            fprintf(o->err, "nt_flash: the module at %s stopped in the %s phase. %s\n", ev->dev->port,
-                    sess_phase_name(ev->phase), sess_recovery_hint(ev->phase));
+            say(o, "the module at %s stopped in the %s phase. %s", ev->dev->port, sess_phase_name(ev->phase),
+                sess_recovery_hint(ev->phase));
         break;
     default: break;
     }
-    fflush(o->err);
 }
 
 void out_sink(void *user, const struct sess_event *ev)

@@ -1,4 +1,4 @@
-/* Progress lines (spec.md §4): EXTRACTING, PACKAGE_INFO, ..., COMPLETE or
+/* Progress lines (README, "Progress lines"): EXTRACTING, PACKAGE_INFO, ..., COMPLETE or
  * ERROR, one per event, each percentage phase as "<LABEL> <n>%". */
 #include "out.h"
 #include "pkg.h"

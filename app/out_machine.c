@@ -1,5 +1,5 @@
 /* The --machine format: the STATUS:/PROGRESS:/ERROR: lines that the nt_helper
- * app parses (thorinside/nt-flash MACHINE.md), with its stage names. STATUS
+ * app parses (thorinside/nt-flash; README, "Progress lines"), with its stage names. STATUS
  * carries the stage's overall percentage from that table; PROGRESS carries
  * progress within the stage, as nt-flash does. */
 #include <inttypes.h>
@@ -36,7 +36,7 @@ static void phase_start(struct out_state *o, enum sess_phase ph)
     case SESS_PH_EXTRACT: status(o, "LOAD", 0, "Loading firmware package"); break;
     case SESS_PH_WAIT:
         /* nt-flash looks for the ROM first and says so before anything is
-         * found (MACHINE.md's error example ends right after it). */
+         * found (nt-flash's documented error example ends right after it). */
         status(o, "START", 0, "Starting disting NT flash");
         status(o, "SDP_CONNECT", 5, "Connecting to SDP bootloader");
         break;

@@ -18,8 +18,6 @@
 
 #include <inttypes.h>
 
-#define FL_SPT_LOAD 0x20001C00u
-
 static void print_image(FILE *out, const char *key, const struct pkg_image *img, const char *layout)
 {
     char hex[65];
@@ -30,9 +28,9 @@ static void print_image(FILE *out, const char *key, const struct pkg_image *img,
 
 void summary_print(FILE *out, const struct pkg *p)
 {
-    const char *layout = p->legacy_flashloader   ? "legacy"
-        : p->flashloader.ivt_self == FL_SPT_LOAD ? "spt"
-                                                 : "other";
+    const char *layout = p->legacy_flashloader                ? "legacy"
+        : p->flashloader.ivt_self == PKG_FLASHLOADER_SPT_ADDR ? "spt"
+                                                              : "other";
 
     fprintf(out, "version: %s\n", p->version);
     fprintf(out, "processor: %s\n", p->processor[0] ? p->processor : "-");

@@ -1,5 +1,5 @@
 /* mkpkg: write a synthetic Disting NT firmware package (good or deliberately
- * malformed) for tests and the demo; see synthpkg.h and package.md §4.4. */
+ * malformed) for tests and the demo; see synthpkg.h and doc/package.md §4.4. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -42,7 +42,7 @@ void synth_fill(uint8_t *buf, size_t len, uint32_t seed)
     }
 }
 
-/* IVT + boot data (package.md §4.1) at the start of buf. */
+/* IVT + boot data (doc/package.md §4.1) at the start of buf. */
 static void put_ivt(uint8_t *buf, uint32_t self, uint32_t entry, uint32_t start, uint32_t size)
 {
     memset(buf, 0, 0x2C);

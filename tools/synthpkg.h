@@ -1,4 +1,4 @@
-/* Synthetic Disting NT firmware packages (package.md §4.4) for tests and the
+/* Synthetic Disting NT firmware packages (doc/package.md §4.4) for tests and the
  * demo: valid images with deterministic filler, and malformed variants, each
  * chosen by a kind name. Shared by tools/mkpkg and the C tests, which rebuild
  * the expected images with synth_firmware()/synth_flashloader(). */

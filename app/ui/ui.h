@@ -1,4 +1,4 @@
-/* The full-screen ncurses front end (spec.md §5): a renderer of the
+/* The full-screen ncurses front end (doc/design.md §2.1): a renderer of the
  * session's events plus a live list of attached bootloader devices. main.c
  * calls ui_terminal_ok() to choose it and ui_run() to run the job. */
 #ifndef NT_UI_H
@@ -10,13 +10,9 @@
 #include "session.h"
 #include "transport.h"
 
-struct pkg;
-
 /* The session runner; sess_run on the real program, a scripted one in tests. */
 typedef nt_status (*ui_session_fn)(const struct sess_config *cfg, struct sess_result *res,
                                    struct nt_err *err);
-/* Frees what the runner returned in *pkg_out; pkg_free on the real program. */
-typedef void (*ui_pkg_free_fn)(struct pkg *p);
 
 struct ui_config {
     struct tp_bus *bus; /* USB or virtual: the live device list */
@@ -27,10 +23,7 @@ struct ui_config {
     /* The app's stop request, which its signal handlers set and 'q' sets
      * too. NULL: the view keeps its own (signals then do not reach it). */
     struct nt_stop *stop;
-    bool ascii_only;         /* draw with ASCII even in a UTF-8 locale */
-    bool no_color;           /* as if NO_COLOR were set */
-    ui_session_fn run;       /* NULL: sess_run */
-    ui_pkg_free_fn pkg_free; /* NULL: pkg_free */
+    ui_session_fn run; /* NULL: sess_run */
     /* The official release the job fetches (--latest, VERSION), shown in
      * the package panel while it downloads; NULL version: none. */
     const char *release_version, *release_date;

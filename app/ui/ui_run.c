@@ -25,7 +25,7 @@
 #include "ui_screen.h"
 
 /* At most ten redraws a second: progress comes per packet, the eye and an
- * SSH link need far fewer frames (spec.md §5). */
+ * SSH link need far fewer frames (doc/design.md §2.1). */
 #define REDRAW_INTERVAL_MS 100
 /* How long the monitor and picker wait for a bus event before reading keys. */
 #define BUS_POLL_MS 50
@@ -95,12 +95,12 @@ static bool locale_is_utf8(void)
 }
 #endif
 
-static bool colors_wanted(const struct ui_config *cfg)
+static bool colors_wanted(void)
 {
     const char *nc = getenv("NO_COLOR");
 
     /* no-color.org: set and not empty disables colour. */
-    return !cfg->no_color && !(nc && *nc) && has_colors();
+    return !(nc && *nc) && has_colors();
 }
 
 /* Put back the locale that ui_run found. */
@@ -122,7 +122,7 @@ static nt_status term_start(struct ui_ctx *c, struct ui_term *t, struct nt_err *
     t->old_ctype = ctype ? strdup(ctype) : NULL;
     setlocale(LC_CTYPE, "");
 #ifdef HAVE_NCURSESW
-    utf8 = !c->cfg->ascii_only && locale_is_utf8();
+    utf8 = locale_is_utf8();
 #else
     utf8 = false;
 #endif
@@ -144,7 +144,7 @@ static nt_status term_start(struct ui_ctx *c, struct ui_term *t, struct nt_err *
     cbreak();
     noecho();
     curs_set(0);
-    ui_screen_init(&c->s, utf8, colors_wanted(c->cfg), c->s.with_package);
+    ui_screen_init(&c->s, utf8, colors_wanted(), c->s.with_package);
     return NT_OK;
 }
 
@@ -491,13 +491,12 @@ static void settle_result(struct ui_ctx *c, nt_status st, const struct nt_err *e
 static nt_status run_session(struct ui_ctx *c, struct nt_err *err)
 {
     ui_session_fn run = c->cfg->run ? c->cfg->run : sess_run;
-    ui_pkg_free_fn free_pkg = c->cfg->pkg_free ? c->cfg->pkg_free : pkg_free;
     struct sess_result res;
     nt_status st;
 
     st = run(&c->sess, &res, err);
     if (res.pkg)
-        free_pkg(res.pkg);
+        pkg_free(res.pkg);
     res.pkg = NULL;
     *c->res = res;
     return st;
@@ -534,7 +533,7 @@ static nt_status flash_job(struct ui_ctx *c, struct nt_err *err)
     return st;
 }
 
-/* The result stays on screen until a key (spec.md §5), unless the user
+/* The result stays on screen until a key (doc/design.md §2.1), unless the user
  * already asked to leave. */
 static void wait_for_key(struct ui_ctx *c)
 {

@@ -1,6 +1,9 @@
 /* The libusb bus: which NXP boot devices are attached, where (port path),
  * and their comings and goings (libusb hotplug, or polling the device list
- * where hotplug is missing). Opening a device is in usb_dev.c. */
+ * where hotplug is missing), delivered to every subscription. One pump
+ * thread per bus runs libusb's event handling, so that several sessions
+ * on several threads share one context (usb_int.h). Opening a device is in
+ * usb_dev.c. */
 #include "usb_int.h"
 
 #include <grp.h>
@@ -9,12 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "clock.h"
 
 /* Without hotplug the device list is compared with the previous one this often. */
 #define USB_POLL_INTERVAL_MS 200
 #define USB_PUMP_ERROR_PAUSE_MS 50 /* after a libusb event-handling error */
+/* The pump's longest single wait in libusb (it is woken earlier to stop). */
+#define USB_PUMP_SLICE_MS 100
 /* USB hubs chain at most 7 tiers (USB 2.0 §4.1.1), so 7 port numbers. */
 #define USB_PORT_DEPTH_MAX 7
 #define USB_USBFS_ROOT "/dev/bus/usb"
@@ -191,18 +197,19 @@ static nt_status usb_open(struct tp_bus *base, const struct tp_devinfo *id, stru
 
 /* --- Monitor --------------------------------------------------------------- */
 
+/* Every subscription gets the event (a full queue forgets its oldest). */
 static void push_event(struct usb_bus *bus, enum tp_event_type type, const struct tp_devinfo *info)
 {
-    size_t slot;
+    struct tp_event ev;
 
-    if (bus->evq_count == USB_EVENT_QUEUE_LEN) { /* full: forget the oldest */
-        bus->evq_head = (bus->evq_head + 1) % USB_EVENT_QUEUE_LEN;
-        bus->evq_count--;
-    }
-    slot = (bus->evq_head + bus->evq_count) % USB_EVENT_QUEUE_LEN;
-    bus->evq[slot].type = type;
-    bus->evq[slot].dev = *info;
-    bus->evq_count++;
+    ev.type = type;
+    ev.dev = *info;
+    pthread_mutex_lock(&bus->lock);
+    tp_evq_push(&bus->evq, &ev);
+    for (struct usb_view *v = bus->views; v; v = v->next)
+        tp_evq_push(&v->q, &ev);
+    pthread_cond_broadcast(&bus->cond);
+    pthread_mutex_unlock(&bus->lock);
 }
 
 static int LIBUSB_CALL hotplug_cb(libusb_context *ctx, libusb_device *dev, libusb_hotplug_event event,
@@ -253,44 +260,61 @@ static nt_status poll_diff(struct usb_bus *bus, struct nt_err *err)
     return NT_OK;
 }
 
-void usb_pump_events(libusb_context *ctx, int ms)
+void usb_wait(struct usb_bus *bus, int64_t deadline_ms)
 {
-    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-    int rc = libusb_handle_events_timeout_completed(ctx, &tv, NULL);
+    struct timespec ts;
+    int64_t left = deadline_ms - clock_now_ms();
 
-    /* A persistent event-handling error must not turn the callers' wait
-     * loops into a busy spin: let the time pass instead. */
-    if (rc != 0 && rc != LIBUSB_ERROR_INTERRUPTED && ms > 0)
-        clock_sleep_us((int64_t)(ms < USB_PUMP_ERROR_PAUSE_MS ? ms : USB_PUMP_ERROR_PAUSE_MS) * 1000, NULL);
+    if (left <= 0)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += (time_t)(left / 1000);
+    ts.tv_nsec += (long)(left % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&bus->cond, &bus->lock, &ts);
+}
+
+/* The one thread that runs libusb's event handling for the bus: transfer
+ * completions and hotplug callbacks, and the polling fallback's scans. */
+static void *pump_main(void *arg)
+{
+    struct usb_bus *bus = arg;
+
+    while (!atomic_load(&bus->quit)) {
+        struct timeval tv = { 0, USB_PUMP_SLICE_MS * 1000 };
+        int rc = libusb_handle_events_timeout_completed(bus->ctx, &tv, NULL);
+
+        /* A persistent event-handling error must not become a busy spin. */
+        if (rc != 0 && rc != LIBUSB_ERROR_INTERRUPTED)
+            clock_sleep_us((int64_t)USB_PUMP_ERROR_PAUSE_MS * 1000, NULL);
+        if (!bus->hotplug && clock_now_ms() - bus->last_poll_ms >= USB_POLL_INTERVAL_MS)
+            poll_diff(bus, NULL); /* a failed scan is tried again at the next interval */
+    }
+    return NULL;
+}
+
+static nt_status queue_next_event(struct usb_bus *bus, struct tp_evq *q, int timeout_ms, struct tp_event *ev,
+                                  struct nt_err *err)
+{
+    int64_t deadline = clock_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    bool got;
+
+    pthread_mutex_lock(&bus->lock);
+    while (!(got = tp_evq_pop(q, ev)) && clock_now_ms() < deadline)
+        usb_wait(bus, deadline);
+    pthread_mutex_unlock(&bus->lock);
+    if (!got)
+        return nt_err_set(err, NT_E_TIMEOUT, "no USB device arrived or left within %d ms", timeout_ms);
+    return NT_OK;
 }
 
 static nt_status usb_next_event(struct tp_bus *base, int timeout_ms, struct tp_event *ev, struct nt_err *err)
 {
     struct usb_bus *bus = (struct usb_bus *)base;
-    int64_t deadline = clock_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-
-    for (;;) {
-        int64_t left;
-        if (bus->evq_count > 0) {
-            *ev = bus->evq[bus->evq_head];
-            bus->evq_head = (bus->evq_head + 1) % USB_EVENT_QUEUE_LEN;
-            bus->evq_count--;
-            return NT_OK;
-        }
-        left = deadline - clock_now_ms();
-        if (!bus->hotplug && clock_now_ms() - bus->last_poll_ms >= USB_POLL_INTERVAL_MS) {
-            nt_status st = poll_diff(bus, err);
-            if (st != NT_OK)
-                return st;
-            if (bus->evq_count > 0)
-                continue;
-        }
-        if (left <= 0)
-            return nt_err_set(err, NT_E_TIMEOUT, "no USB device arrived or left within %d ms", timeout_ms);
-        if (!bus->hotplug && left > USB_POLL_INTERVAL_MS)
-            left = USB_POLL_INTERVAL_MS;
-        usb_pump_events(bus->ctx, (int)left);
-    }
+    return queue_next_event(bus, &bus->evq, timeout_ms, ev, err);
 }
 
 static void usb_destroy(struct tp_bus *base)
@@ -299,18 +323,93 @@ static void usb_destroy(struct tp_bus *base)
 
     if (!bus)
         return;
+    if (bus->pump_started) {
+        atomic_store(&bus->quit, 1);
+#if defined(LIBUSB_API_VERSION) && LIBUSB_API_VERSION >= 0x01000105
+        libusb_interrupt_event_handler(bus->ctx);
+#endif
+        pthread_join(bus->pump, NULL);
+    }
     if (bus->hotplug)
         libusb_hotplug_deregister_callback(bus->ctx, bus->hp);
     libusb_exit(bus->ctx);
+    pthread_cond_destroy(&bus->cond);
+    pthread_mutex_destroy(&bus->lock);
     free(bus);
 }
+
+/* --- Subscriptions ---------------------------------------------------------- */
+
+static nt_status view_scan(struct tp_bus *base, struct tp_devinfo *out, size_t max, size_t *count,
+                           struct nt_err *err)
+{
+    return usb_scan(&((struct usb_view *)base)->bus->base, out, max, count, err);
+}
+
+static nt_status view_open(struct tp_bus *base, const struct tp_devinfo *id, struct tp_dev **out,
+                           struct nt_err *err)
+{
+    return usb_open(&((struct usb_view *)base)->bus->base, id, out, err);
+}
+
+static nt_status view_next_event(struct tp_bus *base, int timeout_ms, struct tp_event *ev, struct nt_err *err)
+{
+    struct usb_view *v = (struct usb_view *)base;
+    return queue_next_event(v->bus, &v->q, timeout_ms, ev, err);
+}
+
+static void view_destroy(struct tp_bus *base)
+{
+    struct usb_view *v = (struct usb_view *)base;
+
+    if (!v)
+        return;
+    pthread_mutex_lock(&v->bus->lock);
+    for (struct usb_view **p = &v->bus->views; *p; p = &(*p)->next) {
+        if (*p == v) {
+            *p = v->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&v->bus->lock);
+    free(v);
+}
+
+static nt_status usb_subscribe(struct tp_bus *base, struct tp_bus **view, struct nt_err *err);
+
+static const struct tp_bus_ops usb_view_ops = {
+    .scan = view_scan,
+    .next_event = view_next_event,
+    .open = view_open,
+    .destroy = view_destroy,
+    .subscribe = usb_subscribe,
+};
 
 static const struct tp_bus_ops usb_bus_ops = {
     .scan = usb_scan,
     .next_event = usb_next_event,
     .open = usb_open,
     .destroy = usb_destroy,
+    .subscribe = usb_subscribe,
 };
+
+static nt_status usb_subscribe(struct tp_bus *base, struct tp_bus **view, struct nt_err *err)
+{
+    struct usb_bus *bus =
+        base->ops == &usb_view_ops ? ((struct usb_view *)base)->bus : (struct usb_bus *)base;
+    struct usb_view *v = calloc(1, sizeof *v);
+
+    if (!v)
+        return nt_err_set(err, NT_E_NOMEM, "out of memory subscribing to the USB bus");
+    v->base.ops = &usb_view_ops;
+    v->bus = bus;
+    pthread_mutex_lock(&bus->lock);
+    v->next = bus->views;
+    bus->views = v;
+    pthread_mutex_unlock(&bus->lock);
+    *view = &v->base;
+    return NT_OK;
+}
 
 static nt_status no_usb_error(struct nt_err *err)
 {
@@ -352,6 +451,14 @@ nt_status usb_bus_new(struct tp_bus **out, struct nt_err *err)
         free(bus);
         return init_error(rc, err);
     }
+    pthread_mutex_init(&bus->lock, NULL);
+    {
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* as clock_now_ms */
+        pthread_cond_init(&bus->cond, &ca);
+        pthread_condattr_destroy(&ca);
+    }
     if (libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG) && getenv("NT_FLASH_USB_NO_HOTPLUG") == NULL) {
         rc = libusb_hotplug_register_callback(
             bus->ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED | LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT, 0,
@@ -362,12 +469,18 @@ nt_status usb_bus_new(struct tp_bus **out, struct nt_err *err)
     if (!bus->hotplug) {
         /* The first scan is the baseline: only later changes are events. */
         nt_status st = poll_diff(bus, err);
-        bus->evq_count = 0;
+        bus->evq.count = 0;
         if (st != NT_OK) {
             usb_destroy(&bus->base);
             return st;
         }
     }
+    rc = pthread_create(&bus->pump, NULL, pump_main, bus);
+    if (rc != 0) {
+        usb_destroy(&bus->base);
+        return nt_err_set(err, NT_E_NOMEM, "cannot start the USB event thread (error %d)", rc);
+    }
+    bus->pump_started = true;
     *out = &bus->base;
     return NT_OK;
 }

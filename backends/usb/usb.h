@@ -1,6 +1,6 @@
 /* The libusb-1.0 backend of the transport interface (transport.h): finds the
  * i.MX RT ROM and the NXP flashloader on USB, talks HID reports to them the
- * way each device requires (protocol.md §1, §4) and reports arrivals and
+ * way each device requires (doc/protocol.md §1, §4) and reports arrivals and
  * removals through libusb hotplug or, where that is missing, by polling. */
 #ifndef NT_USB_H
 #define NT_USB_H

@@ -2,8 +2,9 @@
  * MIDIStreaming interface (detaching the kernel's snd-usb-audio only while
  * nt_flash holds it, and reattaching it on close so other MIDI programs see
  * the module again), write USB-MIDI event packets to the bulk OUT endpoint
- * and read them from the bulk IN endpoint with a timeout. The transfers are
- * synchronous: a running module is only asked one short question at a time. */
+ * and read them from the bulk IN endpoint with a timeout. Each transfer is
+ * waited for in turn (usb_wait_transfer): a running module is only asked
+ * one short question at a time. */
 #include "usb_int.h"
 
 #include <stdio.h>
@@ -22,6 +23,7 @@
 
 struct usb_midi {
     struct tp_dev base;
+    struct usb_bus *bus;
     libusb_device_handle *h;
     int iface;
     uint8_t ep_in, ep_out;
@@ -86,9 +88,7 @@ static nt_status find_midi(struct usb_midi *d, libusb_device *dev, struct nt_err
 
 static int transfer(struct usb_midi *d, uint8_t ep, bool bulk, uint8_t *buf, int len, int *done, unsigned ms)
 {
-    if (bulk)
-        return libusb_bulk_transfer(d->h, ep, buf, len, done, ms);
-    return libusb_interrupt_transfer(d->h, ep, buf, len, done, ms);
+    return usb_wait_transfer(d->bus, d->h, ep, bulk, buf, len, done, ms);
 }
 
 static nt_status midi_write(struct tp_dev *base, const uint8_t *pkts, size_t len, int timeout_ms,
@@ -176,6 +176,7 @@ nt_status usb_midi_open(struct usb_bus *bus, libusb_device *dev, const struct tp
     d->base.ops = &usb_midi_ops;
     d->base.info = *info;
     d->base.in_report_max = d->base.out_report_max = USB_MIDI_XFER_MAX;
+    d->bus = bus;
     rc = libusb_open(dev, &d->h);
     if (rc != 0) {
         free(d);

@@ -1,6 +1,6 @@
-/* The virtual Disting NT (spec.md §7): a software i.MX RT1060 ROM (SDP) and
+/* The virtual Disting NT (README, "The virtual module"): a software i.MX RT1060 ROM (SDP) and
  * NXP flashloader (MCUboot) with a FlexSPI NOR model, behind the transport
- * interface. Faithful to protocol.md; unconfirmed behaviours are settings. */
+ * interface. Faithful to doc/protocol.md; unconfirmed behaviours are settings. */
 #ifndef NT_VMOD_H
 #define NT_VMOD_H
 
@@ -33,6 +33,7 @@ enum vmod_phase {
 };
 
 #define VMOD_PATH_MAX 1024
+#define VMOD_MODULES_MAX 8 /* modules= */
 #define VMOD_APP_TEXT_MAX 64
 
 struct vmod_config {
@@ -43,13 +44,18 @@ struct vmod_config {
     enum vmod_fault_kind fault;
     enum vmod_phase fault_phase;
     int fault_pct;                  /* default 50 */
-    char dump_path[VMOD_PATH_MAX];  /* "" = none */
-    char stats_path[VMOD_PATH_MAX]; /* "" = none */
-    /* Unconfirmed behaviours (protocol.md §8) and extensions: see vmod_spec.c
+    unsigned fault_module;          /* 0: the fault hits every module; N: only sim-N */
+    char dump_path[VMOD_PATH_MAX];  /* "" = none; "%d" in it: one file per module */
+    char stats_path[VMOD_PATH_MAX]; /* "" = none; "%d" in it: one file per module */
+    /* Unconfirmed behaviours (doc/protocol.md §8) and extensions: see vmod_spec.c
      * for the keys, their defaults and what they model. */
-    double enum_delay_s;    /* ROM jump -> flashloader arrival (modelled seconds) */
-    double arrive_s;        /* with start=none: the ROM arrives after this (<0: never) */
-    unsigned modules;       /* number of identical virtual modules (ports sim-1..N) */
+    double enum_delay_s; /* ROM jump -> flashloader arrival (modelled seconds) */
+    double arrive_s;     /* with start=none: the ROM arrives after this (<0: never) */
+    unsigned modules;    /* number of identical virtual modules (ports sim-1..N) */
+    /* arrive=sim-N:S/...: module N is off the bus at first and its ROM
+     * arrives after S modelled seconds (overrides start= for that module). */
+    bool module_arrive_set[VMOD_MODULES_MAX];
+    double module_arrive_s[VMOD_MODULES_MAX];
     bool rom_store_padding; /* ROM stores the zero padding of the last WRITE_FILE chunk */
     bool wrap_beyond_flash; /* addresses past the NOR size wrap (true) or give 10200 */
     uint32_t max_packet;    /* MaxPacketSize property, default 1012 */
@@ -63,7 +69,7 @@ struct vmod_config {
     double app_boot_s;                   /* reset -> running module arrives (<0: never) */
 };
 
-/* Defaults as documented in spec.md §7 and vmod_spec.c. */
+/* Defaults as documented in the README ("The virtual module") and vmod_spec.c. */
 void vmod_config_defaults(struct vmod_config *cfg);
 /* Parse "key=value,key=value" on top of the current values. NT_E_USAGE with
  * a message naming the bad key or value. */
@@ -91,12 +97,12 @@ int vmod_engine_presence(const struct vmod_engine *e);
 /* A host OUT report (SET_REPORT for the ROM, interrupt OUT for the
  * flashloader). NT_OK when taken; NT_E_TIMEOUT when the device would NAK it
  * now (still busy, hung by fault=silent, or - flashloader only - an unread IN
- * report blocks it: protocol.md §1.2); NT_E_DISCONNECT while off the bus. */
+ * report blocks it: doc/protocol.md §1.2); NT_E_DISCONNECT while off the bus. */
 nt_status vmod_engine_out(struct vmod_engine *e, const uint8_t *report, size_t len);
 /* Pop the next IN report the device has ready; false when none is ready.
  * With fault=stale each device (ROM, flashloader) arrives with one old report
  * already queued. Reading the answer to a jump or reset makes the module
- * leave the bus (protocol.md §2.4, §3.12). */
+ * leave the bus (doc/protocol.md §2.4, §3.12). */
 bool vmod_engine_in(struct vmod_engine *e, uint8_t *buf, size_t cap, size_t *len);
 /* Let dt seconds of modelled time pass (busy periods end, the flashloader
  * arrives after its enumeration delay). */
@@ -107,7 +113,7 @@ double vmod_engine_next_change(const struct vmod_engine *e);
 /* The NOR contents (flash_size bytes) for checks in tests. */
 const uint8_t *vmod_engine_nor(const struct vmod_engine *e, uint64_t *size);
 
-/* Counters behind stats= (spec.md §7). */
+/* Counters behind stats= (README, "The virtual module"). */
 struct vmod_stats {
     double device_busy_s; /* modelled seconds the module spent working */
     uint64_t bytes_out, bytes_in, reports_out, reports_in;

@@ -2,12 +2,12 @@
  * USB (ROM, flashloader, or off the bus), its IN report queue, modelled time
  * and counters. The ROM and flashloader protocol parts plug in below.
  *
- * Model choices where protocol.md leaves room (all deliberate):
+ * Model choices where doc/protocol.md leaves room (all deliberate):
  * - Time is modelled, never slept: work sets busy_until; answers become
  *   readable when it ends; arrivals/departures are timed events.
  * - The NOR starts with "old firmware" (no page all 0xFF), so skipping the
  *   erase fails with 10203 as on a used module.
- * - RAM is ITCM/DTCM/OCRAM per §3.8; the flashloader reserves DTCM (its
+ * - RAM is ITCM/DTCM/OCRAM per doc/protocol.md §3.8; the flashloader reserves DTCM (its
  *   code, data and stack: property 0x0C), the ROM the first 64 KiB of OCRAM.
  * - The ROM leaves when the host has read the rpt 3 of a good jump (or
  *   closes the handle); the flashloader leaves once its Reset answer is read.
@@ -142,6 +142,9 @@ nt_status vmod_engine_new(const struct vmod_config *cfg, unsigned index, struct 
         return nt_err_set(err, NT_E_NOMEM, "cannot allocate the virtual module");
     e->cfg = *cfg;
     e->index = index;
+    /* A fault aimed at another module (fault=...@sim-N) is not this one's. */
+    if (cfg->fault_module && cfg->fault_module != index + 1)
+        e->cfg.fault = VMOD_FAULT_NONE;
     e->presence = -1;
     e->leave_at = -1;
     e->arrive_at = -1;
@@ -160,7 +163,10 @@ nt_status vmod_engine_new(const struct vmod_config *cfg, unsigned index, struct 
         vmod_engine_free(e);
         return st;
     }
-    if (cfg->start == VMOD_START_SDP)
+    if (index < VMOD_MODULES_MAX && cfg->module_arrive_set[index]) {
+        e->arrive_at = cfg->module_arrive_s[index];
+        e->arrive_kind = TP_KIND_SDP;
+    } else if (cfg->start == VMOD_START_SDP)
         arrive(e, TP_KIND_SDP);
     else if (cfg->start == VMOD_START_MBOOT)
         arrive(e, TP_KIND_MBOOT);
@@ -194,7 +200,7 @@ nt_status vmod_engine_out(struct vmod_engine *e, const uint8_t *report, size_t l
     if (e->silent || e->now + TIME_EPS_S < e->busy_until)
         return NT_E_TIMEOUT;
     /* The flashloader arms its OUT endpoint only after its IN send completed
-     * (protocol.md §1.2, §3.13); the ROM's OUT path is EP0 and independent. */
+     * (doc/protocol.md §1.2, §3.13); the ROM's OUT path is EP0 and independent. */
     if (e->presence == TP_KIND_MBOOT && e->q_len > 0)
         return NT_E_TIMEOUT;
     if (len == 0)

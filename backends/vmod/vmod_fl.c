@@ -1,6 +1,6 @@
 /* The NXP RT1060 RAM flashloader (MCUboot over USB HID) as the virtual module
  * presents it: framing, commands, properties, the FlexSPI NOR rules and the
- * write-memory data phase with its abort markers (protocol.md §3, state table
+ * write-memory data phase with its abort markers (doc/protocol.md §3, state table
  * §9). Multi-byte fields are little-endian. */
 #include <string.h>
 
@@ -44,7 +44,7 @@
 #define FCB_TAG 0x42464346u
 #define FL_HEADER_BYTES 4u
 #define FL_MAX_PARAMS 7u
-#define SFDP_CONFIGURE_S 0.005 /* SFDP read + FlexSPI init: "short" (§5) */
+#define SFDP_CONFIGURE_S 0.005 /* SFDP read + FlexSPI init: "short" (doc/protocol.md §5) */
 
 #define AVAILABLE_PERIPHERALS 0x11u /* UART + USB-HID */
 #define AVAILABLE_COMMANDS 0x00056FDFu
@@ -89,7 +89,7 @@ void vmod__fl_stale(struct vmod_engine *e)
     generic(e, ST_OK, TAG_FLASH_ERASE_REGION); /* an erase answer read too late */
 }
 
-/* Range and configuration rules common to memory commands (§3.11). *flash
+/* Range and configuration rules common to memory commands (doc/protocol.md §3.11). *flash
  * tells which memory; *off is the physical NOR offset for flash. */
 static uint32_t check_range(struct vmod_engine *e, uint32_t addr, uint32_t len, bool *flash, uint64_t *off)
 {
@@ -156,7 +156,7 @@ static uint32_t program_page(struct vmod_engine *e, double *t)
     return st;
 }
 
-/* Buffer bytes per page and program each full page (§3.11). */
+/* Buffer bytes per page and program each full page (doc/protocol.md §3.11). */
 static uint32_t flash_feed(struct vmod_engine *e, const uint8_t *data, uint32_t n, double *t)
 {
     struct vmod_fl *f = &e->fl;
@@ -369,13 +369,13 @@ static void reset(struct vmod_engine *e)
         return;
     }
     generic(e, ST_OK, TAG_RESET);
-    e->leave_on_drain = true; /* §3.12: answer first, then reset */
+    e->leave_on_drain = true; /* doc/protocol.md §3.12: answer first, then reset */
     /* the module then boots whatever firmware the NOR now holds (app_boot) */
     e->kind_after_leave = e->cfg.app_boot_s >= 0 ? TP_KIND_APP : -1;
     e->app.flashed = true;
 }
 
-/* --- WriteMemory data phase (§3.5) --- */
+/* --- WriteMemory data phase (doc/protocol.md §3.5) --- */
 
 static void start_write(struct vmod_engine *e, uint32_t addr, uint32_t len)
 {
@@ -480,7 +480,7 @@ static void data_packet(struct vmod_engine *e, const uint8_t *r, size_t len)
 static void command(struct vmod_engine *e, const uint8_t *pkt, uint32_t plen)
 {
     if (plen < 4 || plen < 4u + 4u * pkt[3])
-        return; /* malformed: dropped without an answer (§3.1) */
+        return; /* malformed: dropped without an answer (doc/protocol.md §3.1) */
     uint8_t tag = pkt[0];
     uint32_t p[FL_MAX_PARAMS] = { 0 };
     unsigned n = pkt[3] < FL_MAX_PARAMS ? pkt[3] : FL_MAX_PARAMS;
@@ -510,6 +510,6 @@ void vmod__fl_out(struct vmod_engine *e, const uint8_t *r, size_t len)
     }
     uint32_t plen = get_le16(r + 2);
     if (r[0] == 2 || plen == 0 || plen > len - FL_HEADER_BYTES)
-        return; /* data while waiting for a command: flushed after an abort (§3.13) */
+        return; /* data while waiting for a command: flushed after an abort (doc/protocol.md §3.13) */
     command(e, r + FL_HEADER_BYTES, plen);
 }

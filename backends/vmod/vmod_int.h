@@ -9,17 +9,23 @@
 
 #include "vmod.h"
 
-/* Report sizes including the report-ID byte (protocol.md §1.1, §1.2). */
+/* The virtual module keeps its own copies of the protocol's constants on
+ * purpose: it is the host's test peer, and a second, independent reading of
+ * doc/protocol.md is what lets it catch a host that got a number wrong. So
+ * nothing here or in vmod_rom.c and vmod_fl.c comes from lib/proto's
+ * sdp_wire.h or mboot_wire.h, nor the report sizes from transport.h
+ * (doc/design.md §6).
+ *
+ * Report sizes including the report-ID byte (doc/protocol.md §1.1, §1.2). */
 #define VMOD_ROM_OUT_MAX 1025
 #define VMOD_ROM_CMD_MIN 17
 #define VMOD_ROM_HAB_LEN 5
 #define VMOD_ROM_STATUS_LEN 65
-#define VMOD_ROM_DATA_BYTES 1024
 #define VMOD_FL_REPORT_LEN 1016
 #define VMOD_REPORT_MAX 1025
 #define VMOD_APP_XFER_MAX 512 /* a high-speed bulk packet of USB-MIDI event packets */
 
-/* Geometry the SFDP probe "finds" (protocol.md §3.13). */
+/* Geometry the SFDP probe "finds" (doc/protocol.md §3.13). */
 #define VMOD_NOR_BASE 0x60000000u
 #define VMOD_NOR_MAP_END 0x70000000u /* FlexSPI memory-map entry end (exclusive) */
 #define VMOD_NOR_PAGE_BYTES 256u
@@ -27,7 +33,7 @@
 #define VMOD_NOR_BLOCK_BYTES 65536u
 #define VMOD_FCB_BYTES 512u
 
-/* RAM the ROM loads into and the flashloader fills (protocol.md §3.8 0x0E/0x0F). */
+/* RAM the ROM loads into and the flashloader fills (doc/protocol.md §3.8 0x0E/0x0F). */
 #define VMOD_RAM_REGIONS 3 /* ITCM, DTCM, OCRAM: in memoryId order */
 /* The flashloader's own code, data and stack in DTCM (property 0x0C). */
 #define VMOD_FL_RESERVED_START 0x20000000u
@@ -63,7 +69,7 @@ struct vmod_rom {
 struct vmod_fl {
     bool configured;
     uint8_t fcb[VMOD_FCB_BYTES];
-    /* WriteMemory data phase (protocol.md §3.5). */
+    /* WriteMemory data phase (doc/protocol.md §3.5). */
     bool in_data;
     bool data_checked; /* range/config checks done at the first packet */
     bool data_flash;

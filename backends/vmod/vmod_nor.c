@@ -1,6 +1,6 @@
 /* The FlexSPI QSPI NOR model: erase by sectors/blocks with datasheet-like
  * timing, program only erased pages, and the FCB the flashloader writes
- * (protocol.md §3.10, §3.11, §5). Offsets here are physical NOR offsets. */
+ * (doc/protocol.md §3.10, §3.11, §5). Offsets here are physical NOR offsets. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +9,7 @@
 
 #define MS_PER_S 1000.0
 /* Read-back verify of one programmed page (verifyWrites is always on,
- * protocol.md §3.8 0x0A): 256 bytes at a ~50 MB/s quad read. */
+ * doc/protocol.md §3.8 0x0A): 256 bytes at a ~50 MB/s quad read. */
 #define PAGE_VERIFY_S 0.000005
 
 nt_status vmod__nor_init(struct vmod_nor *n, uint64_t size, struct nt_err *err)
@@ -40,7 +40,7 @@ static void touch(struct vmod_nor *n, uint64_t end)
 }
 
 /* The flashloader's erase loop tests `addr & ~blockSize` for block alignment
- * (protocol.md §3.11), so only offsets 0 and 0x10000 ever use a block erase. */
+ * (doc/protocol.md §3.11), so only offsets 0 and 0x10000 ever use a block erase. */
 static bool block_erase_at(uint64_t off, uint64_t end)
 {
     return (off & ~(uint64_t)VMOD_NOR_BLOCK_BYTES) == 0 && end - off >= VMOD_NOR_BLOCK_BYTES;

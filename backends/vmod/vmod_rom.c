@@ -1,6 +1,6 @@
 /* The i.MX RT1060 boot ROM's serial downloader (SDP) as the virtual module
  * presents it: commands, answers and the jump into the loaded flashloader
- * (protocol.md §2.2-2.5, state table §9). Multi-byte fields are big-endian. */
+ * (doc/protocol.md §2.2-2.5, state table §9). Multi-byte fields are big-endian. */
 #include <string.h>
 
 #include "bytes.h"
@@ -20,13 +20,13 @@
 #define ROM_WRITE_REGISTER_OK 0x128A8A12u
 #define ROM_SKIP_DCD_OK 0x900DD009u
 #define ROM_HAB_SUCCESS 0xF0F0F0F0u
-#define ROM_WRITE_FILE_BAD 0x89232389u /* observed for a wrong WRITE_FILE (§2.3) */
+#define ROM_WRITE_FILE_BAD 0x89232389u /* observed for a wrong WRITE_FILE (doc/protocol.md §2.3) */
 #define ROM_READ_CHUNK_BYTES 64u
 /* Taking one 1024-byte data report: about 500 KB/s, "several hundred KB/s"
- * (protocol.md §5, unconfirmed). The SET_REPORT completes when it is stored. */
+ * (doc/protocol.md §5, unconfirmed). The SET_REPORT completes when it is stored. */
 #define ROM_DATA_REPORT_S 0.002
 
-/* IVT header (protocol.md §2.4): tag 0xD1, BE length 0x0020, version 0x4x. */
+/* IVT header (doc/protocol.md §2.4): tag 0xD1, BE length 0x0020, version 0x4x. */
 #define IVT_TAG 0xD1
 #define IVT_LEN 0x0020
 #define IVT_BYTES 32u
@@ -172,7 +172,7 @@ static void write_register(struct vmod_engine *e, uint32_t addr, unsigned format
     send_word(e, ROM_WRITE_REGISTER_OK);
 }
 
-/* The checks the model makes on the IVT before jumping (protocol.md §2.4). */
+/* The checks the model makes on the IVT before jumping (doc/protocol.md §2.4). */
 static bool ivt_ok(struct vmod_engine *e, uint32_t addr)
 {
     const struct vmod_rom *r = &e->rom;
@@ -219,7 +219,7 @@ static void command(struct vmod_engine *e, const uint8_t *c)
         send_word(e, ROM_SKIP_DCD_OK);
         break;
     case CMD_JUMP_ADDRESS: jump(e, addr); break;
-    default: break; /* unknown commands (e.g. MCUboot framing) get no answer: §2.5 */
+    default: break; /* unknown commands (e.g. MCUboot framing) get no answer: doc/protocol.md §2.5 */
     }
 }
 

@@ -1,7 +1,8 @@
-/* The virtual module's output files (spec.md §7): dump= holds the NOR from
+/* The virtual module's output files (README, "The virtual module"): dump= holds the NOR from
  * 0x60000000 up to the highest byte ever erased or programmed, stats= a JSON
  * object of counters and the modelled time the module spent working. */
 #include <stdio.h>
+#include <string.h>
 
 #include <cJSON.h>
 
@@ -16,9 +17,22 @@ void vmod_engine_stats(const struct vmod_engine *e, struct vmod_stats *out)
     out->reports_in = e->reports_in;
 }
 
+/* path with its %d (if any) replaced by the module number (1-based). */
+static const char *module_path(const char *tmpl, unsigned index, char out[VMOD_PATH_MAX + 16])
+{
+    const char *pct = strstr(tmpl, "%d");
+    if (!pct)
+        return tmpl;
+    snprintf(out, VMOD_PATH_MAX + 16, "%.*s%u%s", (int)(pct - tmpl), tmpl, index + 1, pct + 2);
+    return out;
+}
+
+static bool per_module(const char *tmpl) { return strstr(tmpl, "%d") != NULL; }
+
 static nt_status write_dump(const struct vmod_engine *e, struct nt_err *err)
 {
-    const char *path = e->cfg.dump_path;
+    char buf[VMOD_PATH_MAX + 16];
+    const char *path = module_path(e->cfg.dump_path, e->index, buf);
     FILE *f = fopen(path, "wb");
     if (!f)
         return nt_err_set(err, NT_E_IO,
@@ -45,7 +59,8 @@ static nt_status write_stats(const struct vmod_engine *const *e, unsigned n, str
         sum.reports_out += s.reports_out;
         sum.reports_in += s.reports_in;
     }
-    const char *path = e[0]->cfg.stats_path;
+    char buf[VMOD_PATH_MAX + 16];
+    const char *path = module_path(e[0]->cfg.stats_path, e[0]->index, buf);
     cJSON *o = cJSON_CreateObject();
     if (o) {
         cJSON_AddNumberToObject(o, "device_busy_s", sum.device_busy_s);
@@ -74,12 +89,21 @@ static nt_status write_stats(const struct vmod_engine *const *e, unsigned n, str
 nt_status vmod__save(const struct vmod_engine *const *e, unsigned n, struct nt_err *err)
 {
     nt_status st = NT_OK;
-    if (n && e[0]->cfg.dump_path[0])
-        st = write_dump(e[0], err);
+    if (n && e[0]->cfg.dump_path[0]) {
+        unsigned count = per_module(e[0]->cfg.dump_path) ? n : 1;
+        for (unsigned i = 0; i < count; i++) {
+            nt_status st2 = write_dump(e[i], st == NT_OK ? err : NULL);
+            if (st == NT_OK)
+                st = st2;
+        }
+    }
     if (n && e[0]->cfg.stats_path[0]) {
-        nt_status st2 = write_stats(e, n, st == NT_OK ? err : NULL);
-        if (st == NT_OK)
-            st = st2;
+        bool each = per_module(e[0]->cfg.stats_path);
+        for (unsigned i = 0; i < (each ? n : 1); i++) {
+            nt_status st2 = write_stats(e + i, each ? 1 : n, st == NT_OK ? err : NULL);
+            if (st == NT_OK)
+                st = st2;
+        }
     }
     return st;
 }

@@ -1,11 +1,21 @@
-/* The --simulate SPEC parser and the virtual module's defaults (spec.md §7).
+/* The --simulate SPEC parser and the virtual module's defaults (README, "The virtual module").
  *
- * Keys: speed, start, flash, hab, fault, dump, stats (spec.md §7), plus the
- * settings for behaviours protocol.md §8 leaves unconfirmed:
+ * Keys: speed, start, flash, hab, fault, dump, stats (README, "The virtual module"), plus the
+ * settings for behaviours doc/protocol.md §8 leaves unconfirmed:
  *   enum_delay=S   ROM jump -> flashloader arrival, modelled seconds (0.8)
  *   arrive=S       with start=none: the ROM arrives after S modelled seconds
  *                  ("never" or absent: nothing ever arrives)
- *   modules=N      N identical modules on ports sim-1..sim-N (1..8, default 1)
+ *   arrive=sim-N:S[/sim-M:S...]  per module: sim-N is off the bus at first
+ *                  and its ROM arrives after S modelled seconds, whatever
+ *                  start= says (the other modules follow start=); for a
+ *                  production line (--loop) where modules come one by one
+ *   modules=N      N modules on ports sim-1..sim-N (1..8, default 1), each
+ *                  with its own modelled clock, NOR and fault state
+ *   fault=F@sim-N  the fault F (as below) hits only module sim-N; without
+ *                  @sim-N it hits every module
+ *   dump=, stats=  with "%d" in the file name, one file per module (the %d
+ *                  becomes the module number: dump=nor-%d.bin); without it,
+ *                  dump= holds sim-1's NOR and stats= sums the modules
  *   rom_padding=yes|no  ROM stores the zero padding of the last WRITE_FILE chunk (yes)
  *   wrap=yes|no    flash addresses beyond the NOR size wrap like a real QSPI
  *                  part (yes) or are refused with 10200 (no, default)
@@ -54,7 +64,6 @@
 #define VMOD_DEFAULT_FLASH_BYTES (8u * 1024 * 1024)
 #define VMOD_MAX_FLASH_BYTES (256u * 1024 * 1024) /* the FlexSPI map window */
 #define VMOD_FLASH_GRAIN_BYTES 65536u
-#define VMOD_MAX_MODULES 8u
 #define VMOD_MAX_PACKET_BYTES 1012u
 #define VMOD_KEY_MAX 32
 #define VMOD_SPEED_MAX 100.0
@@ -172,8 +181,23 @@ static nt_status parse_fault(const char *val, struct vmod_config *cfg, struct nt
     const char *usage = "'%s' is not KIND[@PHASE[:PCT]] with KIND unplug, status, silent "
                         "(these need @PHASE), stale, badjump, noenum or none, PHASE upload, configure, "
                         "erase, write or reset and PCT 0..100";
-    const char *at = strchr(val, '@');
-    int k = find_word(val, at ? (size_t)(at - val) : strlen(val), kinds, 7);
+    char spec[VMOD_KEY_MAX + 16];
+    unsigned module = 0;
+    /* A trailing @sim-N aims the fault at one module. */
+    const char *target = strstr(val, "@sim-");
+    if (target) {
+        uint32_t m;
+        if (!parse_u32(target + 5, &m) || m < 1 || m > VMOD_MODULES_MAX || target[5] == '0')
+            return bad(err, "fault", "'%s' does not end in @sim-N with N 1..8 (the module's port)", val);
+        module = m;
+    }
+    size_t vlen = target ? (size_t)(target - val) : strlen(val);
+    if (vlen >= sizeof spec)
+        return bad(err, "fault", usage, val);
+    memcpy(spec, val, vlen);
+    spec[vlen] = '\0';
+    const char *at = strchr(spec, '@');
+    int k = find_word(spec, at ? (size_t)(at - spec) : strlen(spec), kinds, 7);
     int ph = VMOD_PHASE_ANY;
     uint32_t pct = 50;
     if (k < 0)
@@ -190,6 +214,7 @@ static nt_status parse_fault(const char *val, struct vmod_config *cfg, struct nt
     cfg->fault = (enum vmod_fault_kind)k;
     cfg->fault_phase = (enum vmod_phase)ph;
     cfg->fault_pct = (int)pct;
+    cfg->fault_module = module;
     return NT_OK;
 }
 
@@ -199,6 +224,13 @@ static nt_status set_path(const char *key, const char *val, void *dst, struct nt
 {
     if (!*val || strlen(val) >= VMOD_PATH_MAX)
         return bad(err, key, "'%s' is not a file name (non-empty, shorter than 1024 bytes)", val);
+    /* The one placeholder is %d (the module number); any other % is a typo. */
+    const char *pct = strchr(val, '%');
+    if (pct && (pct[1] != 'd' || strchr(pct + 2, '%')))
+        return nt_err_set(err, NT_E_USAGE,
+                          "invalid --simulate key '%s': '%.200s' may hold one %%d (the module number) "
+                          "and no other %%",
+                          key, val);
     strcpy(dst, val);
     return NT_OK;
 }
@@ -275,8 +307,43 @@ static nt_status set_hab(const char *key, const char *val, void *dst, struct nt_
     return NT_OK;
 }
 
+/* arrive=sim-N:S[/sim-M:S...]: per-module arrival times. */
+static nt_status parse_arrivals(const char *key, const char *val, struct vmod_config *cfg, struct nt_err *err)
+{
+    const char *usage = "'%s' is not sim-N:SECONDS[/sim-M:SECONDS...] with N 1..8 (e.g. sim-2:3/sim-3:6)";
+    const char *p = val;
+    for (;;) {
+        const char *slash = strchr(p, '/');
+        size_t n = slash ? (size_t)(slash - p) : strlen(p);
+        char item[64];
+        uint32_t m;
+        double t;
+        if (n >= sizeof item || strncmp(p, "sim-", 4) != 0)
+            return bad(err, key, usage, val);
+        memcpy(item, p, n);
+        item[n] = '\0';
+        char *colon = strchr(item, ':');
+        if (!colon)
+            return bad(err, key, usage, val);
+        *colon = '\0';
+        if (!parse_u32(item + 4, &m) || m < 1 || m > VMOD_MODULES_MAX || item[4] == '0' ||
+            !parse_double(colon + 1, &t))
+            return bad(err, key, usage, val);
+        if (cfg->module_arrive_set[m - 1])
+            return bad(err, key, "'%s' names a module twice", val);
+        cfg->module_arrive_set[m - 1] = true;
+        cfg->module_arrive_s[m - 1] = t;
+        if (!slash)
+            return NT_OK;
+        p = slash + 1;
+    }
+}
+
 static nt_status set_arrive(const char *key, const char *val, void *dst, struct nt_err *err)
 {
+    if (!strncmp(val, "sim-", 4))
+        return parse_arrivals(
+            key, val, (struct vmod_config *)((char *)dst - offsetof(struct vmod_config, arrive_s)), err);
     if (!strcmp(val, "never")) {
         *(double *)dst = -1.0;
         return NT_OK;
@@ -289,7 +356,7 @@ static nt_status set_arrive(const char *key, const char *val, void *dst, struct 
 static nt_status set_modules(const char *key, const char *val, void *dst, struct nt_err *err)
 {
     uint32_t u;
-    if (!parse_u32(val, &u) || u < 1 || u > VMOD_MAX_MODULES)
+    if (!parse_u32(val, &u) || u < 1 || u > VMOD_MODULES_MAX)
         return bad(err, key, "'%s' is not a module count of 1..8", val);
     *(unsigned *)dst = u;
     return NT_OK;
@@ -428,6 +495,12 @@ nt_status vmod_parse_spec(const char *spec, struct vmod_config *cfg, struct nt_e
             break;
         p++;
     }
+    for (unsigned i = 0; i < VMOD_MODULES_MAX; i++)
+        if (cfg->module_arrive_set[i] && i >= cfg->modules)
+            return nt_err_set(err, NT_E_USAGE,
+                              "invalid --simulate key 'arrive': sim-%u is not one of the %u module(s); "
+                              "raise modules=",
+                              i + 1, cfg->modules);
     if (arrive_given && cfg->arrive_s >= 0 && cfg->start != VMOD_START_NONE)
         return nt_err_set(
             err, NT_E_USAGE,

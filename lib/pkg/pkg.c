@@ -1,8 +1,8 @@
-/* Firmware packages (package.md §1, §4): open the ZIP, find MANIFEST.json,
+/* Firmware packages (doc/package.md §1, §4): open the ZIP, find MANIFEST.json,
  * the flashloader and the firmware, read both images to EOF (so libzip checks
  * their CRC) and validate them by their IVT before any device is touched.
  *
- * MANIFEST.json is optional metadata (package.md §1.2 recommends that: no real
+ * MANIFEST.json is optional metadata (doc/package.md §1.2 recommends that: no real
  * manifest has been seen). Without one the images are found by name and the
  * version comes from the ZIP's file name. A manifest that is present must be
  * valid JSON, and a `processor` key, if present, must say MIMXRT1060. The IVT
@@ -30,7 +30,7 @@
 #define PREFERRED_FLASHLOADER "bootable_images/unsigned_MIMXRT1060_flashloader.bin"
 #define PREFERRED_FIRMWARE "bootable_images/disting_NT.bin"
 
-/* IVT layout, package.md §4.1 */
+/* IVT layout, doc/package.md §4.1 */
 #define IVT_BYTES 0x20u
 #define IVT_TAG 0xD1u
 #define IVT_VERSION_MIN 0x40u
@@ -43,14 +43,13 @@
 #define IVT_OFF_CSF 0x18
 #define BOOT_DATA_BYTES 12u
 
-/* Firmware layout, package.md §4.3: IVT at 0x60001000, vector table one sector later. */
+/* Firmware layout, doc/package.md §4.3: IVT at 0x60001000, vector table one sector later. */
 #define FW_VECTORS_OFFSET 0x1000u
 #define FW_VECTORS_BYTES 8u
 #define FW_APP_START (PKG_FIRMWARE_ADDR + FW_VECTORS_OFFSET)
 #define FW_BOOT_HEADER_BYTES (PKG_FIRMWARE_ADDR - PKG_FLASH_BASE)
 
-/* Flashloader layout, package.md §4.2. */
-#define FL_SPT_SELF 0x20001C00u
+/* Flashloader layout, doc/package.md §4.2. */
 #define FL_LEGACY_SELF 0x20001E00u
 
 struct mem_range {
@@ -460,7 +459,7 @@ static bool in_ranges(uint32_t a, const struct mem_range *r, size_t n, bool end_
     return false;
 }
 
-/* IVT header fields common to both images (package.md §4.1); fills entry and self. */
+/* IVT header fields common to both images (doc/package.md §4.1); fills entry and self. */
 static nt_status check_ivt_header(struct pkg_image *img, size_t min_size, struct nt_err *err)
 {
     const uint8_t *d = img->data;
@@ -513,7 +512,7 @@ static nt_status check_boot_data(struct pkg_image *img, size_t limit, struct nt_
     return NT_OK;
 }
 
-/* package.md §4.3 */
+/* doc/package.md §4.3 */
 static nt_status check_firmware(struct pkg_image *img, struct nt_err *err)
 {
     uint64_t need = (uint64_t)img->size + FW_BOOT_HEADER_BYTES;
@@ -557,7 +556,7 @@ static nt_status check_firmware(struct pkg_image *img, struct nt_err *err)
     return NT_OK;
 }
 
-/* package.md §4.2: the ROM loads the file at its IVT (file offset 0) and jumps there. */
+/* doc/package.md §4.2: the ROM loads the file at its IVT (file offset 0) and jumps there. */
 static nt_status check_flashloader(struct pkg_image *img, bool *legacy, struct nt_err *err)
 {
     uint64_t img_end;
@@ -570,7 +569,7 @@ static nt_status check_flashloader(struct pkg_image *img, bool *legacy, struct n
         return nt_err_set(err, NT_E_PACKAGE,
                           "%s: IVT self is 0x%08x, expected a 4-byte aligned DTCM "
                           "or OCRAM address (0x%08x for SPT packages)",
-                          img->name, img->ivt_self, FL_SPT_SELF);
+                          img->name, img->ivt_self, PKG_FLASHLOADER_SPT_ADDR);
     if ((st = check_boot_data(img, img->size, err)) != NT_OK)
         return st;
     if (img->boot_start > img->ivt_self)

@@ -1,4 +1,4 @@
-/* Firmware packages (package.md): open the ZIP, find MANIFEST.json, the
+/* Firmware packages (doc/package.md): open the ZIP, find MANIFEST.json, the
  * flashloader and the firmware, and validate both images by their IVT before
  * any device is touched. */
 #ifndef NT_PKG_H
@@ -10,8 +10,9 @@
 
 #include "nt_err.h"
 
-#define PKG_FLASH_BASE 0x60000000u    /* FlexSPI NOR, FCB at offset 0 */
-#define PKG_FIRMWARE_ADDR 0x60001000u /* IVT of disting_NT.bin */
+#define PKG_FLASH_BASE 0x60000000u           /* FlexSPI NOR, FCB at offset 0 */
+#define PKG_FIRMWARE_ADDR 0x60001000u        /* IVT of disting_NT.bin */
+#define PKG_FLASHLOADER_SPT_ADDR 0x20001C00u /* IVT (load and jump address) of SPT's flashloader */
 #define PKG_SECTOR_SIZE 0x1000u
 #define PKG_DEFAULT_FLASH_SIZE (8u * 1024 * 1024)
 #define PKG_ENTRY_MAX (32u * 1024 * 1024) /* cap on any entry we read */

@@ -1,6 +1,6 @@
-/* Host side of NXP's MCUboot protocol over USB HID (protocol.md §3): framing,
+/* Host side of NXP's MCUboot protocol over USB HID (doc/protocol.md §3): framing,
  * command/response exchange with strict answer checks, and the data phases
- * of write-memory (with both kinds of abort) and read-memory. */
+ * of write-memory (with the device's abort) and read-memory. */
 #include "mboot.h"
 
 #include <limits.h>
@@ -13,12 +13,8 @@
 /* nt_err_prefix that keeps the status even when the caller passed no err. */
 #define MBOOT_PREFIXED(st, err, ...) (nt_err_prefix((err), __VA_ARGS__), (st))
 
-#define MBOOT_FRAME_HDR_LEN 4  /* report ID, pad, 16-bit length (§3.1) */
-#define MBOOT_PACKET_HDR_LEN 4 /* tag, flags, reserved, parameter count (§3.2) */
-#define MBOOT_FLAG_DATA_PHASE 0x01
-
 /* The backend queues IN reports, so a poll with timeout 0 is cheap; the
- * bound only stops a device that never stops talking (§6 item 1). */
+ * bound only stops a device that never stops talking (doc/protocol.md §6.1). */
 #define MBOOT_DRAIN_MAX_REPORTS 64
 #define MBOOT_DRAIN_AFTER_OPEN_POLL_MS 20
 /* How long to wait for the answer to a resynchronising abort marker. */
@@ -27,26 +23,26 @@
 /* The flashloader arms its OUT endpoint as soon as it waits for a command. */
 #define MBOOT_CMD_OUT_TIMEOUT_MS 2000
 /* Commands other than erase finish in milliseconds (configure's SFDP probe
- * included, §5); a few seconds covers a slow host without hiding a dead device. */
+ * included, doc/protocol.md §5); a few seconds covers a slow host without hiding a dead device. */
 #define MBOOT_ANSWER_TIMEOUT_MS 3000
 /* Erase answers come only when the whole region is done. This flashloader
- * erases sector by sector above the first 128 KiB (§3.11), and a 4 KiB sector
+ * erases sector by sector above the first 128 KiB (doc/protocol.md §3.11), and a 4 KiB sector
  * takes up to 400 ms on W25Q-class parts, plus the read-back verify: 500 ms
  * per sector on top of a 2 s base keeps worst-case parts inside the limit
- * while a hung device is still noticed (§5). */
+ * while a hung device is still noticed (doc/protocol.md §5). */
 #define MBOOT_ERASE_BASE_MS 2000
 #define MBOOT_ERASE_MS_PER_SECTOR 500
 #define MBOOT_ERASE_SECTOR_BYTES 4096u
 /* A DATA_OUT report waits while the device programs the previous one: at most
- * 4-5 pages of 3 ms worst case plus verify, far below this (§5). A longer
- * stall means the device is blocked sending an IN report (§3.5). */
+ * 4-5 pages of 3 ms worst case plus verify, far below this (doc/protocol.md §5). A longer
+ * stall means the device is blocked sending an IN report (doc/protocol.md §3.5). */
 #define MBOOT_DATA_OUT_TIMEOUT_MS 1000
-/* The flashloader answers Reset before it resets (§3.12). */
+/* The flashloader answers Reset before it resets (doc/protocol.md §3.12). */
 #define MBOOT_RESET_ANSWER_TIMEOUT_MS 1000
 /* Simulated runs scale timeouts towards 0; keep enough for a busy machine. */
 #define MBOOT_TIMEOUT_FLOOR_MS 200
 
-/* blhost and SPSDK use this when MaxPacketSize cannot be read (§3.7). */
+/* blhost and SPSDK use this when MaxPacketSize cannot be read (doc/protocol.md §3.7). */
 #define MBOOT_FALLBACK_PACKET_BYTES 32u
 
 static int mboot_ms(const struct mboot_host *h, int ms)
@@ -119,7 +115,7 @@ nt_status mboot_decode_response(const uint8_t *report, size_t len, struct mboot_
                           len ? report[0] : 0u, len);
     plen = get_le16(report + 2);
     if (plen == 0) {
-        /* Zero length is the device's data-phase abort marker (§3.5). */
+        /* Zero length is the device's data-phase abort marker (doc/protocol.md §3.5). */
         memset(pkt, 0, sizeof *pkt);
         *is_abort = true;
         return NT_OK;
@@ -155,7 +151,7 @@ nt_status mboot_resync(struct mboot_host *h, unsigned *dropped, struct nt_err *e
         return st;
     /* A zero-length DATA_OUT: in the command phase the flashloader discards
      * it; a data phase left open by an earlier host ends with
-     * Generic(10002), which the drain below takes away (§3.5, §3.13). */
+     * Generic(10002), which the drain below takes away (doc/protocol.md §3.5, §3.13). */
     mboot_encode_data(report, sizeof report, NULL, 0);
     st = tp_write(h->dev, report, sizeof report, mboot_ms(h, MBOOT_DATA_OUT_TIMEOUT_MS), err);
     if (st != NT_OK && st != NT_E_TIMEOUT)
@@ -182,7 +178,7 @@ static nt_status mboot_read_response(struct mboot_host *h, const char *what, int
     uint8_t buf[MBOOT_REPORT_LEN];
     size_t len = 0;
     /* Exactly one report per read: a longer request would not end at the
-     * full-size packet (§1.3). */
+     * full-size packet (doc/protocol.md §1.3). */
     nt_status st = tp_read(h->dev, buf, sizeof buf, &len, timeout_ms, err);
 
     if (st == NT_E_TIMEOUT)
@@ -199,7 +195,7 @@ static nt_status mboot_read_response(struct mboot_host *h, const char *what, int
 }
 
 /* The next real response, skipping one data-phase abort marker before it
- * (blhost and SPSDK read once more after the marker, §3.5). */
+ * (blhost and SPSDK read once more after the marker, doc/protocol.md §3.5). */
 static nt_status mboot_read_final(struct mboot_host *h, const char *what, int timeout_ms,
                                   struct mboot_packet *rsp, struct nt_err *err)
 {
@@ -214,7 +210,7 @@ static nt_status mboot_read_final(struct mboot_host *h, const char *what, int ti
 
 /* Check that rsp answers command cmd_tag (response tag, echoed command tag)
  * and carries status 0. A GenericResponse echoing our tag is an accepted
- * error answer to any command (unknown command, §3.3). */
+ * error answer to any command (unknown command, doc/protocol.md §3.3). */
 static nt_status mboot_check_response(const char *what, uint8_t cmd_tag, uint8_t want_tag,
                                       const struct mboot_packet *rsp, struct nt_err *err)
 {
@@ -252,7 +248,7 @@ static nt_status mboot_send_command(struct mboot_host *h, const char *what, cons
     uint8_t report[MBOOT_REPORT_LEN];
     nt_status st;
 
-    /* Anything still queued is the answer to an older exchange (§6 item 1). */
+    /* Anything still queued is the answer to an older exchange (doc/protocol.md §6.1). */
     st = drain(h, 0, NULL, err);
     if (st != NT_OK)
         return st;
@@ -322,12 +318,12 @@ nt_status mboot_fill_memory(struct mboot_host *h, uint32_t addr, uint32_t count,
 
 nt_status mboot_configure_memory(struct mboot_host *h, uint32_t mem_id, uint32_t addr, struct nt_err *err)
 {
-    /* memoryId first, then address (§3.3). */
+    /* memoryId first, then address (doc/protocol.md §3.3). */
     return mboot_simple(h, "configure-memory", MBOOT_CMD_CONFIGURE_MEMORY,
                         mboot_ms(h, MBOOT_ANSWER_TIMEOUT_MS), 2, mem_id, addr, 0, err);
 }
 
-/* The flashloader rounds the region outward to whole sectors (§3.11). */
+/* The flashloader rounds the region outward to whole sectors (doc/protocol.md §3.11). */
 static int mboot_erase_timeout_ms(uint32_t addr, uint32_t len)
 {
     uint64_t span = (uint64_t)(addr % MBOOT_ERASE_SECTOR_BYTES) + len;
@@ -343,7 +339,7 @@ nt_status mboot_erase_region(struct mboot_host *h, uint32_t addr, uint32_t len, 
                         mboot_ms(h, mboot_erase_timeout_ms(addr, len)), 3, addr, len, mem_id, err);
 }
 
-/* Data payload per DATA_OUT/DATA_IN report, queried once and cached (§3.7). */
+/* Data payload per DATA_OUT/DATA_IN report, queried once and cached (doc/protocol.md §3.7). */
 static nt_status mboot_packet_size(struct mboot_host *h, size_t *out, struct nt_err *err)
 {
     size_t limit = MBOOT_REPORT_LEN - MBOOT_FRAME_HDR_LEN;
@@ -403,31 +399,6 @@ static nt_status mboot_write_ended_early(struct mboot_host *h, const uint8_t *re
     return st;
 }
 
-/* Host abort: a zero-length DATA_OUT report, answered by Generic(10002) (§3.5). */
-static nt_status mboot_write_host_abort(struct mboot_host *h, size_t done, size_t total, struct nt_err *err)
-{
-    static const char what[] = "write-memory";
-    uint8_t report[MBOOT_REPORT_LEN];
-    struct mboot_packet rsp;
-    nt_status st;
-
-    mboot_encode_data(report, sizeof report, NULL, 0);
-    st = tp_write(h->dev, report, sizeof report, mboot_ms(h, MBOOT_DATA_OUT_TIMEOUT_MS), err);
-    if (st != NT_OK && st != NT_E_TIMEOUT)
-        return MBOOT_PREFIXED(st, err, "aborting write-memory");
-    /* Even if the marker was not taken, the device's answer is what is pending. */
-    st = mboot_read_final(h, what, mboot_ms(h, MBOOT_ANSWER_TIMEOUT_MS), &rsp, err);
-    if (st == NT_OK) {
-        st = mboot_check_response(what, MBOOT_CMD_WRITE_MEMORY, MBOOT_RSP_GENERIC, &rsp, err);
-        if (st != NT_OK && !(st == NT_E_STATUS && rsp.params[0] == MBOOT_STATUS_ABORT_DATA_PHASE))
-            return st;
-    } else if (st != NT_E_TIMEOUT) {
-        return st;
-    }
-    return nt_err_set(err, NT_E_INTERRUPTED, "write-memory stopped on request after %zu of %zu bytes%s", done,
-                      total, st == NT_E_TIMEOUT ? " (the flashloader did not confirm the abort)" : "");
-}
-
 /* After each DATA_OUT the device may already have given up: look at what is
  * queued without waiting. Sets *ended when a report arrived and was handled. */
 static nt_status mboot_poll_abort(struct mboot_host *h, size_t done, size_t total, bool *ended,
@@ -460,13 +431,11 @@ static nt_status mboot_write_data(struct mboot_host *h, const uint8_t *data, siz
         bool ended = false;
         nt_status st;
 
-        if (h->abort_req && *h->abort_req)
-            return mboot_write_host_abort(h, done, len, err);
         /* Full 1016-byte reports: a short write of a multiple of 64 bytes
-         * would hang a full-speed device (§1.3). */
+         * would hang a full-speed device (doc/protocol.md §1.3). */
         mboot_encode_data(report, sizeof report, data + done, n);
         st = tp_write(h->dev, report, sizeof report, out_ms, err);
-        if (st == NT_E_TIMEOUT) /* device blocked in its IN send (§3.5) */
+        if (st == NT_E_TIMEOUT) /* device blocked in its IN send (doc/protocol.md §3.5) */
             return mboot_write_ended_early(h, NULL, 0, done, len, err);
         if (st != NT_OK)
             return MBOOT_PREFIXED(st, err, "write-memory data at offset %zu of %zu", done, len);
@@ -499,8 +468,6 @@ nt_status mboot_write_memory(struct mboot_host *h, uint32_t addr, const uint8_t 
                           "write-memory of %zu bytes is impossible: the length must be 1 byte "
                           "to 4 GiB",
                           len);
-    if (h->abort_req && *h->abort_req)
-        return nt_err_set(err, NT_E_INTERRUPTED, "write-memory stopped on request before it began");
     st = mboot_packet_size(h, &chunk, err);
     if (st == NT_OK)
         st =
@@ -509,14 +476,14 @@ nt_status mboot_write_memory(struct mboot_host *h, uint32_t addr, const uint8_t 
         st = mboot_write_data(h, data, len, chunk, progress, user, err);
     if (st != NT_OK)
         return st;
-    /* The final answer comes after the last page was flushed (§3.5 step 4). */
+    /* The final answer comes after the last page was flushed (doc/protocol.md §3.5 step 4). */
     st = mboot_read_final(h, what, mboot_ms(h, MBOOT_ANSWER_TIMEOUT_MS), &rsp, err);
     if (st == NT_OK)
         st = mboot_check_response(what, MBOOT_CMD_WRITE_MEMORY, MBOOT_RSP_GENERIC, &rsp, err);
     return st;
 }
 
-/* Read DATA_IN reports until len bytes arrived (§3.6). *early is set when
+/* Read DATA_IN reports until len bytes arrived (doc/protocol.md §3.6). *early is set when
  * the device cut the phase short; its final answer is then in *rsp. */
 static nt_status mboot_read_data(struct mboot_host *h, uint8_t *buf, size_t len, struct mboot_packet *rsp,
                                  bool *early, struct nt_err *err)
@@ -539,7 +506,7 @@ static nt_status mboot_read_data(struct mboot_host *h, uint8_t *buf, size_t len,
             return MBOOT_PREFIXED(st, err, "read-memory data after %zu of %zu bytes", done, len);
         if (rlen < MBOOT_FRAME_HDR_LEN || report[0] != MBOOT_REPORT_DATA_IN) {
             bool is_abort = false;
-            /* A response instead of data: the device gave up (§3.6). */
+            /* A response instead of data: the device gave up (doc/protocol.md §3.6). */
             *early = true;
             st = mboot_decode_response(report, rlen, rsp, &is_abort, err);
             if (st == NT_OK && is_abort)
@@ -610,7 +577,7 @@ nt_status mboot_reset(struct mboot_host *h, bool *answered, struct nt_err *err)
         return st;
     st = mboot_read_final(h, what, mboot_ms(h, MBOOT_RESET_ANSWER_TIMEOUT_MS), &rsp, err);
     /* The device may reset before its answer reaches us; blhost and SPSDK
-     * accept that as success too (§3.12). A reset in progress can also end
+     * accept that as success too (doc/protocol.md §3.12). A reset in progress can also end
      * the pending IN transfer with an I/O (protocol) error first. */
     if (st == NT_E_TIMEOUT || st == NT_E_DISCONNECT || st == NT_E_IO) {
         nt_err_clear(err);

@@ -1,5 +1,5 @@
 /* Host side of the NXP MCUboot (blhost) protocol over HID reports
- * (protocol.md §3): framing, commands, the write-memory data phase. */
+ * (doc/protocol.md §3): framing, commands, the write-memory data phase. */
 #ifndef NT_MBOOT_H
 #define NT_MBOOT_H
 
@@ -7,50 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mboot_wire.h"
 #include "nt_err.h"
 #include "progress.h"
 #include "transport.h"
-
-/* HID report IDs (protocol.md §3.1). */
-#define MBOOT_REPORT_CMD_OUT 1
-#define MBOOT_REPORT_DATA_OUT 2
-#define MBOOT_REPORT_CMD_IN 3
-#define MBOOT_REPORT_DATA_IN 4
-#define MBOOT_REPORT_LEN 1016 /* every report, ID included */
-
-/* Command tags (protocol.md §3.3). */
-#define MBOOT_CMD_FLASH_ERASE_ALL 0x01
-#define MBOOT_CMD_FLASH_ERASE_REGION 0x02
-#define MBOOT_CMD_READ_MEMORY 0x03
-#define MBOOT_CMD_WRITE_MEMORY 0x04
-#define MBOOT_CMD_FILL_MEMORY 0x05
-#define MBOOT_CMD_GET_PROPERTY 0x07
-#define MBOOT_CMD_RESET 0x0B
-#define MBOOT_CMD_CONFIGURE_MEMORY 0x11
-
-/* Response tags. */
-#define MBOOT_RSP_GENERIC 0xA0
-#define MBOOT_RSP_READ_MEMORY 0xA3
-#define MBOOT_RSP_GET_PROPERTY 0xA7
-
-/* Properties (protocol.md §3.8). */
-#define MBOOT_PROP_CURRENT_VERSION 0x01
-#define MBOOT_PROP_MAX_PACKET_SIZE 0x0B
-#define MBOOT_PROP_EXT_MEMORY_ATTRS 0x19
-
-/* Status codes used by name in the code (full table in mboot_status.c). */
-#define MBOOT_STATUS_SUCCESS 0
-#define MBOOT_STATUS_INVALID_ARGUMENT 4
-#define MBOOT_STATUS_UNKNOWN_COMMAND 10000
-#define MBOOT_STATUS_ABORT_DATA_PHASE 10002
-#define MBOOT_STATUS_MEMORY_RANGE_INVALID 10200
-#define MBOOT_STATUS_CUMULATIVE_WRITE 10203
-#define MBOOT_STATUS_NOT_CONFIGURED 10205
-#define MBOOT_STATUS_UNKNOWN_PROPERTY 10300
-#define MBOOT_STATUS_WRITE_ALIGNMENT 20105
-
-#define MBOOT_MEM_FLEXSPI_NOR 9
-#define MBOOT_MAX_PARAMS 7
 
 /* A decoded command or response packet. */
 struct mboot_packet {
@@ -62,11 +22,10 @@ struct mboot_packet {
 
 struct mboot_host {
     struct tp_dev *dev;
-    double tscale;                 /* host timeouts multiplied by this (simulation speed; 1 on
-                                      hardware, 0 leaves every timeout at its 200 ms floor) */
-    uint32_t max_packet;           /* data payload per DATA_OUT (0 = ask the device once with
-                                      GetProperty 0x0B; 32 if unsupported; never above 1012) */
-    const volatile int *abort_req; /* if non-NULL and set during a data phase: host abort */
+    double tscale;       /* host timeouts multiplied by this (simulation speed; 1 on
+                            hardware, 0 leaves every timeout at its 200 ms floor) */
+    uint32_t max_packet; /* data payload per DATA_OUT (0 = ask the device once with
+                            GetProperty 0x0B; 32 if unsupported; never above 1012) */
 };
 
 /* Framing: build a command report (ID 1) of MBOOT_REPORT_LEN bytes, zero
@@ -85,7 +44,7 @@ nt_status mboot_decode_packet(const uint8_t *packet, size_t len, struct mboot_pa
 nt_status mboot_decode_response(const uint8_t *report, size_t len, struct mboot_packet *pkt, bool *is_abort,
                                 struct nt_err *err);
 
-/* Status names and messages (protocol.md §3.9): "kStatus_MemoryCumulativeWrite",
+/* Status names and messages (doc/protocol.md §3.9): "kStatus_MemoryCumulativeWrite",
  * and a sentence that says what it means for the user. */
 const char *mboot_status_name(uint32_t status);
 const char *mboot_status_message(uint32_t status);
@@ -105,13 +64,13 @@ nt_status mboot_fill_memory(struct mboot_host *h, uint32_t addr, uint32_t count,
                             struct nt_err *err);
 nt_status mboot_configure_memory(struct mboot_host *h, uint32_t mem_id, uint32_t addr, struct nt_err *err);
 /* Erase [addr, addr+len) with one FlashEraseRegion; the answer timeout is
- * sized by the number of 4 KiB sectors (protocol.md §5). */
+ * sized by the number of 4 KiB sectors (doc/protocol.md §5). */
 nt_status mboot_erase_region(struct mboot_host *h, uint32_t addr, uint32_t len, uint32_t mem_id,
                              struct nt_err *err);
 /* WriteMemory with its data phase; progress after each acknowledged packet
  * (bytes handed to the device). Device-side aborts are recognised mid-phase
- * and reported as NT_E_STATUS with the device's status; *h->abort_req set
- * during the phase sends the host abort and returns NT_E_INTERRUPTED. */
+ * and reported as NT_E_STATUS with the device's status. A stop request is
+ * honoured between commands, never inside a data phase. */
 nt_status mboot_write_memory(struct mboot_host *h, uint32_t addr, const uint8_t *data, size_t len,
                              uint32_t mem_id, nt_progress_fn progress, void *user, struct nt_err *err);
 /* ReadMemory with its data IN phase, as one command. */

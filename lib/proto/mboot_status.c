@@ -1,4 +1,4 @@
-/* MCUboot status codes (protocol.md §3.9) as names and sentences a user can
+/* MCUboot status codes (doc/protocol.md §3.9) as names and sentences a user can
  * act on: every code that table lists has an entry here or in a group. */
 #include "mboot.h"
 

@@ -1,4 +1,4 @@
-/* Host side of the i.MX RT ROM Serial Download Protocol (protocol.md §2):
+/* Host side of the i.MX RT ROM Serial Download Protocol (doc/protocol.md §2):
  * the commands nt_flash needs to load the RAM flashloader and start it. */
 #include "sdp.h"
 
@@ -13,26 +13,17 @@
 /* nt_err_prefix that keeps the status even when the caller passed no err. */
 #define SDP_PREFIXED(st, err, ...) (nt_err_prefix((err), __VA_ARGS__), (st))
 
-/* A ROM IN read must ask for at least 65 bytes (report 4 is 64 + ID); a
- * shorter request overflows (protocol.md §1.3). */
-#define SDP_IN_CAP 65
-#define SDP_HAB_REPORT_ID 3
-#define SDP_STATUS_REPORT_ID 4
-#define SDP_CMD_REPORT_ID 1
-#define SDP_DATA_REPORT_ID 2
-#define SDP_WORD_REPORT_MIN_LEN 5 /* report ID + one 32-bit word */
-
 /* Stale reports: a short read timeout is enough because the backend queues
  * IN reports; the count bound stops a babbling device from hanging us. */
 #define SDP_DRAIN_POLL_MS 20
 #define SDP_DRAIN_MAX_REPORTS 64
 
-/* Every host tool uses 1-10 s per transfer (protocol.md §5); the ROM answers
+/* Every host tool uses 1-10 s per transfer (doc/protocol.md §5); the ROM answers
  * within milliseconds, so a few seconds only matters on a sick device. */
 #define SDP_OUT_TIMEOUT_MS 2000
 #define SDP_ANSWER_TIMEOUT_MS 3000
 /* After JUMP_ADDRESS the ROM sends rpt 3 at once, then either nothing (it
- * jumped) or rpt 4 (rejected); protocol.md §2.4 suggests 100-500 ms. */
+ * jumped) or rpt 4 (rejected); doc/protocol.md §2.4 suggests 100-500 ms. */
 #define SDP_JUMP_HAB_TIMEOUT_MS 1000
 #define SDP_JUMP_REJECT_WINDOW_MS 500
 /* Simulated runs scale timeouts towards 0; keep enough for a scheduler hiccup. */
@@ -46,7 +37,7 @@ static int sdp_ms(const struct sdp_host *h, int ms)
 void sdp_encode_command(uint8_t out[SDP_CMD_REPORT_LEN], uint16_t type, uint32_t addr, uint8_t format,
                         uint32_t count, uint32_t data)
 {
-    /* protocol.md §2.1: all multi-byte fields big-endian, byte 15 reserved. */
+    /* doc/protocol.md §2.1: all multi-byte fields big-endian, byte 15 reserved. */
     memset(out, 0, SDP_CMD_REPORT_LEN);
     out[0] = SDP_CMD_REPORT_ID;
     put_be16(out + 1, type);
@@ -78,7 +69,8 @@ static nt_status sdp_send_command(struct sdp_host *h, const char *what, uint16_t
 static nt_status sdp_read_word(struct sdp_host *h, const char *what, uint8_t want_id, int timeout_ms,
                                uint32_t *word, struct nt_err *err)
 {
-    uint8_t buf[SDP_IN_CAP];
+    /* At least the largest report: a shorter request overflows (doc/protocol.md §1.3). */
+    uint8_t buf[SDP_IN_REPORT_MAX];
     size_t len = 0;
     nt_status st = tp_read(h->dev, buf, sizeof buf, &len, timeout_ms, err);
     if (st != NT_OK)
@@ -88,12 +80,12 @@ static nt_status sdp_read_word(struct sdp_host *h, const char *what, uint8_t wan
                           "the ROM answered %s with report %u of %zu bytes instead of report %u: "
                           "replug the module and try again",
                           what, len ? buf[0] : 0u, len, want_id);
-    /* All defined words are byte-palindromes; big-endian like SPSDK (§2.3). */
+    /* All defined words are byte-palindromes; big-endian like SPSDK (doc/protocol.md §2.3). */
     *word = get_be32(buf + 1);
     return NT_OK;
 }
 
-/* Every SDP command is answered with the HAB report first (§6 item 3). */
+/* Every SDP command is answered with the HAB report first (doc/protocol.md §6.3). */
 static nt_status sdp_read_hab(struct sdp_host *h, const char *what, int timeout_ms, uint32_t *hab,
                               struct nt_err *err)
 {
@@ -150,7 +142,7 @@ nt_status sdp_error_status(struct sdp_host *h, uint32_t *hab, uint32_t *status, 
     nt_status st = sdp_send_command(h, what, SDP_ERROR_STATUS, 0, 0, err);
 
     /* The rpt 4 word differs between parts and situations: read it so the
-     * stream stays in step, but do not judge it (§2.4). */
+     * stream stays in step, but do not judge it (doc/protocol.md §2.4). */
     if (st == NT_OK)
         st = sdp_read_answer(h, what, &hab_word, &status_word, err);
     if (st != NT_OK)
@@ -171,7 +163,7 @@ static nt_status sdp_send_data(struct sdp_host *h, const uint8_t *data, size_t l
     while (done < len) {
         size_t n = len - done < SDP_DATA_CHUNK ? len - done : SDP_DATA_CHUNK;
         /* The last chunk is zero padded: the ROM takes the length from the
-         * command, and Windows-style hosts always send full reports (§1.1). */
+         * command, and Windows-style hosts always send full reports (doc/protocol.md §1.1). */
         memset(report, 0, sizeof report);
         report[0] = SDP_DATA_REPORT_ID;
         memcpy(report + 1, data + done, n);
@@ -210,7 +202,7 @@ nt_status sdp_write_file(struct sdp_host *h, uint32_t addr, const uint8_t *data,
 }
 
 /* After JUMP_ADDRESS, silence and disconnect both mean the ROM jumped
- * (§2.4, §6 item 4): only data is news. An I/O error counts too: when the
+ * (doc/protocol.md §2.4, §6.4): only data is news. An I/O error counts too: when the
  * flashloader re-initialises the USB controller, the pending IN transfer
  * usually ends with a protocol error (-EPROTO) before the hub reports the
  * disconnect. Whether the flashloader really started is then decided by the

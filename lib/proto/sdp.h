@@ -1,5 +1,5 @@
 /* Host side of the i.MX RT ROM Serial Download Protocol over HID reports
- * (protocol.md §2): probe, WRITE_FILE and JUMP_ADDRESS. */
+ * (doc/protocol.md §2): probe, WRITE_FILE and JUMP_ADDRESS. */
 #ifndef NT_SDP_H
 #define NT_SDP_H
 
@@ -8,27 +8,8 @@
 
 #include "nt_err.h"
 #include "progress.h"
+#include "sdp_wire.h"
 #include "transport.h"
-
-/* SDP command codes (protocol.md §2.2). */
-#define SDP_READ_REGISTER 0x0101
-#define SDP_WRITE_REGISTER 0x0202
-#define SDP_WRITE_FILE 0x0404
-#define SDP_ERROR_STATUS 0x0505
-#define SDP_DCD_WRITE 0x0A0A
-#define SDP_JUMP_ADDRESS 0x0B0B
-#define SDP_SKIP_DCD_HEADER 0x0C0C
-
-/* Response words (protocol.md §2.3). */
-#define SDP_HAB_OPEN 0x56787856u
-#define SDP_HAB_CLOSED 0x12343412u
-#define SDP_WRITE_FILE_OK 0x88888888u
-#define SDP_WRITE_REG_OK 0x128A8A12u
-#define SDP_SKIP_DCD_OK 0x900DD009u
-
-#define SDP_CMD_REPORT_LEN 17    /* report ID + 16-byte command */
-#define SDP_DATA_REPORT_LEN 1025 /* report ID + 1024 data bytes */
-#define SDP_DATA_CHUNK 1024
 
 struct sdp_host {
     struct tp_dev *dev;

@@ -11,7 +11,7 @@
 #include "sdp.h"
 
 /* MCUboot CurrentVersion: 'M' in the top byte, then major, minor, bugfix
- * (protocol.md §3.8). */
+ * (doc/protocol.md §3.8). */
 #define LIST_VERSION_NAME_SHIFT 24
 
 static void format_version(char *buf, size_t cap, uint32_t v)

@@ -1,5 +1,5 @@
 /* The flash session: opens the package, finds the module, and walks it
- * through SDP upload, re-enumeration and the MCUboot steps of spec.md §1,
+ * through SDP upload, re-enumeration and the MCUboot steps (README, "How a flash works"),
  * emitting typed events for the front ends. It never prints and never exits. */
 #include "session.h"
 
@@ -15,11 +15,9 @@
 #include "sdp.h"
 #include "session_int.h"
 
-/* Scratch RAM for the FlexSPI option words and the FCB magic (package.md §0). */
+/* Scratch RAM for the FlexSPI option word and the FCB magic (doc/package.md §0). */
 #define CONFIG_SCRATCH_ADDR 0x2000u
-#define FLEXSPI_NOR_OPTION0 0xC0000008u /* QSPI SDR via SFDP, 133 MHz (protocol.md §3.10) */
-#define FCB_PROGRAM_MAGIC 0xF000000Fu
-/* How long the flashloader may take to appear after the jump (protocol.md §5:
+/* How long the flashloader may take to appear after the jump (doc/protocol.md §5:
  * typically 0.5-2 s; fwupd allows 10 s for a chain of slow hubs). */
 #define ENUM_DEADLINE_MS 10000
 #define HOST_TIMEOUT_FLOOR_MS 200
@@ -272,7 +270,7 @@ static void on_upload_progress(void *user, uint64_t done, uint64_t total)
 
 /* Whether an open failure may clear up by itself: right after a device
  * arrives the kernel may still be configuring it and binding its driver, and
- * udev may not have applied the access rule yet (protocol.md §4 step 6). */
+ * udev may not have applied the access rule yet (doc/protocol.md §4 step 6). */
 static bool open_may_settle(nt_status st) { return st == NT_E_ACCESS || st == NT_E_IO || st == NT_E_TIMEOUT; }
 
 static nt_status open_target(struct sess *s, struct tp_dev **dev, struct nt_err *err)
@@ -423,7 +421,7 @@ static nt_status erase_flash(struct sess *s, struct mboot_host *h, struct nt_err
 /* Fail-safe order: everything after the first 4 KiB first, the page holding
  * the IVT (0x60001000) last. An interrupted write then leaves the IVT area
  * erased, the ROM finds no bootable image and falls back to serial download,
- * instead of trying to boot half an image (package.md §2). */
+ * instead of trying to boot half an image (doc/package.md §2). */
 static nt_status write_firmware(struct sess *s, struct mboot_host *h, struct nt_err *err)
 {
     const struct pkg_image *fw = &s->pkg->firmware;
@@ -485,7 +483,7 @@ static nt_status run_mboot_steps(struct sess *s, struct mboot_host *h, struct nt
         return nt_err_prefix(err, "asking the flashloader for its version");
     sess_log(s, SESS_LOG_DEBUG, "flashloader version %c%u.%u.%u", (char)(version >> 24),
              (version >> 16) & 0xFF, (version >> 8) & 0xFF, version & 0xFF);
-    st = configure_flexspi(h, FLEXSPI_NOR_OPTION0, err);
+    st = configure_flexspi(h, MBOOT_FLEXSPI_NOR_OPTION0, err);
     if (st != NT_OK)
         return nt_err_prefix(err, "configuring FlexSPI NOR");
     st = check_flash_size(s, h, err);
@@ -497,7 +495,7 @@ static nt_status run_mboot_steps(struct sess *s, struct mboot_host *h, struct nt
         return st;
 
     sess_phase_start(s, SESS_PH_FCB);
-    st = configure_flexspi(h, FCB_PROGRAM_MAGIC, err);
+    st = configure_flexspi(h, MBOOT_FCB_PROGRAM_MAGIC, err);
     if (st != NT_OK)
         return nt_err_prefix(err, "programming the flash configuration block");
     sess_phase_done(s, SESS_PH_FCB);

@@ -1,4 +1,4 @@
-/* The flash session: the phases of spec.md §1 as a state machine that emits
+/* The flash session: the phases (README, "How a flash works") as a state machine that emits
  * typed events. Front ends (progress lines, --machine, the ncurses UI) only
  * render these events; the session never prints and never exits. */
 #ifndef NT_SESSION_H

@@ -3,7 +3,7 @@
  * backend (which devices to report) and the front ends (mode names). */
 #include "transport.h"
 
-/* The two devices nt_flash flashes (protocol.md §1), then other NXP ROMs and
+/* The two devices nt_flash flashes (doc/protocol.md §1), then other NXP ROMs and
  * bootloaders that --list names but nt_flash leaves alone (IDs from SPSDK's
  * sdp USB_DEVICES table, spsdk/sdp/interfaces/usb.py). */
 static const struct tp_known_id known_ids[] = {

@@ -1,4 +1,4 @@
-/* The --trace decorator (spec.md §6): a tp_dev that forwards every transfer
+/* The --trace decorator (README, "Trace"): a tp_dev that forwards every transfer
  * to the device it wraps and logs each completed one as a line of hex. */
 #include "transport.h"
 
@@ -6,7 +6,7 @@
 
 #include "clock.h"
 
-/* spec.md §6: at most this many bytes are shown, then "+<k>" as its own
+/* README, "Trace": at most this many bytes are shown, then "+<k>" as its own
  * space-separated token for the k bytes not shown. */
 #define TRACE_SHOWN_BYTES_MAX 64
 

@@ -36,3 +36,23 @@ nt_status tp_drain(struct tp_dev *dev, int poll_ms, unsigned max_reports, unsign
         *dropped = n;
     return NT_OK;
 }
+
+void tp_evq_push(struct tp_evq *q, const struct tp_event *ev)
+{
+    if (q->count == TP_EVQ_LEN) {
+        q->head = (q->head + 1) % TP_EVQ_LEN;
+        q->count--;
+    }
+    q->ev[(q->head + q->count) % TP_EVQ_LEN] = *ev;
+    q->count++;
+}
+
+bool tp_evq_pop(struct tp_evq *q, struct tp_event *ev)
+{
+    if (q->count == 0)
+        return false;
+    *ev = q->ev[q->head];
+    q->head = (q->head + 1) % TP_EVQ_LEN;
+    q->count--;
+    return true;
+}

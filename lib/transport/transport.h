@@ -5,13 +5,14 @@
 #ifndef NT_TRANSPORT_H
 #define NT_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "nt_err.h"
 
-/* USB identities of the two boot devices (protocol.md §1). */
+/* USB identities of the two boot devices (doc/protocol.md §1). */
 #define TP_ROM_VID 0x1FC9
 #define TP_ROM_PID 0x0135
 #define TP_FLASHLOADER_VID 0x15A2
@@ -19,6 +20,15 @@
 /* The Disting NT running its firmware: a USB-MIDI device (doc/running.md §1). */
 #define TP_APP_VID 0x3773
 #define TP_APP_PID 0x0001
+
+/* Report sizes on the wire, report-ID byte included (doc/protocol.md §1.1,
+ * §1.2). They live here, not in lib/proto, because the USB backend sizes its
+ * transfers with them. The virtual module keeps its own copies on purpose
+ * (backends/vmod/vmod_int.h). */
+#define TP_SDP_CMD_REPORT_LEN 17    /* ROM report 1: a 16-byte command */
+#define TP_SDP_DATA_REPORT_LEN 1025 /* ROM report 2: 1024 data bytes */
+#define TP_SDP_IN_REPORT_MAX 65     /* ROM report 4 (64 bytes), the largest IN report */
+#define TP_MBOOT_REPORT_LEN 1016    /* every flashloader report, both directions */
 
 enum tp_kind {
     TP_KIND_SDP,   /* i.MX RT ROM serial downloader, 1FC9:0135 */
@@ -69,6 +79,39 @@ struct tp_event {
 struct tp_bus;
 struct tp_dev;
 
+/* Threading contract (several sessions flashing several modules at once,
+ * each on its own thread; app/multi.c):
+ * - A bus may be used by several threads at once: scan, open and subscribe
+ *   are safe to call concurrently; so are next_event calls on DIFFERENT
+ *   subscriptions (the bus itself and each view returned by subscribe).
+ *   One subscription is read by one thread at a time.
+ * - Every subscription sees every arrival and removal that happens after it
+ *   was made, in order, in its own queue (TP_EVQ_LEN events; when a reader
+ *   falls that far behind, the oldest are dropped and scan() still tells
+ *   the truth). A session follows its own module's re-enumeration by
+ *   filtering its queue by port path.
+ * - An open device (tp_dev) belongs to one thread at a time. Devices of the
+ *   same bus may be used by different threads at once: a backend never
+ *   holds a lock of its own across a transfer or a wait, so one module that
+ *   is slow or stops answering never holds up another.
+ * - Backends keep one event source per bus (the libusb backend: one libusb
+ *   context and one event pump thread; the virtual bus: one modelled clock
+ *   per module, advanced under the bus lock).
+ * - destroy runs once, after every other thread has stopped using the bus,
+ *   its views and its devices (views are destroyed before the bus). */
+
+/* A small ring of bus events: each subscription owns one. Not locked: the
+ * backend that fills it holds its own lock. */
+#define TP_EVQ_LEN 64
+struct tp_evq {
+    struct tp_event ev[TP_EVQ_LEN];
+    size_t head, count;
+};
+/* Append ev; when the ring is full the oldest event is forgotten. */
+void tp_evq_push(struct tp_evq *q, const struct tp_event *ev);
+/* Take the oldest event; false when there is none. */
+bool tp_evq_pop(struct tp_evq *q, struct tp_event *ev);
+
 /* A bus: the set of attached NXP bootloader devices, and their comings and goings. */
 struct tp_bus_ops {
     /* Fill out[0..max) with the devices attached now; *count gets how many
@@ -79,10 +122,15 @@ struct tp_bus_ops {
      * nothing happened. Events already pending are returned at once. */
     nt_status (*next_event)(struct tp_bus *bus, int timeout_ms, struct tp_event *ev, struct nt_err *err);
     /* Open the device with this kind and port. Stale IN reports are NOT
-     * drained here: that is the protocol layer's job (protocol.md §6.1). */
+     * drained here: that is the protocol layer's job (doc/protocol.md §6.1). */
     nt_status (*open)(struct tp_bus *bus, const struct tp_devinfo *id, struct tp_dev **out,
                       struct nt_err *err);
     void (*destroy)(struct tp_bus *bus);
+    /* A view of the same bus with its own event queue (see the threading
+     * contract above): scan and open act on the shared bus, next_event
+     * returns only what happened after the view was made. Destroying the
+     * view ends the subscription; the bus stays. */
+    nt_status (*subscribe)(struct tp_bus *bus, struct tp_bus **view, struct nt_err *err);
 };
 
 struct tp_bus {
@@ -107,8 +155,10 @@ struct tp_dev_ops {
 struct tp_dev {
     const struct tp_dev_ops *ops;
     struct tp_devinfo info;
-    size_t in_report_max;  /* largest IN report including the ID byte (65 ROM, 1016 flashloader) */
-    size_t out_report_max; /* largest OUT report including the ID byte (1025 ROM, 1016 flashloader) */
+    size_t in_report_max;  /* largest IN report including the ID byte (TP_SDP_IN_REPORT_MAX or
+                              TP_MBOOT_REPORT_LEN) */
+    size_t out_report_max; /* largest OUT report including the ID byte (TP_SDP_DATA_REPORT_LEN or
+                              TP_MBOOT_REPORT_LEN) */
 };
 
 /* Convenience wrappers, so callers read naturally. */
@@ -127,16 +177,16 @@ static inline void tp_close(struct tp_dev *d)
 }
 
 /* Largest report either boot device uses, ID included (ROM data report). */
-#define TP_REPORT_MAX 1025
+#define TP_REPORT_MAX TP_SDP_DATA_REPORT_LEN
 
 /* Read and drop IN reports that are already queued or arrive within poll_ms
  * of each other: stale answers from an earlier session would otherwise be
- * taken as the answer to the next command (protocol.md §6.1). More than
+ * taken as the answer to the next command (doc/protocol.md §6.1). More than
  * max_reports is NT_E_PROTOCOL. *dropped (may be NULL) gets the count. */
 nt_status tp_drain(struct tp_dev *dev, int poll_ms, unsigned max_reports, unsigned *dropped,
                    struct nt_err *err);
 
-/* Wrap dev so that every report is logged to a trace file (spec.md §6). The
+/* Wrap dev so that every report is logged to a trace file (README, "Trace"). The
  * returned device owns `inner` (closing it closes inner). start_us is the
  * clock_now_us() value that time 0.000 refers to. */
 struct tp_dev *tp_trace_wrap(struct tp_dev *inner, FILE *file, int64_t start_us);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # nt_flash --url as a user runs it, against loopback http and https servers
-# (tests/httpd.py): progress lines and exit codes of spec.md sections 3 and 4,
-# one-line errors, --cacert, and no file left behind. One case per server
+# (tests/httpd.py): progress lines and exit codes (README, "Progress lines"
+# and "Exit codes"), one-line errors, --cacert, and no file left behind. One case per server
 # scenario; the servers start once for all of them.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"

@@ -418,7 +418,7 @@ t_sigterm_while_waiting_for_the_flashloader_stops_now() {
 }
 tap_case sigterm_while_waiting_for_the_flashloader_stops_now
 
-# The trace against protocol.md §7: S2 (ERROR_STATUS), S8-style JUMP to the
+# The trace against doc/protocol.md §7: S2 (ERROR_STATUS), S8-style JUMP to the
 # package's address, M1, M6, M9, M8, M13 and the first DATA_OUT header (M12).
 t_trace_matches_protocol_vectors() {
     run --batch --trace "$T/trace" --simulate=speed=0 "$PKG"

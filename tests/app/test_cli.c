@@ -1,4 +1,4 @@
-/* Unit tests for command-line parsing (spec.md §2). */
+/* Unit tests for command-line parsing (README, "Usage"). */
 #include "tap.h"
 #include "cli.h"
 #include "nt_err.h"
@@ -151,6 +151,37 @@ static void test_cli_release_options(void)
     CHECK_CONTAINS(e.msg, "--offline");
 }
 
+/* --all, --loop and a set of --port options (issue 12). */
+static void test_cli_several_modules(void)
+{
+    struct cli_opts o;
+    struct nt_err e;
+    const char *all[] = { "nt_flash", "--all", "-p", "1-1.2", "--port", "1-1.3", "pkg.zip" };
+    const char *loop[] = { "nt_flash", "--loop", "pkg.zip" };
+    const char *machine[] = { "nt_flash", "--machine", "--all", "pkg.zip" };
+    const char *machine_loop[] = { "nt_flash", "--loop", "--machine", "pkg.zip" };
+    const char *trace[] = { "nt_flash", "--all", "--trace", "t.txt", "pkg.zip" };
+    const char *two_ports[] = { "nt_flash", "-p", "1-1.2", "-p", "1-1.3", "pkg.zip" };
+    CHECK_EQ_INT(parse(&o, &e, 7, all), NT_OK);
+    CHECK(o.all);
+    CHECK(!o.loop);
+    CHECK_EQ_INT(o.nports, 2);
+    CHECK_EQ_STR(o.port, "1-1.2");
+    CHECK_EQ_STR(o.ports[0], "1-1.2");
+    CHECK_EQ_STR(o.ports[1], "1-1.3");
+    CHECK_EQ_INT(parse(&o, &e, 3, loop), NT_OK);
+    CHECK(o.loop);
+    CHECK(!o.all);
+    CHECK_EQ_INT(o.nports, 0);
+    CHECK_EQ_INT(parse(&o, &e, 4, machine), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "--machine reports one module");
+    CHECK_EQ_INT(parse(&o, &e, 4, machine_loop), NT_E_USAGE);
+    CHECK_EQ_INT(parse(&o, &e, 5, trace), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "--trace records one module");
+    CHECK_EQ_INT(parse(&o, &e, 6, two_ports), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "several --port options need --all or --loop");
+}
+
 int main(void)
 {
     RUN(test_cli_defaults_and_package);
@@ -159,5 +190,6 @@ int main(void)
     RUN(test_cli_errors);
     RUN(test_cli_error_wording);
     RUN(test_cli_release_options);
+    RUN(test_cli_several_modules);
     return check_finish();
 }

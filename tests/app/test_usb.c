@@ -20,7 +20,7 @@
 
 #define T_MS 2000 /* generous: emulated transfers share 2 busy CPUs */
 #define MAX_MODULES 3
-#define FL_LOAD_ADDR 0x20001C00u /* where nt-flash loads the flashloader (anchors.md §1) */
+#define FL_LOAD_ADDR 0x20001C00u /* where nt-flash loads the flashloader (doc/package.md §0) */
 #define FL_IMAGE_BYTES (16u * 1024)
 #define NOR_BASE 0x60000000u
 #define APP_OFFSET 0x1000u
@@ -51,7 +51,7 @@ struct modspec {
 };
 
 /* A testbed with the modules, then a USB bus (libusb after the testbed:
- * umockdev.md §5.1). false (and the test skipped) without umockdev. */
+ * doc/design.md §7.1 item 1). false (and the test skipped) without umockdev. */
 static bool setup(struct fixture *f, const struct modspec *specs, size_t n)
 {
     struct nt_err e;
@@ -234,7 +234,7 @@ static void test_rom_set_report_and_in(void)
     CHECK_EQ_INT(st.out_set_report, 1);
     CHECK_EQ_INT(st.out_interrupt, 0);
     CHECK_EQ_INT(st.out_last_len, 17); /* SET_REPORT carries the report as is */
-    CHECK_EQ_INT(st.in_urb_len, 65);   /* protocol.md §1.3 */
+    CHECK_EQ_INT(st.in_urb_len, 65);   /* doc/protocol.md §1.3 */
     tp_close(dev);
 out:
     teardown(&f);
@@ -302,7 +302,7 @@ out:
 }
 
 /* in_eproto: IN transfers that first end with a protocol error (a busy hub,
- * protocol.md §6.16); returns the status of one GetProperty exchange. */
+ * doc/protocol.md §6.16); returns the status of one GetProperty exchange. */
 static nt_status exchange_after_glitches(unsigned in_eproto, size_t *len)
 {
     const struct modspec s[] = { { "1-1.2", true, 480, NULL, false, 0, false, in_eproto } };
@@ -359,7 +359,7 @@ static void test_timeouts_and_nak(void)
     CHECK_EQ_INT(tp_read(dev, buf, sizeof buf, &len, 50, &e), NT_E_TIMEOUT);
     CHECK_EQ_STR(e.msg, "no report from the module at port 1-1.2 within 50 ms");
     /* Never reading: the host queue fills, the flashloader blocks in its IN
-     * send and NAKs OUT reports, so the write times out (protocol.md §3.5). */
+     * send and NAKs OUT reports, so the write times out (doc/protocol.md §3.5). */
     n = get_property_cmd(cmd, sizeof cmd);
     while (sent < 40 && (st = tp_write(dev, cmd, n, 100, &e)) == NT_OK)
         sent++;
@@ -397,7 +397,7 @@ out:
 }
 
 /* The flashloader itself refuses SET_REPORT: checked with raw libusb, since
- * the backend never sends it one (emulator fidelity, protocol.md §1.2). */
+ * the backend never sends it one (emulator fidelity, doc/protocol.md §1.2). */
 static void test_flashloader_stalls_set_report(void)
 {
     const struct modspec s[] = { { "1-1.2", true, 480, NULL, false, 0, false, 0 } };
@@ -507,7 +507,7 @@ static void reenumerate(bool polling)
     CHECK_EQ_INT(f.bus->ops->next_event(f.bus, 50, &ev, &e), NT_E_TIMEOUT);
     CHECK_EQ_INT(f.bus->ops->open(f.bus, &ev.dev, &dev, &e), NT_OK);
     if (dev) {
-        struct mboot_host m = { dev, 1.0, 0, NULL };
+        struct mboot_host m = { dev, 1.0, 0 };
         CHECK_EQ_INT(mboot_get_property(&m, MBOOT_PROP_CURRENT_VERSION, 0, &version, 1, &count, &e), NT_OK);
         CHECK_EQ_INT(version, 0x4D010000);
         tp_close(dev);
@@ -587,10 +587,10 @@ static void upload_and_jump(struct tp_dev *dev, const uint8_t *img)
     CHECK_EQ_INT(sdp_jump(&h, FL_LOAD_ADDR, &e), NT_OK);
 }
 
-/* The flashloader half of the flow (protocol.md §0 steps 4-11). */
+/* The flashloader half of the flow (doc/protocol.md §0 steps 4-11). */
 static void flash_app(struct tp_dev *dev, const uint8_t *app, uint32_t len, uint64_t *progress)
 {
-    struct mboot_host m = { dev, 1.0, 0, NULL };
+    struct mboot_host m = { dev, 1.0, 0 };
     uint32_t version = 0;
     size_t count = 0;
     bool answered = false;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The real nt_flash binary against emulated USB modules, out of process
 # (tests/app/usb_harness owns the umockdev testbed): --list, the refusal to
-# guess between two modules, --port, and a whole flash checked in the NOR.
+# guess between two modules, --port, and a whole flash checked in the NOR;
+# several modules flashed in parallel (--all) through the one libusb context.
 . "$top_srcdir/tests/lib/tap.sh"
 
 HARNESS="$top_builddir/tests/app/usb_harness"
@@ -58,6 +59,52 @@ t_port_selects_and_flashes() {
         tl_fail "flash at 0x1000 differs from disting_NT.bin"
 }
 tap_case port_selects_and_flashes
+
+# check_nor FILE: FCB at 0, the firmware at 0x1000, erased after it
+check_nor() {
+    [ -f "$1" ] || { tl_fail "no dump $1"; return; }
+    [ "$(head -c 4 "$1")" = "FCFB" ] || tl_fail "$1: no FCFB tag at flash offset 0"
+    tail -c +4097 "$1" | head -c $FW_BYTES | cmp -s - "$T/fw.bin" ||
+        tl_fail "$1: flash at 0x1000 differs from disting_NT.bin"
+    n=$(tail -c +$((4097 + FW_BYTES)) "$1" | tr -d '\377' | wc -c)
+    [ "$n" = 0 ] || tl_fail "$1: $n non-erased bytes after the firmware"
+}
+
+# Three modules on different hub ports, flashed at once through the real
+# libusb (one context, one event thread); with FAULT the one at 1-1.3 has it.
+three_modules() {
+    rm -f "$T"/u-*.bin
+    hrun -m "1-1.2:sdp:dump=$T/u-1.bin" -m "1-1.3:sdp:dump=$T/u-2.bin${1:+,fault=$1}" \
+        -m "1-2:sdp:dump=$T/u-3.bin" -- "$NT_FLASH" --batch --all -t 10 "$PKG"
+}
+
+t_three_in_parallel() {
+    three_modules
+    expect_rc 0
+    for p in 1-1.2 1-1.3 1-2; do
+        [ "$(grep -c "^RESULT $p OK 1.0.0 " "$T/out")" = 1 ] || tl_fail "no single RESULT OK for $p"
+        [ "$(grep -c "^$p COMPLETE$" "$T/out")" = 1 ] || tl_fail "no $p COMPLETE"
+    done
+    check_nor "$T/u-1.bin"
+    check_nor "$T/u-2.bin"
+    check_nor "$T/u-3.bin"
+    # All three were started together, before any finished.
+    awk '/^RESULT/ && !r { r = NR } /^1-(1\.2|1\.3|2) DEVICE_DETECTED sdp/ { s++; if (r) bad = 1 } END { exit bad || s != 3 }' \
+        "$T/out" || tl_fail "the modules were not flashed in parallel"
+}
+tap_case three_in_parallel
+
+t_one_unplugged_fails_alone() {
+    three_modules unplug@write:50
+    expect_rc 5
+    expect_out "^RESULT 1-1\.3 FAILED 5 .*left the bus"
+    expect_out "^RESULT 1-1\.2 OK 1\.0\.0 "
+    expect_out "^RESULT 1-2 OK 1\.0\.0 "
+    check_nor "$T/u-1.bin"
+    check_nor "$T/u-3.bin"
+    [ "$(grep -c '^RESULT ' "$T/out")" = 3 ] || tl_fail "not 3 RESULT lines"
+}
+tap_case one_unplugged_fails_alone
 
 # A running module over USB-MIDI: app -> ROM -> flashloader -> app on one port.
 t_running_module_enter_bootloader_flash_and_back() {

@@ -1,13 +1,14 @@
 /* Runs a program (the real nt_flash) out of process against emulated
  * modules: this process owns the umockdev testbed and the device models,
  * the child reaches them through libumockdev-preload and the inherited
- * $UMOCKDEV_DIR (umockdev.md §9.4).
+ * $UMOCKDEV_DIR (doc/design.md §7.1 item 5).
  *
  *   usb_harness [-m PORT:sdp|mboot|app[:VMOD_SPEC]]... [-d NOR_DUMP] -- CMD [ARGS...]
  *
  * Exits with the child's status (128+N for a signal), 77 when umockdev
  * cannot emulate here, 99 on a harness error. -d writes the first module's
- * NOR contents after the child ended. */
+ * NOR contents after the child ended; a module's own dump= and stats= (in
+ * its SPEC) are written then too, so several modules can be checked. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,13 @@ int main(int argc, char **argv)
     usbemu_free(emu);
     if (dump && n > 0 && !dump_nor(dump, mods[0].engine))
         rc = HARNESS_ERROR;
+    for (size_t k = 0; k < n; k++) {
+        struct nt_err e;
+        if (vmod_engine_save(mods[k].engine, &e) != NT_OK) {
+            fprintf(stderr, "usb_harness: %s\n", e.msg);
+            rc = HARNESS_ERROR;
+        }
+    }
     for (size_t k = 0; k < n; k++)
         vmod_engine_free(mods[k].engine);
     return rc;

@@ -1,5 +1,5 @@
 /* Tests for the virtual Disting NT: the engine driven with hand-built SDP and
- * MCUboot reports (protocol.md §2, §3, vectors §7), the NOR rules, timing
+ * MCUboot reports (doc/protocol.md §2, §3, vectors §7), the NOR rules, timing
  * accounting, faults, and the virtual bus (events, dump=, stats=). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,7 +205,7 @@ static void test_rom_error_status(void)
     CHECK_EQ_INT(b[0], 4);
     CHECK_EQ_INT(get_be32(b + 1), 0xF0F0F0F0);
     CHECK_EQ_INT(in(e, b), 0);
-    /* SPSDK pads command reports to 1025 bytes (§1.1). */
+    /* SPSDK pads command reports to 1025 bytes (doc/protocol.md §1.1). */
     uint8_t big[1025] = { 1, 0x05, 0x05 };
     CHECK_EQ_INT(vmod_engine_out(e, big, sizeof big), NT_OK);
     CHECK_EQ_INT(rom_word(e, 3), 0x56787856);
@@ -697,7 +697,7 @@ static void test_fl_timing(void)
     CHECK(!vmod_engine_in(e, b, sizeof b, &n));
     vmod_engine_advance(e, 0.2001);
     CHECK(vmod_engine_in(e, b, sizeof b, &n));
-    /* Block quirk (§3.11): offsets 0 and 0x10000 use 64 KiB erases. */
+    /* Block quirk (doc/protocol.md §3.11): offsets 0 and 0x10000 use 64 KiB erases. */
     CMD(e, 0x02, NOR, 0x21000, 0);
     CHECK(vmod_engine_next_change(e) > 0.239 && vmod_engine_next_change(e) < 0.241); /* 2 x 100 + 40 */
     settle(e);
@@ -980,6 +980,58 @@ static void test_bus_start_none_arrives(void)
     b->ops->destroy(b);
 }
 
+/* Every subscription sees every arrival made after it, in its own queue. */
+static void test_bus_subscriptions(void)
+{
+    struct vmod_config c = config("modules=3,arrive=sim-1:0.05/sim-3:0.1");
+    struct tp_bus *b = NULL, *va = NULL, *vb = NULL, *late = NULL;
+    struct tp_event ev;
+    struct nt_err err;
+    c.speed = 1;
+    CHECK_EQ_INT(vmod_bus_new(&c, &b, &err), NT_OK);
+    CHECK_EQ_INT(b->ops->subscribe(b, &va, &err), NT_OK);
+    CHECK_EQ_INT(va->ops->subscribe(va, &vb, &err), NT_OK); /* a view of a view: the same bus */
+    struct tp_bus *subs[] = { b, va, vb };
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ_INT(subs[i]->ops->next_event(subs[i], 2000, &ev, &err), NT_OK);
+        CHECK_EQ_INT(ev.type, TP_EV_ARRIVED);
+        CHECK_EQ_STR(ev.dev.port, "sim-1");
+        CHECK_EQ_INT(subs[i]->ops->next_event(subs[i], 2000, &ev, &err), NT_OK);
+        CHECK_EQ_STR(ev.dev.port, "sim-3");
+        CHECK_EQ_INT(subs[i]->ops->next_event(subs[i], 0, &ev, &err), NT_E_TIMEOUT);
+    }
+    CHECK_EQ_INT(b->ops->subscribe(b, &late, &err), NT_OK);
+    CHECK_EQ_INT(late->ops->next_event(late, 50, &ev, &err), NT_E_TIMEOUT);
+    struct tp_devinfo d[4];
+    size_t n = 0;
+    CHECK_EQ_INT(late->ops->scan(late, d, 4, &n, &err), NT_OK);
+    CHECK_EQ_INT(n, 3);
+    /* A device opened through a view is the bus's. */
+    struct tp_dev *dev = open_kind(va, TP_KIND_SDP, "sim-3");
+    CHECK(dev != NULL);
+    tp_close(dev);
+    late->ops->destroy(late);
+    vb->ops->destroy(vb);
+    va->ops->destroy(va);
+    b->ops->destroy(b);
+}
+
+/* fault=...@sim-N: only that module has the fault. */
+static void test_fault_aimed_at_one_module(void)
+{
+    struct vmod_config c = config("modules=2,fault=stale@sim-2");
+    struct vmod_engine *e1 = NULL, *e2 = NULL;
+    struct nt_err err;
+    uint8_t buf[1100];
+    size_t n = 0;
+    CHECK_EQ_INT(vmod_engine_new(&c, 0, &e1, &err), NT_OK);
+    CHECK_EQ_INT(vmod_engine_new(&c, 1, &e2, &err), NT_OK);
+    CHECK(!vmod_engine_in(e1, buf, sizeof buf, &n));
+    CHECK(vmod_engine_in(e2, buf, sizeof buf, &n));
+    vmod_engine_free(e1);
+    vmod_engine_free(e2);
+}
+
 static char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -1132,6 +1184,8 @@ int main(void)
     RUN(test_bus_reenumeration);
     RUN(test_bus_start_none_arrives);
     RUN(test_bus_dump_and_stats);
+    RUN(test_bus_subscriptions);
+    RUN(test_fault_aimed_at_one_module);
     RUN(test_bus_waits_for_busy_module);
     RUN(test_engine_save);
     return check_finish();

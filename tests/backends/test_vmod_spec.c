@@ -1,4 +1,4 @@
-/* Tests for the --simulate SPEC parser (spec.md §7): defaults, every key,
+/* Tests for the --simulate SPEC parser (README, "The virtual module"): defaults, every key,
  * and the messages for bad keys and values. */
 #include "tap.h"
 #include "vmod.h"
@@ -161,11 +161,46 @@ static void test_spec_rejections(void)
     bad("speed=0,start=sdp,bogus=1", "bogus", "unknown key");
 }
 
+/* Several modules: a fault aimed at one, arrivals per module, a file per module. */
+static void test_spec_per_module(void)
+{
+    struct vmod_config c;
+    struct nt_err e;
+    CHECK_EQ_INT(parse("modules=4,fault=unplug@write:30@sim-2", &c, &e), NT_OK);
+    CHECK_EQ_INT(c.fault, VMOD_FAULT_UNPLUG);
+    CHECK_EQ_INT(c.fault_phase, VMOD_PHASE_WRITE);
+    CHECK_EQ_INT(c.fault_pct, 30);
+    CHECK_EQ_INT(c.fault_module, 2);
+    CHECK_EQ_INT(parse("modules=2,fault=stale@sim-1", &c, &e), NT_OK);
+    CHECK_EQ_INT(c.fault, VMOD_FAULT_STALE);
+    CHECK_EQ_INT(c.fault_module, 1);
+    CHECK_EQ_INT(parse("fault=stale", &c, &e), NT_OK);
+    CHECK_EQ_INT(c.fault_module, 0);
+    CHECK_EQ_INT(parse("modules=4,arrive=sim-2:3/sim-4:6.5", &c, &e), NT_OK);
+    CHECK(!c.module_arrive_set[0]);
+    CHECK(c.module_arrive_set[1]);
+    CHECK(c.module_arrive_s[1] == 3.0);
+    CHECK(!c.module_arrive_set[2]);
+    CHECK(c.module_arrive_s[3] == 6.5);
+    CHECK_EQ_INT(c.start, VMOD_START_SDP); /* the others are there at once */
+    CHECK_EQ_INT(parse("modules=2,dump=nor-%d.bin,stats=st-%d.json", &c, &e), NT_OK);
+    CHECK_EQ_STR(c.dump_path, "nor-%d.bin");
+    bad("modules=2,fault=unplug@write@sim-9", "fault", "@sim-N with N 1..8");
+    bad("modules=2,fault=unplug@write@sim-0", "fault", "@sim-N with N 1..8");
+    bad("modules=2,fault=unplug@sim-2", "fault", "these need @PHASE");
+    bad("arrive=sim-2:3", "arrive", "sim-2 is not one of the 1 module(s)");
+    bad("modules=3,arrive=sim-2", "arrive", "is not sim-N:SECONDS");
+    bad("modules=3,arrive=sim-2:1/sim-2:4", "arrive", "names a module twice");
+    bad("modules=3,arrive=sim-2:1/", "arrive", "is not sim-N:SECONDS");
+    bad("dump=nor-%s.bin", "dump", "may hold one %d");
+    bad("stats=%d-%d", "stats", "may hold one %d");
+}
+
 static void test_spec_contradictions_rejected(void)
 {
     struct vmod_config c;
     struct nt_err e;
-    /* One value per key, one fault per run (spec.md §7): no silent "last wins". */
+    /* One value per key, one fault per run (README, "The virtual module"): no silent "last wins". */
     bad("speed=0,speed=2", "speed", "given twice");
     bad("fault=unplug@write,fault=status@erase", "fault", "given twice");
     bad("arrive=5", "arrive", "it is for start=none");
@@ -187,5 +222,6 @@ int main(void)
     RUN(test_spec_faults);
     RUN(test_spec_rejections);
     RUN(test_spec_contradictions_rejected);
+    RUN(test_spec_per_module);
     return check_finish();
 }

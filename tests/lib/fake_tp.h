@@ -34,7 +34,7 @@ struct fake_tp {
     /* Reads with timeout 0 see nothing (an answer still on its way). */
     bool poll_blind;
     /* Writes time out while an IN report is queued: the device is blocked
-     * in its IN send (protocol.md §3.5). */
+     * in its IN send (doc/protocol.md §3.5). */
     bool block_out_while_in_pending;
     fake_tp_on_write on_write;
     void *user;

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,11 +88,11 @@ struct usbemu_module {
 struct usbemu {
     UMockdevTestbed *tb;
     pthread_mutex_t lock;    /* device state (pthread: visible to TSan) */
-    pthread_mutex_t tb_lock; /* testbed changes, one thread at a time (umockdev.md §5.6) */
+    pthread_mutex_t tb_lock; /* testbed changes, one thread at a time (doc/design.md §7.1 item 4) */
     struct usbemu_module *modules;
     unsigned next_devnum;
     pthread_t clock;
-    volatile int stop;
+    atomic_int stop; /* set by usbemu_free, read by the clock thread */
 };
 
 /* --- Descriptors --------------------------------------------------------- */
@@ -116,8 +117,8 @@ static size_t endpoint_desc(uint8_t *d, uint8_t addr, uint16_t mps, uint8_t inte
     return 7;
 }
 
-/* Config descriptor of the ROM (IN 0x81 only, protocol.md §1.1), the
- * flashloader (IN 0x81 + OUT 0x02, 1016-byte packets, §1.2) or a hub. */
+/* Config descriptor of the ROM (IN 0x81 only, doc/protocol.md §1.1), the
+ * flashloader (IN 0x81 + OUT 0x02, 1016-byte packets, doc/protocol.md §1.2) or a hub. */
 static size_t config_desc(uint8_t *d, int kind, bool hub)
 {
     const uint8_t cfg[9] = { 9, 2, 0, 0, 1, 1, 0, 0xC0, 50 };
@@ -313,7 +314,7 @@ static int control(struct usbdev *d, struct urb *u)
     uint16_t wvalue = get_le16(s + 2), wlength = get_le16(s + 6);
 
     if (req == EMU_REQ_SET_REPORT) {
-        /* the flashloader's HID callback rejects SET_REPORT (protocol.md §1.2) */
+        /* the flashloader's HID callback rejects SET_REPORT (doc/protocol.md §1.2) */
         if (d->kind == TP_KIND_MBOOT || d->m->cfg.rom_stalls_set_report) {
             d->m->st.set_report_stalled++;
             return -EPIPE;
@@ -663,7 +664,7 @@ static void leave_bus(struct usbemu_module *m)
         return;
     snprintf(sys, sizeof sys, "/sys%s", d->syspath);
     /* 0.17.16's remove_device sends no uevent; send it while sysfs still has
-     * the device (umockdev.md §5.4) */
+     * the device (doc/design.md §7.1 item 3) */
     umockdev_testbed_uevent(emu->tb, sys, "remove");
     umockdev_testbed_remove_device(emu->tb, sys);
 }
@@ -722,7 +723,7 @@ static void *clock_main(void *arg)
 {
     struct usbemu *emu = arg;
 
-    while (!emu->stop) {
+    while (!atomic_load(&emu->stop)) {
         for (struct usbemu_module *m = emu->modules; m; m = m->next) {
             int want;
             pthread_mutex_lock(&emu->lock);
@@ -750,7 +751,7 @@ int usbemu_new(struct usbemu **out)
 
     *out = NULL;
     emu->tb = umockdev_testbed_new();
-    /* only after the testbed exists: the answer is cached (umockdev.md §5.2) */
+    /* only after the testbed exists: the answer is cached (doc/design.md §7.1 item 2) */
     if (!umockdev_in_mock_environment()) {
         g_object_unref(emu->tb);
         free(emu);
@@ -856,7 +857,7 @@ void usbemu_free(struct usbemu *emu)
 {
     if (!emu)
         return;
-    emu->stop = 1;
+    atomic_store(&emu->stop, 1);
     pthread_join(emu->clock, NULL);
     while (emu->modules) {
         struct usbemu_module *m = emu->modules;

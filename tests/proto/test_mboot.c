@@ -1,6 +1,6 @@
-/* MCUboot host tests: the protocol.md §7.2 vectors as encode/decode checks,
+/* MCUboot host tests: the doc/protocol.md §7.2 vectors as encode/decode checks,
  * the status table, and the host against a scripted fake flashloader
- * (answer checks, data phases, both kinds of abort, reset, read-memory). */
+ * (answer checks, data phases, the device abort, reset, read-memory). */
 #include "bytes.h"
 #include "tap.h"
 #include "fake_tp.h"
@@ -12,7 +12,7 @@ static struct fake_tp *loader(void) { return fake_tp_new(TP_KIND_MBOOT, RPT, RPT
 
 static struct mboot_host host(struct fake_tp *f)
 {
-    struct mboot_host h = { &f->dev, 0.0, 0, NULL };
+    struct mboot_host h = { &f->dev, 0.0, 0 };
     return h;
 }
 
@@ -186,7 +186,7 @@ static void test_decode_errors(void)
 
 static void test_status_table(void)
 {
-    /* Every code protocol.md §3.9 lists, single or as a range. */
+    /* Every code doc/protocol.md §3.9 lists, single or as a range. */
     static const uint32_t ranges[][2] = {
         { 0, 6 },         { 100, 154 },     { 400, 408 },     { 6000, 6002 },   { 7000, 7002 },
         { 10000, 10006 }, { 10100, 10120 }, { 10200, 10213 }, { 10300, 10302 }, { 10400, 10404 },
@@ -216,7 +216,6 @@ struct model {
     unsigned abort_after; /* device abort after this data packet (0 = never) */
     uint32_t abort_status;
     uint32_t final_status;
-    bool host_aborted;
 };
 
 static nt_status model_write(struct fake_tp *f, const uint8_t *r, size_t len, void *user)
@@ -243,11 +242,6 @@ static nt_status model_write(struct fake_tp *f, const uint8_t *r, size_t len, vo
         }
     } else if (r[0] == MBOOT_REPORT_DATA_OUT) {
         uint16_t n = get_le16(r + 2);
-        if (n == 0) {
-            m->host_aborted = true;
-            queue_generic(f, MBOOT_STATUS_ABORT_DATA_PHASE, MBOOT_CMD_WRITE_MEMORY);
-            return NT_OK;
-        }
         m->got += n;
         m->data_packets++;
         if (m->abort_after && m->data_packets == m->abort_after) {
@@ -317,7 +311,7 @@ static void test_get_property_version_m1_m2(void)
     fake_tp_hex("01 00 0C 00 07 00 00 02 01 00 00 00 00 00 00 00", m1, 16);
     CHECK_EQ_INT(f->out[0].len, RPT);
     CHECK_MEM(f->out[0].data, m1, 16);
-    /* Exactly one full report per IN read (protocol.md §1.3). */
+    /* Exactly one full report per IN read (doc/protocol.md §1.3). */
     CHECK_EQ_INT(f->last_read_cap, RPT);
     fake_tp_free(f);
 }
@@ -507,8 +501,6 @@ static void test_erase_timeout_sized(void)
 struct progress_log {
     unsigned calls;
     uint64_t last_done, last_total;
-    volatile int *abort_flag;
-    unsigned abort_at;
 };
 
 static void record_progress(void *user, uint64_t done, uint64_t total)
@@ -517,8 +509,6 @@ static void record_progress(void *user, uint64_t done, uint64_t total)
     p->calls++;
     p->last_done = done;
     p->last_total = total;
-    if (p->abort_flag && p->calls == p->abort_at)
-        *p->abort_flag = 1;
 }
 
 static uint8_t *pattern(size_t len)
@@ -700,48 +690,6 @@ static void test_write_no_final_answer(void)
     CHECK_EQ_INT(mboot_write_memory(&h, 0x60001000, img, 64, 0, NULL, NULL, &err), NT_E_TIMEOUT);
     CHECK_CONTAINS(err.msg, "did not answer write-memory");
     free(img);
-    fake_tp_free(f);
-}
-
-static void test_host_abort(void)
-{
-    struct model m = { .max_packet = 1012 };
-    struct fake_tp *f = model_loader(&m);
-    struct mboot_host h = host(f);
-    struct nt_err err = { 0 };
-    volatile int stop = 0;
-    struct progress_log p = { .abort_flag = &stop, .abort_at = 2 };
-    const struct fake_tp_report *d[8];
-    size_t len = 5 * 1012, n;
-    uint8_t *img = pattern(len);
-    h.abort_req = &stop;
-    CHECK_EQ_INT(mboot_write_memory(&h, 0x60001000, img, len, 0, record_progress, &p, &err),
-                 NT_E_INTERRUPTED);
-    CHECK(m.host_aborted);
-    n = data_reports(f, d, 8);
-    CHECK_EQ_INT(n, 3);
-    {
-        uint8_t marker[4] = { 2, 0, 0, 0 };
-        CHECK_MEM(d[2]->data, marker, 4);
-        CHECK_EQ_INT(d[2]->len, RPT);
-    }
-    CHECK_CONTAINS(err.msg, "after 2024 of 5060 bytes");
-    CHECK_EQ_INT(f->in_head, f->in_count);
-    free(img);
-    fake_tp_free(f);
-}
-
-static void test_host_abort_before_start(void)
-{
-    struct model m = { .max_packet = 1012 };
-    struct fake_tp *f = model_loader(&m);
-    struct mboot_host h = host(f);
-    struct nt_err err = { 0 };
-    volatile int stop = 1;
-    uint8_t img[16] = { 0 };
-    h.abort_req = &stop;
-    CHECK_EQ_INT(mboot_write_memory(&h, 0x60001000, img, sizeof img, 0, NULL, NULL, &err), NT_E_INTERRUPTED);
-    CHECK_EQ_INT(f->nout, 0);
     fake_tp_free(f);
 }
 
@@ -931,8 +879,6 @@ int main(void)
     RUN(test_out_timeout_reads_in);
     RUN(test_command_silent_device);
     RUN(test_write_no_final_answer);
-    RUN(test_host_abort);
-    RUN(test_host_abort_before_start);
     RUN(test_reset_answered_m13);
     RUN(test_reset_without_answer);
     RUN(test_reset_disconnect);

@@ -1,4 +1,4 @@
-/* SDP host tests: the protocol.md §7.1 vectors, and the host's behaviour
+/* SDP host tests: the doc/protocol.md §7.1 vectors, and the host's behaviour
  * (drain, HAB check, WRITE_FILE framing, JUMP semantics) against a fake ROM. */
 #include "tap.h"
 #include "fake_tp.h"
@@ -260,7 +260,7 @@ static void test_jump_disconnect(void)
 }
 
 /* A USB controller being re-initialised ends the pending IN transfer with a
- * protocol error before the disconnect: still a jump (protocol.md §6.4). */
+ * protocol error before the disconnect: still a jump (doc/protocol.md §6.4). */
 static void test_jump_io_error_after_hab(void)
 {
     struct fake_tp *f = rom();

@@ -280,7 +280,7 @@ static nt_status flaky_open(struct tp_bus *b, const struct tp_devinfo *id, struc
 
 static void flaky_destroy(struct tp_bus *b) { (void)b; }
 
-static const struct tp_bus_ops flaky_ops = { flaky_scan, flaky_next, flaky_open, flaky_destroy };
+static const struct tp_bus_ops flaky_ops = { flaky_scan, flaky_next, flaky_open, flaky_destroy, NULL };
 
 static void test_open_retried_while_the_device_settles(void)
 {

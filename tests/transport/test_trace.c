@@ -1,4 +1,4 @@
-/* Trace decorator tests: the exact line format of spec.md §6, truncation
+/* Trace decorator tests: the exact line format (README, "Trace"), truncation
  * after 64 bytes, nothing logged for timed-out reads, and pass-through. */
 #include <stdlib.h>
 

@@ -1,7 +1,7 @@
 /* A scripted stand-in for the session and the bus, so the tmux tests drive
  * the real full-screen UI (ui_run) through every screen without USB, the
  * virtual module or main.c: `ui_fake SCENARIO [SECONDS]` where SECONDS is how
- * long the scripted flash takes (default 3). Exit codes as spec.md §3. */
+ * long the scripted flash takes (default 3). Exit codes as in the README's "Exit codes". */
 #include "config.h"
 
 #include <stdio.h>
@@ -16,7 +16,7 @@
 #include "ui.h"
 #include "ui_testdev.h"
 
-#define FAKE_PACKET_BYTES 1012u /* MCUboot max packet (protocol.md) */
+#define FAKE_PACKET_BYTES 1012u /* MCUboot max packet (doc/protocol.md §3.7) */
 #define FAKE_FIRMWARE_BYTES (4u * 1024 * 1024)
 #define FAKE_FLASHLOADER_BYTES (94u * 1024)
 #define FAKE_MAX_DEVICES 8
@@ -79,9 +79,9 @@ static nt_status fb_open(struct tp_bus *b, const struct tp_devinfo *id, struct t
     return nt_err_set(err, NT_E_UNSUPPORTED, "the fake bus opens nothing (%s)", id->port);
 }
 
-static const struct tp_bus_ops fake_bus_ops = { fb_scan, fb_next_event, fb_open, NULL };
+static const struct tp_bus_ops fake_bus_ops = { fb_scan, fb_next_event, fb_open, NULL, NULL };
 
-/* ---- the session: the phases of spec.md §1 on a timeline ---------------- */
+/* ---- the session: the phases (README, "How a flash works") on a timeline --------------- */
 
 struct fake_run {
     const struct sess_config *cfg;

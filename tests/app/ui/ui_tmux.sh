@@ -22,7 +22,7 @@ tap_selected no_device &&
     ui_start nodev 80 24 $utf -- "$NT_FLASH" -t 1 --simulate=start=none,arrive=never "$ui_dir/small.zip"
 tap_selected ascii && ui_start ascii 80 24 LC_ALL=C -- "$NT_FLASH" --simulate=speed=0.05 "$ui_dir/small.zip"
 tap_selected dry_run && ui_start dry 80 24 $utf -- "$NT_FLASH" -n "$ui_dir/small.zip"
-# Terminals the UI cannot drive: progress lines instead (spec.md §4).
+# Terminals the UI cannot drive: progress lines instead (README, "Progress lines").
 if tap_selected plain_terminals; then
     ui_start dumb 80 24 $utf TERM=dumb -- "$NT_FLASH" --simulate=speed=0.05 "$ui_dir/small.zip"
     ui_start unknown 80 24 $utf TERM=no-such-terminal-xyz -- "$NT_FLASH" --simulate=speed=0.05 "$ui_dir/small.zip"
