@@ -24,6 +24,11 @@ enum {
     OPT_RELEASE_PAGE,
     OPT_OFFLINE,
     OPT_REFRESH,
+    OPT_NO_VERIFY,
+    OPT_FULL,
+    OPT_SHA256,
+    OPT_BACKUP,
+    OPT_FL_FROM,
     OPT_ENTER_BOOTLOADER,
     OPT_SYSEX_ID,
     OPT_NO_WAIT_RESTART,
@@ -51,6 +56,11 @@ static const struct option long_options[] = {
     { "release-page", required_argument, NULL, OPT_RELEASE_PAGE },
     { "offline", no_argument, NULL, OPT_OFFLINE },
     { "refresh", no_argument, NULL, OPT_REFRESH },
+    { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
+    { "full", no_argument, NULL, OPT_FULL },
+    { "sha256", required_argument, NULL, OPT_SHA256 },
+    { "backup", required_argument, NULL, OPT_BACKUP },
+    { "flashloader-from", required_argument, NULL, OPT_FL_FROM },
     { "version", no_argument, NULL, OPT_VERSION },
     { "help", no_argument, NULL, 'h' },
     { "enter-bootloader", no_argument, NULL, OPT_ENTER_BOOTLOADER },
@@ -65,6 +75,7 @@ void cli_print_usage(FILE *out)
           "       nt_flash [OPTIONS] --url URL\n"
           "       nt_flash [OPTIONS] --latest | VERSION | --firmware VERSION\n"
           "       nt_flash --releases [-v]\n"
+          "       nt_flash [OPTIONS] --backup FILE --flashloader-from PACKAGE.zip\n"
           "       nt_flash --list\n"
           "       nt_flash                      (on a terminal: the device monitor)\n"
           "\n"
@@ -91,6 +102,14 @@ void cli_print_usage(FILE *out)
           "      --loop            after each module, wait for the next one and flash it too;\n"
           "                        Ctrl-C between modules ends the loop (with --all: several at once)\n"
           "  -n, --dry-run         validate the package and show what would be flashed\n"
+          "      --no-verify       do not read the flash back after writing it\n"
+          "      --full            erase and write every sector, even those that already hold\n"
+          "                        the new content\n"
+          "      --sha256 HEX      refuse the package ZIP unless its SHA-256 is HEX\n"
+          "      --backup FILE     first save the firmware on the module as a package FILE;\n"
+          "                        without a package, only make the backup\n"
+          "      --flashloader-from PACKAGE.zip\n"
+          "                        the flashloader for --backup without a package\n"
           "      --machine         progress as STATUS:/PROGRESS:/ERROR: lines (nt_helper)\n"
           "      --trace FILE      log every HID report exchanged to FILE\n"
           "      --enter-bootloader  reboot a module that runs its firmware (1.15 or later)\n"
@@ -128,6 +147,21 @@ static nt_status parse_timeout(const char *s, double *out, struct nt_err *err)
         return nt_err_set(err, NT_E_USAGE, "invalid timeout '%s': give a number of seconds from 0 to 86400",
                           s);
     *out = v;
+    return NT_OK;
+}
+
+/* --sha256: 64 hexadecimal digits, either case. */
+static nt_status parse_sha256(const char *s, uint8_t out[32], struct nt_err *err)
+{
+    if (strlen(s) != 64 || strspn(s, "0123456789abcdefABCDEF") != 64)
+        return nt_err_set(err, NT_E_USAGE,
+                          "invalid --sha256 '%s': give the package's SHA-256 as 64 hexadecimal digits "
+                          "(as sha256sum prints it)",
+                          s);
+    for (int i = 0; i < 32; i++) {
+        char byte[3] = { s[2 * i], s[2 * i + 1], '\0' };
+        out[i] = (uint8_t)strtoul(byte, NULL, 16);
+    }
     return NT_OK;
 }
 
@@ -249,6 +283,15 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
         case OPT_RELEASE_PAGE: o->release_page = optarg; break;
         case OPT_OFFLINE: o->offline = true; break;
         case OPT_REFRESH: o->refresh = true; break;
+        case OPT_NO_VERIFY: o->no_verify = true; break;
+        case OPT_FULL: o->full = true; break;
+        case OPT_BACKUP: o->backup = optarg; break;
+        case OPT_FL_FROM: o->flashloader_from = optarg; break;
+        case OPT_SHA256:
+            if (parse_sha256(optarg, o->sha256, err) != NT_OK)
+                return NT_E_USAGE;
+            o->pin = true;
+            break;
         case OPT_VERSION: o->version = true; break;
         case OPT_ENTER_BOOTLOADER: o->enter_bootloader = true; break;
         case OPT_NO_WAIT_RESTART: o->no_wait_restart = true; break;
@@ -294,5 +337,17 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
     if (o->nports > 1 && !o->all && !o->loop)
         return nt_err_set(err, NT_E_USAGE,
                           "several --port options need --all or --loop (one module otherwise)");
-    return check_release_options(o, err);
+    if (check_release_options(o, err) != NT_OK)
+        return NT_E_USAGE;
+    if (o->flashloader_from && (!o->backup || o->package || o->url || o->firmware || o->latest))
+        return nt_err_set(err, NT_E_USAGE,
+                          "--flashloader-from is for --backup FILE without a package (a package given "
+                          "with --backup lends its own flashloader)");
+    if (o->backup && !o->package && !o->url && !o->firmware && !o->latest && !o->flashloader_from)
+        return nt_err_set(err, NT_E_USAGE,
+                          "--backup FILE without a package needs --flashloader-from PACKAGE.zip: the "
+                          "flashloader nt_flash loads to read the module");
+    if (o->backup && (o->dry_run || o->releases || o->list))
+        return nt_err_set(err, NT_E_USAGE, "--backup reads the module; it goes with a flash or alone");
+    return NT_OK;
 }

@@ -4,6 +4,7 @@
 #define NT_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "nt_err.h"
@@ -31,6 +32,12 @@ struct cli_opts {
     bool all;                  /* --all: every module in bootloader mode, in parallel */
     bool loop;                 /* --loop: flash each module that arrives, until Ctrl-C */
     bool dry_run;              /* -n */
+    bool no_verify;            /* --no-verify */
+    bool full;                 /* --full */
+    const char *backup;        /* --backup FILE */
+    const char *flashloader_from; /* --flashloader-from PKG (--backup without a package) */
+    bool pin;                  /* --sha256 given: */
+    uint8_t sha256[32];        /* the package ZIP's digest */
     bool machine;              /* --machine */
     const char *trace;         /* --trace FILE */
     bool simulate;             /* --simulate[=SPEC] */

@@ -166,7 +166,8 @@ int main(int argc, char **argv)
 
     multi = (opts.all || opts.loop) && !opts.dry_run;
     interactive = !opts.batch && !opts.machine && !multi && ui_terminal_ok();
-    if (!opts.package && !opts.url && !opts.latest && !opts.firmware && !interactive)
+    if (!opts.package && !opts.url && !opts.latest && !opts.firmware && !opts.flashloader_from &&
+        !interactive)
         return fail("no package given: name a PACKAGE.zip, a VERSION or --latest, or use --url URL (the "
                     "device monitor needs a terminal)",
                     EXIT_USAGE);
@@ -197,6 +198,15 @@ int main(int argc, char **argv)
         sc.download_user = &fw;
     }
     sc.dry_run = opts.dry_run;
+    sc.no_verify = opts.no_verify;
+    sc.full = opts.full;
+    sc.sha256_pin = opts.pin ? opts.sha256 : NULL;
+    sc.backup_path = opts.backup;
+    if (opts.backup && opts.flashloader_from) {
+        /* Backup only: the package lends its flashloader, nothing is flashed. */
+        sc.package_path = opts.flashloader_from;
+        sc.backup_only = true;
+    }
     sc.port = opts.port;
     sc.wait_timeout_s = opts.timeout_s;
     sc.stop = stop;

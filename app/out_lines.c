@@ -8,8 +8,10 @@ static const char *label(enum sess_phase ph)
     switch (ph) {
     case SESS_PH_DOWNLOAD: return "DOWNLOADING";
     case SESS_PH_UPLOAD: return "UPLOADING_FLASHLOADER";
+    case SESS_PH_BACKUP: return "BACKING_UP";
     case SESS_PH_ERASE: return "ERASING";
     case SESS_PH_WRITE: return "WRITING";
+    case SESS_PH_VERIFY: return "VERIFYING";
     default: return NULL;
     }
 }

@@ -11,8 +11,10 @@ static const char *stage(enum sess_phase ph)
     switch (ph) {
     case SESS_PH_DOWNLOAD: return "DOWNLOAD";
     case SESS_PH_UPLOAD: return "SDP_UPLOAD";
+    case SESS_PH_BACKUP: return "BACKUP";
     case SESS_PH_ERASE: return "ERASE";
     case SESS_PH_WRITE: return "WRITE";
+    case SESS_PH_VERIFY: return "VERIFY";
     default: return NULL;
     }
 }
@@ -46,9 +48,11 @@ static void phase_start(struct out_state *o, enum sess_phase ph)
         bl_connect(o);
         status(o, "CONFIGURE", 50, "Configuring flash memory");
         break;
+    case SESS_PH_BACKUP: status(o, "BACKUP", 52, "Backing up the firmware on the module"); break;
     case SESS_PH_ERASE: status(o, "ERASE", 55, "Erasing flash region"); break;
     case SESS_PH_FCB: status(o, "FCB", 60, "Creating Flash Configuration Block"); break;
     case SESS_PH_WRITE: status(o, "WRITE", 65, "Writing firmware"); break;
+    case SESS_PH_VERIFY: status(o, "VERIFY", 90, "Verifying flash"); break;
     case SESS_PH_RESET: status(o, "RESET", 95, "Resetting device"); break;
     default: break;
     }

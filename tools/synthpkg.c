@@ -12,8 +12,9 @@
 
 #include "bytes.h"
 
-#define FW_SEED 0x4E544657u /* "NTFW" */
-#define FL_SEED 0x4E54464Cu /* "NTFL" */
+#define FW_SEED 0x4E544657u       /* "NTFW" */
+#define FW_OTHER_SEED 0x4E544658u /* another firmware of the same size */
+#define FL_SEED 0x4E54464Cu       /* "NTFL" */
 #define FW_IVT_SELF 0x60001000u
 #define FW_VECTORS 0x1000u
 #define FL_SPT_SELF 0x20001C00u
@@ -203,6 +204,18 @@ static void k_several(struct spec *s)
 }
 static void k_encrypted(struct spec *s) { s->fw.encrypt = true; }
 static void k_fw_empty(struct spec *s) { s->fw.size = 0; }
+/* Same size, every 4 KiB sector different (the IVT's boot data is the same). */
+static void k_other(struct spec *s)
+{
+    synth_fill(s->fw.data + FW_VECTORS + 8, s->fw.size - FW_VECTORS - 8, FW_OTHER_SEED);
+    s->fw.data[8] ^= 0x01; /* the IVT sector differs too (a reserved IVT byte) */
+}
+/* The first 4 KiB (the IVT sector) as in plain, the code after it (from the
+ * vector table's third word) different. */
+static void k_code_changed(struct spec *s)
+{
+    synth_fill(s->fw.data + FW_VECTORS + 8, s->fw.size - FW_VECTORS - 8, FW_OTHER_SEED);
+}
 static void k_fw_truncated(struct spec *s) { s->fw.size = 0x1004; }
 static void k_fl_empty(struct spec *s) { s->fl.size = 0; }
 static void k_fw_oversize(struct spec *s)
@@ -254,6 +267,9 @@ struct kind_fn {
 static const struct kind_fn kind_fns[] = {
     { { "plain", true, "manifest at the root, SPT layout" }, k_plain },
     { { "top-folder", true, "everything under distingNT_1.12.0/, plus __MACOSX junk" }, k_top },
+    { { "other-firmware", true, "another firmware of the same size: every sector differs" }, k_other },
+    { { "code-changed", true, "the IVT sector as in plain, every sector after it different" },
+      k_code_changed },
     { { "legacy", true, "legacy Expert Sleepers flashloader (IVT self 0x20001E00)" }, k_legacy },
     { { "firmware-version", true, "manifest has firmware_version instead of version" }, k_fwversion },
     { { "no-version", true, "manifest without a version key" }, k_noversion },

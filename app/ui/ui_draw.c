@@ -169,9 +169,12 @@ static const char *phase_text(enum sess_phase ph)
     case SESS_PH_UPLOAD: return "Uploading the flashloader";
     case SESS_PH_ENUM: return "Waiting for the flashloader to enumerate";
     case SESS_PH_CONFIGURE: return "Configuring FlexSPI NOR";
+    case SESS_PH_BACKUP: return "Reading the firmware for the backup";
+    case SESS_PH_COMPARE: return "Reading the flash to find what changed";
     case SESS_PH_ERASE: return "Erasing";
     case SESS_PH_FCB: return "Programming the FlexSPI configuration block";
     case SESS_PH_WRITE: return "Writing the firmware";
+    case SESS_PH_VERIFY: return "Reading the firmware back to verify it";
     case SESS_PH_RESET: return "Resetting the module";
     case SESS_PH_RESTART: return "Waiting for the module to run its firmware";
     case SESS_PH_COUNT: break;

@@ -35,7 +35,7 @@ struct ui_layout {
 /* Package box inner lines: summary, flashloader, firmware. */
 #define UI_PACKAGE_LINES 3
 /* Phase gauges: upload, configure, erase, write, reset (+ download with --url). */
-#define UI_PHASE_LINES 5
+#define UI_PHASE_LINES 6
 
 /* Which panels a screen has. */
 enum ui_layout_kind {

@@ -18,8 +18,8 @@
 /* Share of a typical flash each gauge takes (sums to 100), so the device
  * list's "flashing n%" moves roughly with time rather than jumping. */
 static const int gauge_weight[UI_G_COUNT] = {
-    [UI_G_DOWNLOAD] = 0, [UI_G_UPLOAD] = 10, [UI_G_CONFIGURE] = 2,
-    [UI_G_ERASE] = 25,   [UI_G_WRITE] = 60,  [UI_G_RESET] = 3,
+    [UI_G_DOWNLOAD] = 0, [UI_G_UPLOAD] = 10, [UI_G_CONFIGURE] = 2, [UI_G_ERASE] = 25,
+    [UI_G_WRITE] = 55,   [UI_G_VERIFY] = 5,  [UI_G_RESET] = 3,
 };
 
 static void mark(struct ui_model *m, enum ui_panel p) { m->dirty |= 1u << p; }
@@ -51,8 +51,8 @@ void ui_model_set_release(struct ui_model *m, const char *version, const char *d
 
 const char *ui_gauge_name(enum ui_gauge_id g)
 {
-    static const char *const names[UI_G_COUNT] = { "download", "upload", "configure",
-                                                   "erase",    "write",  "reset" };
+    static const char *const names[UI_G_COUNT] = { "download", "upload", "configure", "erase",
+                                                   "write",    "verify", "reset" };
     return (unsigned)g < UI_G_COUNT ? names[g] : "?";
 }
 
@@ -66,6 +66,7 @@ static int gauge_of_phase(enum sess_phase ph)
     case SESS_PH_CONFIGURE: return UI_G_CONFIGURE;
     case SESS_PH_ERASE: return UI_G_ERASE;
     case SESS_PH_WRITE: return UI_G_WRITE;
+    case SESS_PH_VERIFY: return UI_G_VERIFY;
     case SESS_PH_RESET: return UI_G_RESET;
     default: return -1;
     }

@@ -30,6 +30,7 @@ enum ui_gauge_id {
     UI_G_CONFIGURE,
     UI_G_ERASE,
     UI_G_WRITE,
+    UI_G_VERIFY,
     UI_G_RESET,
     UI_G_COUNT
 };
@@ -122,7 +123,8 @@ void ui_model_device_state(const struct ui_model *m, const struct tp_devinfo *d,
 int ui_model_overall_percent(const struct ui_model *m);
 /* Bytes (or units) per second of a gauge, 0 when not yet measurable. */
 double ui_model_gauge_rate(const struct ui_model *m, enum ui_gauge_id g);
-/* Label of a gauge: "download", "upload", "configure", "erase", "write", "reset". */
+/* Label of a gauge: "download", "upload", "configure", "erase", "write", "verify",
+ * "reset". */
 const char *ui_gauge_name(enum ui_gauge_id g);
 /* One gauge line's text right of the bar: "1.25 MiB / 4.00 MiB  512 KiB/s  3.2s left"
  * while running, "done in 2.1s" after, "" while pending. */

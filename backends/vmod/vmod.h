@@ -20,7 +20,8 @@ enum vmod_fault_kind {
     VMOD_FAULT_SILENT,  /* stop answering at PHASE:PCT */
     VMOD_FAULT_STALE,   /* an old unread IN report waits in each device when opened */
     VMOD_FAULT_BADJUMP, /* the ROM rejects the jump with a report 4 */
-    VMOD_FAULT_NOENUM   /* the flashloader never appears after the jump */
+    VMOD_FAULT_NOENUM,  /* the flashloader never appears after the jump */
+    VMOD_FAULT_CORRUPT  /* one programmed byte reads back changed (write only) */
 };
 
 enum vmod_phase {
@@ -41,12 +42,14 @@ struct vmod_config {
     enum vmod_start start;
     uint64_t flash_size; /* NOR bytes, default 8 MiB */
     bool hab_closed;
+    bool rt1010; /* chip=rt1010: the flashloader runs on an i.MX RT1010 (NTX-8CV) */
     enum vmod_fault_kind fault;
     enum vmod_phase fault_phase;
     int fault_pct;                  /* default 50 */
     unsigned fault_module;          /* 0: the fault hits every module; N: only sim-N */
     char dump_path[VMOD_PATH_MAX];  /* "" = none; "%d" in it: one file per module */
     char stats_path[VMOD_PATH_MAX]; /* "" = none; "%d" in it: one file per module */
+    char nor_path[VMOD_PATH_MAX];   /* "" = none: NOR loaded at start, saved at exit (first module) */
     /* Unconfirmed behaviours (doc/protocol.md §8) and extensions: see vmod_spec.c
      * for the keys, their defaults and what they model. */
     double enum_delay_s; /* ROM jump -> flashloader arrival (modelled seconds) */
@@ -62,6 +65,7 @@ struct vmod_config {
     uint32_t version;       /* CurrentVersion property, default 0x4D010000 ('M' 1.0.0) */
     uint32_t jump_error;    /* report-4 word of a rejected jump, default 0x000A0533 */
     double sector_erase_ms, block_erase_ms, page_program_ms; /* NOR timing, typical */
+    double read_cmd_ms, read_report_ms;                      /* ReadMemory timing (assumed, unconfirmed) */
     /* The running state (doc/running.md; vmod_app.c). */
     char app_version[VMOD_APP_TEXT_MAX]; /* firmware version with start=app ("" never answers) */
     unsigned sysex_id;                   /* the module's SysEx ID, 0..126 */
@@ -117,6 +121,7 @@ const uint8_t *vmod_engine_nor(const struct vmod_engine *e, uint64_t *size);
 struct vmod_stats {
     double device_busy_s; /* modelled seconds the module spent working */
     uint64_t bytes_out, bytes_in, reports_out, reports_in;
+    int64_t corrupt_addr; /* fault=corrupt: the address it changed, -1 none */
 };
 void vmod_engine_stats(const struct vmod_engine *e, struct vmod_stats *out);
 /* Write the config's dump= and stats= files for this one engine, as

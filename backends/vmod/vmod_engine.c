@@ -6,7 +6,8 @@
  * - Time is modelled, never slept: work sets busy_until; answers become
  *   readable when it ends; arrivals/departures are timed events.
  * - The NOR starts with "old firmware" (no page all 0xFF), so skipping the
- *   erase fails with 10203 as on a used module.
+ *   erase fails with 10203 as on a used module; nor=FILE replaces its start
+ *   with what an earlier run left (the first module only).
  * - RAM is ITCM/DTCM/OCRAM per doc/protocol.md §3.8; the flashloader reserves DTCM (its
  *   code, data and stack: property 0x0C), the ROM the first 64 KiB of OCRAM.
  * - The ROM leaves when the host has read the rpt 3 of a good jump (or
@@ -25,12 +26,22 @@
 #define TIME_EPS_S 1e-9
 #define STALE_QUEUE_CAP 8
 
-static const struct {
+struct ram_region {
     uint32_t start, size;
-} RAM_MAP[VMOD_RAM_REGIONS] = {
+};
+
+static const struct ram_region RAM_MAP[VMOD_RAM_REGIONS] = {
     { 0x00000000u, 128u * 1024 }, /* ITCM */
     { 0x20000000u, 128u * 1024 }, /* DTCM */
     { 0x20200000u, 256u * 1024 }, /* OCRAM */
+};
+
+/* chip=rt1010: NXP's RT1011 flashloader memory map (mcu-boot,
+ * targets/MIMXRT1011/src/memory_map_MIMXRT1011.c), its 128 KB FlexRAM. */
+static const struct ram_region RAM_MAP_RT1010[VMOD_RAM_REGIONS] = {
+    { 0x00000000u, 32u * 1024 }, /* ITCM */
+    { 0x20000000u, 32u * 1024 }, /* DTCM */
+    { 0x20200000u, 64u * 1024 }, /* OCRAM */
 };
 
 uint8_t *vmod__ram_ptr(struct vmod_engine *e, uint32_t addr, uint32_t len)
@@ -126,7 +137,8 @@ bool vmod__fault_hits(struct vmod_engine *e, enum vmod_phase phase, uint64_t don
     const struct vmod_config *c = &e->cfg;
     if (e->fault_fired || c->fault_phase != phase)
         return false;
-    if (c->fault != VMOD_FAULT_UNPLUG && c->fault != VMOD_FAULT_STATUS && c->fault != VMOD_FAULT_SILENT)
+    if (c->fault != VMOD_FAULT_UNPLUG && c->fault != VMOD_FAULT_STATUS && c->fault != VMOD_FAULT_SILENT &&
+        c->fault != VMOD_FAULT_CORRUPT)
         return false;
     if (done * 100 < (uint64_t)c->fault_pct * total)
         return false;
@@ -149,16 +161,20 @@ nt_status vmod_engine_new(const struct vmod_config *cfg, unsigned index, struct 
     e->leave_at = -1;
     e->arrive_at = -1;
     e->kind_after_leave = -1;
+    e->corrupt_addr = -1;
+    const struct ram_region *map = cfg->rt1010 ? RAM_MAP_RT1010 : RAM_MAP;
     for (int i = 0; i < VMOD_RAM_REGIONS; i++) {
-        e->ram[i].start = RAM_MAP[i].start;
-        e->ram[i].size = RAM_MAP[i].size;
-        e->ram[i].mem = calloc(1, RAM_MAP[i].size);
+        e->ram[i].start = map[i].start;
+        e->ram[i].size = map[i].size;
+        e->ram[i].mem = calloc(1, map[i].size);
         if (!e->ram[i].mem) {
             vmod_engine_free(e);
             return nt_err_set(err, NT_E_NOMEM, "cannot allocate the virtual module's RAM");
         }
     }
     nt_status st = vmod__nor_init(&e->nor, cfg->flash_size, err);
+    if (st == NT_OK && index == 0 && cfg->nor_path[0])
+        st = vmod__nor_load(&e->nor, cfg->nor_path, err);
     if (st != NT_OK) {
         vmod_engine_free(e);
         return st;

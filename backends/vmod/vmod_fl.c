@@ -151,6 +151,14 @@ static uint32_t program_page(struct vmod_engine *e, double *t)
     if (f->page_fill < VMOD_NOR_PAGE_BYTES)
         memset(f->page + f->page_fill, 0xFF, VMOD_NOR_PAGE_BYTES - f->page_fill);
     uint32_t st = vmod__nor_program(&e->nor, &e->cfg, f->page_addr, f->page, t);
+    if (st == ST_OK && f->corrupt_pending) {
+        /* fault=corrupt: a weak cell. The page passed the flashloader's own
+         * verify, then its first byte reads back with bit 0 inverted. */
+        uint64_t off = f->page_addr % e->nor.size;
+        e->nor.mem[off] ^= 0x01;
+        e->corrupt_addr = (int64_t)(VMOD_NOR_BASE + off);
+        f->corrupt_pending = false;
+    }
     f->page_addr += VMOD_NOR_PAGE_BYTES;
     f->page_fill = 0;
     return st;
@@ -217,12 +225,16 @@ static void fill(struct vmod_engine *e, uint32_t addr, uint32_t len, uint32_t pa
     generic(e, st, TAG_FILL_MEMORY);
 }
 
+/* ReadMemory timing is not measured (protocol.md §8): read_cmd_ms models the
+ * command, its response and the final answer, read_report_ms each data
+ * report (vmod_spec.c). */
 static void read_memory(struct vmod_engine *e, uint32_t addr, uint32_t len)
 {
     bool flash;
     uint64_t off = 0;
     uint32_t st = len ? check_range(e, addr, len, &flash, &off) : ST_OK;
     uint32_t p[2] = { st, st == ST_OK ? len : 0 };
+    vmod__busy(e, e->cfg.read_cmd_ms / 1000.0);
     send_response(e, RSP_READ_MEMORY, FLAG_DATA_PHASE, p, 2);
     if (st != ST_OK || !len)
         return;
@@ -232,6 +244,7 @@ static void read_memory(struct vmod_engine *e, uint32_t addr, uint32_t len)
         for (uint32_t i = 0; i < n; i++)
             pkt[i] =
                 flash ? e->nor.mem[(off + done + i) % e->nor.size] : *vmod__ram_ptr(e, addr + done + i, 1);
+        vmod__busy(e, e->cfg.read_report_ms / 1000.0);
         send_report(e, 4, pkt, n);
         done += n;
     }
@@ -458,6 +471,10 @@ static void data_packet(struct vmod_engine *e, const uint8_t *r, size_t len)
     uint32_t n = plen < f->data_remaining ? plen : f->data_remaining;
     uint32_t st = f->data_checked ? ST_OK : first_packet_checks(e);
     double t = 0;
+    /* Counted before the bytes are stored, so the damage lands in this packet's pages. */
+    if (st == ST_OK && f->data_flash && e->cfg.fault == VMOD_FAULT_CORRUPT &&
+        vmod__fault_hits(e, VMOD_PHASE_WRITE, f->write_done + n, f->write_total))
+        f->corrupt_pending = true;
     if (st == ST_OK)
         st = store_data(e, r + FL_HEADER_BYTES, n, &t);
     f->data_addr += n;

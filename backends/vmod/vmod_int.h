@@ -53,6 +53,7 @@ struct vmod_nor {
     uint8_t *mem;
     uint64_t size;
     uint64_t high_water; /* end offset of the highest byte ever erased or programmed */
+    uint64_t loaded;     /* bytes loaded from nor= at start */
 };
 
 enum vmod_rom_state { VMOD_ROM_IDLE, VMOD_ROM_RX_FILE, VMOD_ROM_RX_DCD };
@@ -80,6 +81,7 @@ struct vmod_fl {
     bool erase_seen;
     uint64_t erase_hi; /* end of the highest FlashEraseRegion (rounded out) */
     uint64_t write_total, write_done;
+    bool corrupt_pending; /* fault=corrupt fired: damage the next page programmed */
 };
 
 /* The running firmware (vmod_app.c): its version and a SysEx being received. */
@@ -105,6 +107,7 @@ struct vmod_engine {
     int kind_after_leave; /* arrives enum_delay after that departure (-1 none) */
     bool silent;          /* fault: hung, answers nothing */
     bool fault_fired;
+    int64_t corrupt_addr; /* fault=corrupt: the byte it changed (-1 none) */
     struct vmod_inrep *q;
     size_t q_len, q_cap;
     double busy_total;
@@ -147,6 +150,10 @@ void vmod__app_out(struct vmod_engine *e, const uint8_t *r, size_t len);
 
 /* NOR model (vmod_nor.c). Offsets are physical (already wrapped). */
 nt_status vmod__nor_init(struct vmod_nor *n, uint64_t size, struct nt_err *err);
+/* nor=FILE: load the NOR from path (a missing file is a module as shipped;
+ * beyond the file's end the NOR keeps its old firmware), and save it back. */
+nt_status vmod__nor_load(struct vmod_nor *n, const char *path, struct nt_err *err);
+nt_status vmod__nor_save(const struct vmod_nor *n, const char *path, struct nt_err *err);
 void vmod__nor_free(struct vmod_nor *n);
 /* Erase the sectors covering [start, end) (end > start, rounded outward),
  * stopping before the first unit that starts at or after `stop`. Returns the

@@ -1,6 +1,8 @@
 /* The FlexSPI QSPI NOR model: erase by sectors/blocks with datasheet-like
  * timing, program only erased pages, and the FCB the flashloader writes
  * (doc/protocol.md §3.10, §3.11, §5). Offsets here are physical NOR offsets. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +26,44 @@ nt_status vmod__nor_init(struct vmod_nor *n, uint64_t size, struct nt_err *err)
      * the erase must meet 10203 here as on hardware. No page is all 0xFF. */
     for (uint64_t i = 0; i < size; i++)
         n->mem[i] = (uint8_t)((i * 7u + (i >> 8)) & 0x7F);
+    return NT_OK;
+}
+
+nt_status vmod__nor_load(struct vmod_nor *n, const char *path, struct nt_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    size_t got;
+    if (!f) {
+        if (errno == ENOENT)
+            return NT_OK; /* the first run: the module as shipped */
+        return nt_err_set(err, NT_E_IO, "cannot read the NOR file '%s': %s", path, strerror(errno));
+    }
+    got = fread(n->mem, 1, (size_t)n->size, f);
+    if (ferror(f)) {
+        fclose(f);
+        return nt_err_set(err, NT_E_IO, "cannot read the NOR file '%s'", path);
+    }
+    fclose(f);
+    n->loaded = got;
+    return NT_OK;
+}
+
+nt_status vmod__nor_save(const struct vmod_nor *n, const char *path, struct nt_err *err)
+{
+    /* Enough to give the next run the same flash: what was loaded and
+     * everything touched since (beyond that the old firmware is regenerated). */
+    size_t len = (size_t)(n->loaded > n->high_water ? n->loaded : n->high_water);
+    FILE *f = fopen(path, "wb");
+    bool ok;
+    if (!f)
+        return nt_err_set(err, NT_E_IO,
+                          "cannot create the NOR file '%s': check the directory exists and is writable",
+                          path);
+    ok = fwrite(n->mem, 1, len, f) == len;
+    ok = fclose(f) == 0 && ok;
+    if (!ok)
+        return nt_err_set(err, NT_E_IO, "cannot write %zu bytes to the NOR file '%s': check the free space",
+                          len, path);
     return NT_OK;
 }
 

@@ -1,6 +1,7 @@
 /* The virtual module's output files (README, "The virtual module"): dump= holds the NOR from
  * 0x60000000 up to the highest byte ever erased or programmed, stats= a JSON
- * object of counters and the modelled time the module spent working. */
+ * object of counters and the modelled time the module spent working, nor=
+ * the flash kept for the next run. */
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@ void vmod_engine_stats(const struct vmod_engine *e, struct vmod_stats *out)
     out->bytes_in = e->bytes_in;
     out->reports_out = e->reports_out;
     out->reports_in = e->reports_in;
+    out->corrupt_addr = e->corrupt_addr;
 }
 
 /* path with its %d (if any) replaced by the module number (1-based). */
@@ -70,6 +72,8 @@ static nt_status write_stats(const struct vmod_engine *const *e, unsigned n, str
         cJSON_AddNumberToObject(o, "reports_in", (double)sum.reports_in);
         cJSON_AddNumberToObject(o, "modules", n);
         cJSON_AddNumberToObject(o, "flash_high_water", (double)e[0]->nor.high_water);
+        if (e[0]->corrupt_addr >= 0)
+            cJSON_AddNumberToObject(o, "corrupt_addr", (double)e[0]->corrupt_addr);
     }
     char *text = o ? cJSON_Print(o) : NULL;
     cJSON_Delete(o);
@@ -96,6 +100,11 @@ nt_status vmod__save(const struct vmod_engine *const *e, unsigned n, struct nt_e
             if (st == NT_OK)
                 st = st2;
         }
+    }
+    if (n && e[0]->cfg.nor_path[0]) {
+        nt_status st2 = vmod__nor_save(&e[0]->nor, e[0]->cfg.nor_path, st == NT_OK ? err : NULL);
+        if (st == NT_OK)
+            st = st2;
     }
     if (n && e[0]->cfg.stats_path[0]) {
         bool each = per_module(e[0]->cfg.stats_path);

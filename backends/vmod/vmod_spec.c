@@ -23,6 +23,20 @@
  *   version=0x..   CurrentVersion property (0x4D010000)
  *   jump_error=0x.. report-4 word of a rejected jump (0x000A0533)
  *   sector_ms/block_ms/page_ms  NOR timing, typical datasheet values (45/150/0.5)
+ *   read_cmd_ms=MS    ReadMemory: time of the command, its response and its
+ *                  final answer (0.75). ASSUMED, not measured on a module: three
+ *                  high-speed interrupt transfers waiting for 125 us
+ *                  microframes, plus the flashloader's turnaround
+ *   read_report_ms=MS ReadMemory: time per data report (0.25; ASSUMED as above).
+ *                  With 1012-byte reads (MaxPacketSize) that is ~1 ms per KiB,
+ *                  4 MiB in ~4.1 s: slower than the link allows, on purpose
+ *   chip=rt1060|rt1010  the part the ROM and flashloader run on (rt1060); rt1010
+ *                  plays Expert Sleepers' NTX-8CV (same flashloader USB ID):
+ *                  its RAM regions (property 0x0E/0x0F) are the RT1011
+ *                  flashloader's 32/32/64 KB instead of 128/128/256 KB
+ *   nor=FILE       the module's flash kept between runs: loaded from FILE at
+ *                  start (a missing FILE is a module as shipped; beyond its end
+ *                  the usual old firmware), written back at exit (first module)
  * and the running state (doc/running.md, vmod_app.c):
  *   start=app      the module runs its firmware (USB-MIDI) at first
  *   app_version=V  that firmware's version (1.15.0); before 1.15 it ignores
@@ -51,6 +65,11 @@
  *              image. status answers 10203 after the first data packet
  *   reset      the Reset command: unplug and silent reset without
  *              answering, status answers 1 (kStatus_Fail) and stays
+ * fault=corrupt@write[:PCT] changes one programmed byte where the write
+ * reaches PCT (measured as above): the page is programmed and passes the
+ * flashloader's own verify, then its first byte reads back with bit 0
+ * inverted (a weak cell). Only a host that reads the flash back notices;
+ * stats= reports the address as corrupt_addr.
  */
 #include "vmod.h"
 
@@ -93,6 +112,8 @@ void vmod_config_defaults(struct vmod_config *cfg)
     cfg->sector_erase_ms = 45.0;
     cfg->block_erase_ms = 150.0;
     cfg->page_program_ms = 0.5;
+    cfg->read_cmd_ms = 0.75;
+    cfg->read_report_ms = 0.25;
     snprintf(cfg->app_version, sizeof cfg->app_version, "%s", VMOD_DEFAULT_APP_VERSION);
     snprintf(cfg->app_marker, sizeof cfg->app_marker, "%s", VMOD_DEFAULT_APP_MARKER);
     cfg->app_boot_s = VMOD_DEFAULT_APP_BOOT_S;
@@ -180,11 +201,12 @@ static int find_word(const char *s, size_t len, const char *const *names, int n)
 static nt_status parse_fault(const char *val, struct vmod_config *cfg, struct nt_err *err)
 {
     /* In enum vmod_fault_kind and enum vmod_phase order. */
-    static const char *const kinds[] = { "none", "unplug", "status", "silent", "stale", "badjump", "noenum" };
+    static const char *const kinds[] = { "none",  "unplug",  "status", "silent",
+                                         "stale", "badjump", "noenum", "corrupt" };
     static const char *const phases[] = { "upload", "configure", "erase", "write", "reset" };
     const char *usage = "'%s' is not KIND[@PHASE[:PCT]] with KIND unplug, status, silent "
-                        "(these need @PHASE), stale, badjump, noenum or none, PHASE upload, configure, "
-                        "erase, write or reset and PCT 0..100";
+                        "(these need @PHASE), corrupt (needs @write), stale, badjump, noenum or none, "
+                        "PHASE upload, configure, erase, write or reset and PCT 0..100";
     char spec[VMOD_KEY_MAX + 16];
     unsigned module = 0;
     /* A trailing @sim-N aims the fault at one module. */
@@ -201,7 +223,7 @@ static nt_status parse_fault(const char *val, struct vmod_config *cfg, struct nt
     memcpy(spec, val, vlen);
     spec[vlen] = '\0';
     const char *at = strchr(spec, '@');
-    int k = find_word(spec, at ? (size_t)(at - spec) : strlen(spec), kinds, 7);
+    int k = find_word(spec, at ? (size_t)(at - spec) : strlen(spec), kinds, 8);
     int ph = VMOD_PHASE_ANY;
     uint32_t pct = 50;
     if (k < 0)
@@ -212,8 +234,9 @@ static nt_status parse_fault(const char *val, struct vmod_config *cfg, struct nt
         if (ph < 0 || (colon && (!parse_u32(colon + 1, &pct) || pct > 100)))
             return bad(err, "fault", usage, val);
     }
-    bool phased = k == VMOD_FAULT_UNPLUG || k == VMOD_FAULT_STATUS || k == VMOD_FAULT_SILENT;
-    if (phased != (ph != VMOD_PHASE_ANY))
+    bool phased =
+        k == VMOD_FAULT_UNPLUG || k == VMOD_FAULT_STATUS || k == VMOD_FAULT_SILENT || k == VMOD_FAULT_CORRUPT;
+    if (phased != (ph != VMOD_PHASE_ANY) || (k == VMOD_FAULT_CORRUPT && ph != VMOD_PHASE_WRITE))
         return bad(err, "fault", usage, val);
     cfg->fault = (enum vmod_fault_kind)k;
     cfg->fault_phase = (enum vmod_phase)ph;
@@ -308,6 +331,14 @@ static nt_status set_hab(const char *key, const char *val, void *dst, struct nt_
     if (strcmp(val, "open") && strcmp(val, "closed"))
         return bad(err, key, "'%s' is not open or closed", val);
     *(bool *)dst = !strcmp(val, "closed");
+    return NT_OK;
+}
+
+static nt_status set_chip(const char *key, const char *val, void *dst, struct nt_err *err)
+{
+    if (strcmp(val, "rt1060") && strcmp(val, "rt1010"))
+        return bad(err, key, "'%s' is not rt1060 or rt1010", val);
+    *(bool *)dst = !strcmp(val, "rt1010");
     return NT_OK;
 }
 
@@ -427,13 +458,17 @@ static const struct spec_key {
     { "sector_ms", set_ms, FIELD(sector_erase_ms) },
     { "block_ms", set_ms, FIELD(block_erase_ms) },
     { "page_ms", set_ms, FIELD(page_program_ms) },
+    { "read_cmd_ms", set_ms, FIELD(read_cmd_ms) },
+    { "read_report_ms", set_ms, FIELD(read_report_ms) },
+    { "nor", set_path, FIELD(nor_path) },
+    { "chip", set_chip, FIELD(rt1010) },
     { "app_version", set_text, FIELD(app_version) },
     { "sysex_id", set_sysex_id, FIELD(sysex_id) },
     { "app_marker", set_text, FIELD(app_marker) },
     { "app_boot", set_arrive, FIELD(app_boot_s) },
 };
 
-#define KEY_NAMES_MAX 256
+#define KEY_NAMES_MAX 512
 
 static const char *key_names(char names[KEY_NAMES_MAX])
 {

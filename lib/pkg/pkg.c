@@ -21,6 +21,7 @@
 #include <zip.h>
 
 #include "bytes.h"
+#include "pkg_int.h"
 #include "sha256.h"
 
 #define MANIFEST_NAME "MANIFEST.json"
@@ -662,8 +663,8 @@ static nt_status load_package(const struct scan *s, struct pkg *p, struct nt_err
     return pkg_check_fits(p, PKG_DEFAULT_FLASH_SIZE, err);
 }
 
-static nt_status open_archive(zip_t *za, const char *source, const char *zipname, struct pkg **out,
-                              struct nt_err *err)
+nt_status pkg__open_archive(zip_t *za, const char *source, const char *zipname, struct pkg **out,
+                            struct nt_err *err)
 {
     struct scan s = { za, zipname, zip_get_num_entries(za, 0) };
     struct pkg *p = calloc(1, sizeof *p);
@@ -727,14 +728,18 @@ nt_status pkg_open_file(const char *path, const char *display_name, struct pkg *
     zip_t *za;
     nt_status st;
 
+    struct stat sb;
+
     *out = NULL;
     nt_err_clear(err);
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return pkg__open_dir(path, zipname, out, err);
     if ((st = check_readable(path, zipname, err)) != NT_OK)
         return st;
     za = zip_open(path, ZIP_RDONLY, &code);
     if (!za)
         return zip_open_error(zipname, code, err);
-    st = open_archive(za, path, zipname, out, err);
+    st = pkg__open_archive(za, path, zipname, out, err);
     zip_discard(za);
     return st;
 }
@@ -766,7 +771,7 @@ nt_status pkg_open_memory(const void *data, size_t len, const char *display_name
         return st;
     }
     zip_error_fini(&ze);
-    st = open_archive(za, zipname, zipname, out, err);
+    st = pkg__open_archive(za, zipname, zipname, out, err);
     zip_discard(za);
     return st;
 }

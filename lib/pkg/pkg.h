@@ -39,7 +39,8 @@ struct pkg {
     struct pkg_image firmware;
 };
 
-/* Open and validate a package from a file. `display_name` (may be NULL) is
+/* Open and validate a package from a file, or from an unzipped package
+ * folder (same checks: its files are read as the ZIP's entries would be). `display_name` (may be NULL) is
  * used for the X.Y.Z fallback and messages instead of the path (downloads
  * pass the URL's last path segment). NT_E_PACKAGE with one line naming the
  * file and the problem. */
@@ -49,11 +50,25 @@ nt_status pkg_open_memory(const void *data, size_t len, const char *display_name
                           struct nt_err *err);
 void pkg_free(struct pkg *p);
 
+/* --sha256: does the package ZIP (a file, or a download in memory) have the
+ * SHA-256 `want`? NT_E_PACKAGE naming both digests when not; a folder has no
+ * digest to pin and is refused. */
+nt_status pkg_check_pin_file(const char *path, const uint8_t want[32], struct nt_err *err);
+nt_status pkg_check_pin_memory(const void *data, size_t len, const char *name, const uint8_t want[32],
+                               struct nt_err *err);
+
 /* Does the firmware fit a NOR of flash_size bytes (once the device reports it)? */
 nt_status pkg_check_fits(const struct pkg *p, uint64_t flash_size, struct nt_err *err);
 
 /* End (exclusive) of the erase range: firmware end rounded up to 4 KiB. */
 uint32_t pkg_erase_end(const struct pkg *p);
+
+/* --backup: write path as a package of this flashloader and the firmware
+ * read from the module (MANIFEST.json: version "backup", source_port, date,
+ * size, sha256), via path".part" renamed when complete. NT_E_IO when it
+ * cannot be written (nothing is left behind then). */
+nt_status pkg_write_backup(const char *path, const struct pkg_image *flashloader, const uint8_t *fw,
+                           size_t fw_size, const char *port, const char *date, struct nt_err *err);
 
 /* Lower-case hex of a SHA-256 into out[65]. */
 void pkg_sha256_hex(const uint8_t sha[32], char out[65]);

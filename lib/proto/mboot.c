@@ -340,7 +340,7 @@ nt_status mboot_erase_region(struct mboot_host *h, uint32_t addr, uint32_t len, 
 }
 
 /* Data payload per DATA_OUT/DATA_IN report, queried once and cached (doc/protocol.md §3.7). */
-static nt_status mboot_packet_size(struct mboot_host *h, size_t *out, struct nt_err *err)
+nt_status mboot_packet_size(struct mboot_host *h, size_t *out, struct nt_err *err)
 {
     size_t limit = MBOOT_REPORT_LEN - MBOOT_FRAME_HDR_LEN;
 

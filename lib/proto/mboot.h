@@ -73,6 +73,10 @@ nt_status mboot_erase_region(struct mboot_host *h, uint32_t addr, uint32_t len, 
  * honoured between commands, never inside a data phase. */
 nt_status mboot_write_memory(struct mboot_host *h, uint32_t addr, const uint8_t *data, size_t len,
                              uint32_t mem_id, nt_progress_fn progress, void *user, struct nt_err *err);
+/* The data payload per report the flashloader takes and gives: its
+ * MaxPacketSize (asked once, cached in h->max_packet; 32 if unsupported),
+ * never more than a report holds. */
+nt_status mboot_packet_size(struct mboot_host *h, size_t *out, struct nt_err *err);
 /* ReadMemory with its data IN phase, as one command. */
 nt_status mboot_read_memory(struct mboot_host *h, uint32_t addr, uint8_t *buf, size_t len, uint32_t mem_id,
                             struct nt_err *err);

@@ -35,8 +35,8 @@
 const char *sess_phase_name(enum sess_phase ph)
 {
     static const char *const names[SESS_PH_COUNT] = {
-        "download", "extract", "wait",  "upload", "enumerate", "configure",
-        "erase",    "fcb",     "write", "reset",  "restart",
+        "download", "extract", "wait",  "upload", "enumerate", "configure", "backup",
+        "compare",  "erase",   "fcb",   "write",  "verify",    "reset",     "restart",
     };
     return (unsigned)ph < SESS_PH_COUNT ? names[ph] : "?";
 }
@@ -52,6 +52,8 @@ const char *sess_recovery_hint(enum sess_phase ph)
         return "The module's flash was not changed: power-cycle it to run the old firmware, "
                "or re-enter bootloader mode (Menu > Misc > Enter bootloader mode) and run nt_flash again.";
     case SESS_PH_CONFIGURE:
+    case SESS_PH_BACKUP:
+    case SESS_PH_COMPARE:
         return "The flash was not changed yet: run nt_flash again (the flashloader may still be "
                "running; nt_flash continues from there), or power-cycle to keep the old firmware.";
     case SESS_PH_ERASE:
@@ -62,6 +64,12 @@ const char *sess_recovery_hint(enum sess_phase ph)
                "cycle the boot ROM finds no image header (it is written last) and should come up in "
                "bootloader mode by itself; if it does not, enter bootloader mode again. The boot ROM "
                "is never changed, so the module can always be reflashed.";
+    case SESS_PH_VERIFY:
+        return "The firmware was written but did not read back as the image (or the reading stopped). "
+               "When the read-back differed, nt_flash erased the image header so the module will not "
+               "start a damaged image and comes up in bootloader mode: run nt_flash again now (the "
+               "flashloader keeps running; only the sectors that differ are rewritten). If it fails "
+               "the same way again, the flash part may be failing.";
     case SESS_PH_RESET:
     case SESS_PH_RESTART: return "The firmware was written; power-cycle the module to start it.";
     case SESS_PH_COUNT: break;
@@ -385,6 +393,7 @@ static nt_status check_flash_size(struct sess *s, struct mboot_host *h, struct n
     if (mboot_get_property(h, MBOOT_PROP_EXT_MEMORY_ATTRS, MBOOT_MEM_FLEXSPI_NOR, v, 6, &n, &perr) == NT_OK &&
         n >= 3 && (v[0] & 0x2u) && v[2] != 0) {
         size = (uint64_t)v[2] * 1024;
+        s->flash_size = size;
         sess_log(s, SESS_LOG_DEBUG, "FlexSPI NOR: %u KiB at 0x%08x, page %u, sector %u", v[2], v[1],
                  n > 3 ? v[3] : 0, n > 4 ? v[4] : 0);
     } else {
@@ -393,65 +402,122 @@ static nt_status check_flash_size(struct sess *s, struct mboot_host *h, struct n
     return pkg_check_fits(s->pkg, size, err);
 }
 
-static nt_status erase_flash(struct sess *s, struct mboot_host *h, struct nt_err *err)
+/* Erase [start, end) in aligned pieces; *done counts the bytes erased. */
+static nt_status erase_run(struct sess *s, struct mboot_host *h, uint32_t start, uint32_t end, uint64_t *done,
+                           struct nt_err *err)
 {
-    uint32_t start = PKG_FLASH_BASE, end = pkg_erase_end(s->pkg), addr;
-    uint64_t total = end - start;
-    nt_status st = NT_OK;
-
-    sess_phase_start(s, SESS_PH_ERASE);
-    on_erase_progress(s, 0, total);
-    for (addr = start; addr < end && st == NT_OK;) {
+    for (uint32_t addr = start; addr < end;) {
         uint32_t next = (addr / ERASE_CHUNK_BYTES + 1) * ERASE_CHUNK_BYTES;
+        nt_status st;
         if (next > end)
             next = end;
         if (stop_requested(s))
             return nt_err_set(err, NT_E_INTERRUPTED, "stopped by request during the erase at 0x%08x", addr);
         st = mboot_erase_region(h, addr, next - addr, 0, err);
-        if (st == NT_OK)
-            on_erase_progress(s, next - start, total);
+        if (st != NT_OK)
+            return st;
+        *done += next - addr;
+        on_erase_progress(s, *done, s->plan.erase_bytes);
         addr = next;
     }
-    if (st != NT_OK)
-        return nt_err_prefix(err, "erasing flash");
+    return NT_OK;
+}
+
+/* Erase the sectors the plan marks, in runs of neighbours, lowest first:
+ * sector 0 and the IVT sector (when marked) come before any other. */
+static nt_status erase_flash(struct sess *s, struct mboot_host *h, struct nt_err *err)
+{
+    const struct sect_plan *p = &s->plan;
+    uint64_t done = 0;
+
+    sess_phase_start(s, SESS_PH_ERASE);
+    on_erase_progress(s, 0, p->erase_bytes);
+    for (uint32_t i = 0; i < p->count;) {
+        uint32_t j = i;
+        nt_status st;
+        if (!p->erase[i]) {
+            i++;
+            continue;
+        }
+        while (j < p->count && p->erase[j])
+            j++;
+        st = erase_run(s, h, PKG_FLASH_BASE + i * PKG_SECTOR_SIZE, PKG_FLASH_BASE + j * PKG_SECTOR_SIZE,
+                       &done, err);
+        if (st == NT_E_INTERRUPTED)
+            return st;
+        if (st != NT_OK)
+            return nt_err_prefix(err, "erasing flash");
+        i = j;
+    }
     sess_phase_done(s, SESS_PH_ERASE);
     return NT_OK;
 }
 
-/* Fail-safe order: everything after the first 4 KiB first, the page holding
- * the IVT (0x60001000) last. An interrupted write then leaves the IVT area
- * erased, the ROM finds no bootable image and falls back to serial download,
- * instead of trying to boot half an image (doc/package.md §2). */
+/* Write firmware offsets [from, to) in WriteMemory commands of at most
+ * WRITE_CHUNK_BYTES; each is a safe point for a stop request. */
+static nt_status write_run(struct sess *s, struct mboot_host *h, struct write_progress *wp, size_t from,
+                           size_t to, struct nt_err *err)
+{
+    const struct pkg_image *fw = &s->pkg->firmware;
+    for (size_t off = from; off < to;) {
+        size_t len = to - off < WRITE_CHUNK_BYTES ? to - off : WRITE_CHUNK_BYTES;
+        nt_status st;
+        if (stop_requested(s))
+            return nt_err_set(err, NT_E_INTERRUPTED,
+                              "stopped by request during the write, %llu of %llu bytes written",
+                              (unsigned long long)wp->base, (unsigned long long)wp->total);
+        st = mboot_write_memory(h, PKG_FIRMWARE_ADDR + (uint32_t)off, fw->data + off, len, 0,
+                                on_write_progress, wp, err);
+        if (st != NT_OK)
+            return nt_err_prefix(err, "writing firmware at 0x%08x", PKG_FIRMWARE_ADDR + (uint32_t)off);
+        wp->base += len;
+        off += len;
+    }
+    return NT_OK;
+}
+
+/* Fail-safe order: the planned sectors after the first 4 KiB of the image
+ * first, the sector holding the IVT (0x60001000) last. An interrupted write
+ * then leaves the IVT area erased, the ROM finds no bootable image and falls
+ * back to serial download, instead of trying to boot half an image
+ * (doc/package.md §2). */
 static nt_status write_firmware(struct sess *s, struct mboot_host *h, struct nt_err *err)
 {
     const struct pkg_image *fw = &s->pkg->firmware;
-    struct write_progress wp = { .s = s, .base = 0, .total = fw->size };
-    size_t off = PKG_SECTOR_SIZE;
+    const struct sect_plan *p = &s->plan;
+    struct write_progress wp = { .s = s, .base = 0, .total = p->write_bytes };
     nt_status st;
 
     sess_phase_start(s, SESS_PH_WRITE);
-    sess_progress(s, SESS_PH_WRITE, 0, fw->size);
-    for (;;) {
-        size_t len;
-        if (stop_requested(s))
-            return nt_err_set(err, NT_E_INTERRUPTED,
-                              "stopped by request during the write, %llu of %zu bytes written",
-                              (unsigned long long)wp.base, fw->size);
-        if (off >= fw->size)
-            break;
-        len = fw->size - off < WRITE_CHUNK_BYTES ? fw->size - off : WRITE_CHUNK_BYTES;
-        st = mboot_write_memory(h, PKG_FIRMWARE_ADDR + (uint32_t)off, fw->data + off, len, 0,
-                                on_write_progress, &wp, err);
+    sess_progress(s, SESS_PH_WRITE, 0, wp.total);
+    for (uint32_t i = SECT_IVT + 1; i < p->count;) {
+        uint32_t j = i;
+        size_t from, to;
+        if (!p->write[i]) {
+            i++;
+            continue;
+        }
+        while (j < p->count && p->write[j])
+            j++;
+        from = (size_t)(i - SECT_IVT) * PKG_SECTOR_SIZE;
+        to = (size_t)(j - SECT_IVT) * PKG_SECTOR_SIZE;
+        st = write_run(s, h, &wp, from, to < fw->size ? to : fw->size, err);
         if (st != NT_OK)
-            return nt_err_prefix(err, "writing firmware at 0x%08x", PKG_FIRMWARE_ADDR + (uint32_t)off);
-        wp.base += len;
-        off += len;
+            return st;
+        i = j;
     }
-    sess_log(s, SESS_LOG_DEBUG, "writing the image header page at 0x%08x last", PKG_FIRMWARE_ADDR);
-    st = mboot_write_memory(h, PKG_FIRMWARE_ADDR, fw->data, PKG_SECTOR_SIZE, 0, on_write_progress, &wp, err);
-    if (st != NT_OK)
-        return nt_err_prefix(err, "writing the image header at 0x%08x", PKG_FIRMWARE_ADDR);
-    sess_progress(s, SESS_PH_WRITE, fw->size, fw->size);
+    if (stop_requested(s))
+        return nt_err_set(err, NT_E_INTERRUPTED,
+                          "stopped by request during the write, %llu of %llu bytes written",
+                          (unsigned long long)wp.base, (unsigned long long)wp.total);
+    if (p->write[SECT_IVT]) {
+        sess_log(s, SESS_LOG_DEBUG, "writing the image header page at 0x%08x last", PKG_FIRMWARE_ADDR);
+        st = mboot_write_memory(h, PKG_FIRMWARE_ADDR, fw->data, PKG_SECTOR_SIZE, 0, on_write_progress, &wp,
+                                err);
+        if (st != NT_OK)
+            return nt_err_prefix(err, "writing the image header at 0x%08x", PKG_FIRMWARE_ADDR);
+    }
+    sess_progress(s, SESS_PH_WRITE, wp.total, wp.total);
     sess_phase_done(s, SESS_PH_WRITE);
     return NT_OK;
 }
@@ -464,12 +530,13 @@ static nt_status step_boundary(struct sess *s, struct nt_err *err)
     return NT_OK;
 }
 
+static nt_status reset_module(struct sess *s, struct mboot_host *h, struct nt_err *err);
+
 static nt_status run_mboot_steps(struct sess *s, struct mboot_host *h, struct nt_err *err)
 {
     uint32_t version = 0;
     size_t n = 0;
     unsigned dropped = 0;
-    bool answered = false;
     nt_status st;
 
     sess_phase_start(s, SESS_PH_CONFIGURE);
@@ -483,6 +550,8 @@ static nt_status run_mboot_steps(struct sess *s, struct mboot_host *h, struct nt
         return nt_err_prefix(err, "asking the flashloader for its version");
     sess_log(s, SESS_LOG_DEBUG, "flashloader version %c%u.%u.%u", (char)(version >> 24),
              (version >> 16) & 0xFF, (version >> 8) & 0xFF, version & 0xFF);
+    if (!s->rom_seen && (st = sess_check_chip(s, h, err)) != NT_OK)
+        return st;
     st = configure_flexspi(h, MBOOT_FLEXSPI_NOR_OPTION0, err);
     if (st != NT_OK)
         return nt_err_prefix(err, "configuring FlexSPI NOR");
@@ -491,17 +560,37 @@ static nt_status run_mboot_steps(struct sess *s, struct mboot_host *h, struct nt
         return st;
     sess_phase_done(s, SESS_PH_CONFIGURE);
 
+    if (s->cfg->backup_path &&
+        ((st = step_boundary(s, err)) != NT_OK || (st = sess_backup(s, h, err)) != NT_OK))
+        return st;
+    if (s->cfg->backup_only)
+        return reset_module(s, h, err);
+    if ((st = step_boundary(s, err)) != NT_OK || (st = sess_plan_flash(s, h, err)) != NT_OK)
+        return st;
     if ((st = step_boundary(s, err)) != NT_OK || (st = erase_flash(s, h, err)) != NT_OK)
         return st;
 
-    sess_phase_start(s, SESS_PH_FCB);
-    st = configure_flexspi(h, MBOOT_FCB_PROGRAM_MAGIC, err);
-    if (st != NT_OK)
-        return nt_err_prefix(err, "programming the flash configuration block");
-    sess_phase_done(s, SESS_PH_FCB);
+    if (s->plan.write[SECT_FCB]) {
+        sess_phase_start(s, SESS_PH_FCB);
+        st = configure_flexspi(h, MBOOT_FCB_PROGRAM_MAGIC, err);
+        if (st != NT_OK)
+            return nt_err_prefix(err, "programming the flash configuration block");
+        sess_phase_done(s, SESS_PH_FCB);
+    } else {
+        sess_log(s, SESS_LOG_DEBUG, "keeping the flash configuration block at 0x%08x", PKG_FLASH_BASE);
+    }
 
     if ((st = step_boundary(s, err)) != NT_OK || (st = write_firmware(s, h, err)) != NT_OK)
         return st;
+    if ((st = step_boundary(s, err)) != NT_OK || (st = sess_verify_flash(s, h, err)) != NT_OK)
+        return st;
+    return reset_module(s, h, err);
+}
+
+static nt_status reset_module(struct sess *s, struct mboot_host *h, struct nt_err *err)
+{
+    bool answered = false;
+    nt_status st;
 
     sess_phase_start(s, SESS_PH_RESET);
     st = mboot_reset(h, &answered, err);
@@ -546,6 +635,7 @@ static nt_status run_device(struct sess *s, struct nt_err *err)
     if (st != NT_OK)
         return st;
     s->module_found = true;
+    s->rom_seen = s->target.kind == TP_KIND_SDP;
     if (s->target.kind == TP_KIND_SDP) {
         st = run_sdp(s, err);
         if (st != NT_OK)
@@ -597,5 +687,6 @@ nt_status sess_run(const struct sess_config *cfg, struct sess_result *res, struc
     } else {
         pkg_free(s.pkg);
     }
+    sect_plan_free(&s.plan);
     return st;
 }

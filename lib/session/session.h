@@ -22,9 +22,12 @@ enum sess_phase {
     SESS_PH_UPLOAD,    /* SDP: load the flashloader and jump */
     SESS_PH_ENUM,      /* wait for the flashloader to enumerate */
     SESS_PH_CONFIGURE, /* configure FlexSPI NOR */
+    SESS_PH_BACKUP,    /* --backup: read the firmware now on the module */
+    SESS_PH_COMPARE,   /* read the flash to find the sectors that change (not with --full) */
     SESS_PH_ERASE,
     SESS_PH_FCB, /* program the FlexSPI config block */
     SESS_PH_WRITE,
+    SESS_PH_VERIFY, /* read back what was written (not with --no-verify) */
     SESS_PH_RESET,
     SESS_PH_RESTART, /* wait for the module to run its firmware again (doc/running.md) */
     SESS_PH_COUNT
@@ -83,6 +86,12 @@ struct sess_config {
     sess_download_fn download;      /* how to fetch url */
     void *download_user;
     bool dry_run;                   /* stop after the package is validated */
+    bool no_verify;                 /* --no-verify: skip the read-back after the write */
+    bool full;                      /* --full: erase and write every sector, changed or not */
+    const uint8_t *sha256_pin;      /* --sha256: the package ZIP's digest (32 bytes), or NULL */
+    const char *backup_path;        /* --backup: save the module's firmware here before erasing */
+    bool backup_only;               /* --backup without a package: the package only lends its
+                                       flashloader; nothing is erased or written */
     struct tp_bus *bus;             /* USB or virtual; NULL when it could not be opened, */
     const struct nt_err *bus_error; /* and then why (reported once the package is validated) */
     const char *port;               /* only this module (NULL: the only one) */

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sectors.h"
 #include "session.h"
 
 struct sess {
@@ -14,6 +15,9 @@ struct sess {
     struct pkg *pkg;
     struct tp_devinfo target; /* the module being flashed */
     bool module_found;
+    bool rom_seen;         /* the run started at the boot ROM (it knows the part) */
+    uint64_t flash_size;   /* as the flashloader reports it (0: not asked yet) */
+    struct sect_plan plan; /* which sectors this run erases and writes */
     /* The running module (session_running.c). */
     bool running_handled;          /* a running module was seen and dealt with */
     char follow_port[TP_PORT_MAX]; /* rebooted it: only the ROM on this port counts */
@@ -40,5 +44,24 @@ nt_status sess_next_bus_event(struct sess *s, int64_t deadline_ms, struct tp_eve
 
 /* Download (with --url) and open the package; emits DOWNLOAD/EXTRACT and PACKAGE. */
 nt_status sess_open_package(struct sess *s, struct nt_err *err);
+
+/* The flash reads around the write (session_verify.c). Both read in
+ * ReadMemory commands of one MaxPacketSize each. */
+struct mboot_host;
+/* Before the erase: fill s->plan from what the flash holds now (or mark
+ * everything with --full). Emits the COMPARE phase when it reads. */
+nt_status sess_plan_flash(struct sess *s, struct mboot_host *h, struct nt_err *err);
+/* After the write: read back the FCB, the IVT and every sector written and
+ * compare them with the image. Emits the VERIFY phase. */
+nt_status sess_verify_flash(struct sess *s, struct mboot_host *h, struct nt_err *err);
+/* Read [addr, addr+len) into buf in MaxPacketSize pieces; with total != 0,
+ * progress events of phase ph count on from *done (updated). */
+nt_status sess_read_flash(struct sess *s, struct mboot_host *h, enum sess_phase ph, uint32_t addr, uint8_t *buf,
+                          size_t len, uint64_t *done, uint64_t total, struct nt_err *err);
+/* --backup: read the module's firmware and write it as a package (backup.c). */
+nt_status sess_backup(struct sess *s, struct mboot_host *h, struct nt_err *err);
+/* A flashloader found already running: confirm it is on an i.MX RT1060
+ * (chip.c); NT_E_UNSUPPORTED with the reason otherwise. */
+nt_status sess_check_chip(struct sess *s, struct mboot_host *h, struct nt_err *err);
 
 #endif

@@ -28,6 +28,11 @@ static nt_status download_and_open(struct sess *s, struct nt_err *err)
         return st;
     sess_phase_done(s, SESS_PH_DOWNLOAD);
     sess_phase_start(s, SESS_PH_EXTRACT);
+    if (s->cfg->sha256_pin &&
+        (st = pkg_check_pin_memory(data, len, name[0] ? name : s->cfg->url, s->cfg->sha256_pin, err)) != NT_OK) {
+        free(data);
+        return st;
+    }
     st = pkg_open_memory(data, len, name[0] ? name : s->cfg->url, &s->pkg, err);
     free(data);
     if (st == NT_OK)
@@ -44,7 +49,9 @@ nt_status sess_open_package(struct sess *s, struct nt_err *err)
         st = download_and_open(s, err);
     } else {
         sess_phase_start(s, SESS_PH_EXTRACT);
-        st = pkg_open_file(s->cfg->package_path, NULL, &s->pkg, err);
+        st = s->cfg->sha256_pin ? pkg_check_pin_file(s->cfg->package_path, s->cfg->sha256_pin, err) : NT_OK;
+        if (st == NT_OK)
+            st = pkg_open_file(s->cfg->package_path, NULL, &s->pkg, err);
     }
     if (st != NT_OK)
         return st;

@@ -140,7 +140,8 @@ static void report_running(struct sess *s, const struct tp_devinfo *dev)
                  "the module at port %s runs its firmware again but did not say which version (SysEx ID "
                  "%u; set the module's ID with --sysex-id)",
                  dev->port, s->cfg->sysex_id & 0x7Fu);
-    } else if (s->pkg && sysex_version_cmp(s->running_version, s->pkg->version) != 0) {
+    } else if (s->pkg && !s->cfg->backup_only &&
+               sysex_version_cmp(s->running_version, s->pkg->version) != 0) {
         s->version_mismatch = true;
         sess_log(s, SESS_LOG_WARN,
                  "the module at port %s runs firmware %s, not the package's version %s: check that the "
@@ -176,11 +177,17 @@ void sess_wait_restart(struct sess *s)
             sess_log(s, SESS_LOG_WARN, "stopped waiting for the module to run its firmware again");
             return;
         }
-        sess_log(s, SESS_LOG_WARN,
-                 "the firmware was written (every step acknowledged), but the module did not come back "
-                 "running on port %s within %g s: check that its display shows the new firmware, and "
-                 "power-cycle it if it does not start",
-                 port, wait_ms / 1000.0);
+        if (s->cfg->backup_only) /* --backup alone: nothing was written */
+            sess_log(s, SESS_LOG_WARN,
+                     "the backup is complete, but the module did not come back running on port %s "
+                     "within %g s: power-cycle it",
+                     port, wait_ms / 1000.0);
+        else
+            sess_log(s, SESS_LOG_WARN,
+                     "the firmware was written (every step acknowledged), but the module did not come "
+                     "back running on port %s within %g s: check that its display shows the new "
+                     "firmware, and power-cycle it if it does not start",
+                     port, wait_ms / 1000.0);
         return;
     }
 }

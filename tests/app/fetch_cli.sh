@@ -76,6 +76,18 @@ t_download_progress_then_package() {
 }
 tap_case download_progress_then_package
 
+# --sha256 pins the download: the right digest passes, another is exit 2.
+t_sha256_pins_the_download() {
+    sum=$(sha256sum "$srv/ok.zip" | cut -c1-64)
+    frun 0 --batch --dry-run --sha256 "$sum" --url "$base/ok.zip"
+    grep -qx 'PACKAGE_INFO 9.9.9' "$out" || tl_fail "no PACKAGE_INFO with the right digest"
+    other=$(printf '%064d' 0)
+    frun 2 --batch --dry-run --sha256 "$other" --url "$base/ok.zip"
+    one_stderr_line
+    grep -q "SHA-256 $sum is not the $other given with --sha256" "$err" || tl_fail "stderr: $(cat "$err")"
+}
+tap_case sha256_pins_the_download
+
 # No Content-Length: still 0% first and 100% last.
 t_no_content_length() {
     frun 0 --batch --dry-run --url "$base/nolength"

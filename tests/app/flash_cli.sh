@@ -55,6 +55,7 @@ DEVICE_DETECTED mboot
 CONFIGURING_MEMORY
 ERASING %
 WRITING %
+VERIFYING %
 RESETTING
 COMPLETE
 RUNNING 2.3.4
@@ -63,6 +64,7 @@ EOF
     check_percent UPLOADING_FLASHLOADER
     check_percent ERASING
     check_percent WRITING
+    check_percent VERIFYING
     check_dump "$T/dump.bin"
     grep -q '"device_busy_s"' "$T/stats.json" || tl_fail "stats has no device_busy_s"
     expect_stderr_lines 0
@@ -131,13 +133,13 @@ t_exit_2_bad_package() {
 }
 tap_case exit_2_bad_package
 
-t_package_is_a_directory() {
+t_package_is_an_empty_directory() {
     mkdir -p "$T/folder.zip"
     run --batch -n "$T/folder.zip"
     expect_rc 2
-    expect_last_line '^ERROR .*folder\.zip: not a regular file'
+    expect_last_line '^ERROR .*folder\.zip: the folder holds no package files'
 }
-tap_case package_is_a_directory
+tap_case package_is_an_empty_directory
 
 t_exit_3_download_refused() {
     run --batch --simulate=speed=0 --url http://127.0.0.1:9/distingNT_1.0.0.zip
@@ -337,13 +339,14 @@ STATUS:CONFIGURE:50:Configuring flash memory
 STATUS:ERASE:55:Erasing flash region
 STATUS:FCB:60:Creating Flash Configuration Block
 STATUS:WRITE:65:Writing firmware
+STATUS:VERIFY:90:Verifying flash
 STATUS:RESET:95:Resetting device
 STATUS:COMPLETE:100:Flash complete
 STATUS:RUNNING:100:Module running firmware 2.3.4
 EOF
     diff -u "$T/expected" "$T/status" >"$T/diff" || tl_fail "STATUS lines differ: $(cat "$T/diff")"
     grep -vE '^(STATUS|PROGRESS):' "$T/out" >"$T/other" && tl_fail "non-machine lines: $(cat "$T/other")"
-    for st in SDP_UPLOAD ERASE WRITE; do
+    for st in SDP_UPLOAD ERASE WRITE VERIFY; do
         grep -E "^PROGRESS:$st:[0-9]+:[0-9]+/[0-9]+ bytes$" "$T/out" | cut -d: -f3 >"$T/pct"
         [ "$(head -n 1 "$T/pct")" = 0 ] && [ "$(tail -n 1 "$T/pct")" = 100 ] ||
             tl_fail "PROGRESS:$st does not run from 0 to 100"

@@ -30,7 +30,7 @@ module_skeleton() {
     sed -n "s/^$1 //p" "$T/out" | sed -E 's/^([A-Z_]+) [0-9]+%$/\1 %/' | uniq | tr '\n' ' '
 }
 SKELETON="EXTRACTING PACKAGE_INFO 3.1.0 WAITING_BOOTLOADER DEVICE_DETECTED sdp UPLOADING_FLASHLOADER % \
-DEVICE_DETECTED mboot CONFIGURING_MEMORY ERASING % WRITING % RESETTING COMPLETE RUNNING 3.1.0 "
+DEVICE_DETECTED mboot CONFIGURING_MEMORY ERASING % WRITING % VERIFYING % RESETTING COMPLETE RUNNING 3.1.0 "
 
 # Every stdout line is "PORT ..." of a flashed module or a RESULT line.
 check_prefixes() {

@@ -156,14 +156,59 @@ t_missing_file() {
 }
 tap_case missing_file
 
-t_package_is_a_directory() {
+t_package_is_an_empty_directory() {
     mkdir -p adir.zip
     run --dry-run adir.zip
     [ "$rc" = 2 ] || tl_fail "exit $rc"
-    grep -qx 'nt_flash: adir.zip: not a regular file; give the path of a .zip package' err ||
+    grep -qx 'nt_flash: adir.zip: the folder holds no package files' err ||
         tl_fail "stderr: $(cat err)"
 }
-tap_case package_is_a_directory
+tap_case package_is_an_empty_directory
+
+# --- an unzipped package folder: the same summary and the same checks -------
+t_folder_package_same_summary() {
+    rm -rf unz && mkdir unz && (cd unz && unzip -q ../distingNT_1.12.0.zip) || tl_fail "unzip failed"
+    run --dry-run distingNT_1.12.0.zip
+    grep -v '^EXTRACTING' out >zip.summary
+    run --dry-run unz
+    [ "$rc" = 0 ] || tl_fail "exit $rc: $(cat err)"
+    grep -v '^EXTRACTING' out | diff - zip.summary >/dev/null || tl_fail "summary differs: $(cat out)"
+}
+tap_case folder_package_same_summary
+
+t_folder_package_same_checks() {
+    mkpkg bad.zip --kind fw-tag
+    rm -rf badunz && mkdir badunz && (cd badunz && unzip -q ../bad.zip)
+    run --dry-run bad.zip
+    cp err zip.err
+    run --dry-run badunz
+    [ "$rc" = 2 ] || tl_fail "exit $rc"
+    cmp -s err zip.err || tl_fail "stderr '$(cat err)' differs from the ZIP's '$(cat zip.err)'"
+}
+tap_case folder_package_same_checks
+
+# --- --sha256 pins the ZIP ------------------------------------------------
+t_sha256_pin() {
+    sum=$(sha256sum distingNT_1.12.0.zip | cut -c1-64)
+    run --dry-run --sha256 "$sum" distingNT_1.12.0.zip
+    [ "$rc" = 0 ] || tl_fail "match: exit $rc: $(cat err)"
+    upper=$(printf '%s' "$sum" | tr a-f A-F)
+    run --dry-run --sha256 "$upper" distingNT_1.12.0.zip
+    [ "$rc" = 0 ] || tl_fail "upper case: exit $rc: $(cat err)"
+    other=$(printf '%s' "$sum" | tr 0-9a-f 1-9a-f0)
+    run --dry-run --sha256 "$other" distingNT_1.12.0.zip
+    [ "$rc" = 2 ] || tl_fail "mismatch: exit $rc"
+    grep -qx "nt_flash: distingNT_1.12.0.zip: SHA-256 $sum is not the $other given with --sha256; the file is not the one pinned (download it again, or check the digest)" err ||
+        tl_fail "mismatch: stderr: $(cat err)"
+    rm -rf unz2 && mkdir unz2 && (cd unz2 && unzip -q ../distingNT_1.12.0.zip)
+    run --dry-run --sha256 "$sum" unz2
+    [ "$rc" = 2 ] || tl_fail "on a folder: exit $rc"
+    grep -q 'pins a package ZIP, and this is a folder' err || tl_fail "on a folder: stderr: $(cat err)"
+    run --dry-run --sha256 abc distingNT_1.12.0.zip
+    [ "$rc" = 1 ] || tl_fail "malformed: exit $rc"
+    grep -q "invalid --sha256 'abc'" err || tl_fail "malformed: stderr: $(cat err)"
+}
+tap_case sha256_pin
 
 # --- usage errors: exit 1, nothing on stdout ----------------------------------
 t_usage_two_packages() {

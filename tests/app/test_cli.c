@@ -36,6 +36,37 @@ static void test_cli_combined(void)
     CHECK_EQ_STR(o.package, "x.zip");
 }
 
+/* The proof options: --no-verify, --full, --sha256, --backup, --flashloader-from. */
+static void test_cli_proof_options(void)
+{
+    struct cli_opts o;
+    struct nt_err e;
+    const char *a1[] = { "nt_flash",
+                         "--no-verify",
+                         "--full",
+                         "--sha256",
+                         "00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff",
+                         "x.zip" };
+    const char *a2[] = { "nt_flash", "--backup", "b.zip", "--flashloader-from", "p.zip" };
+    const char *a3[] = { "nt_flash", "--backup", "b.zip" };
+    const char *a4[] = { "nt_flash", "--sha256", "0011", "x.zip" };
+    const char *a5[] = { "nt_flash", "--flashloader-from", "p.zip", "x.zip" };
+    CHECK_EQ_INT(parse(&o, &e, 6, a1), NT_OK);
+    CHECK(o.no_verify && o.full && o.pin);
+    CHECK_EQ_INT(o.sha256[0], 0x00);
+    CHECK_EQ_INT(o.sha256[10], 0xAA);
+    CHECK_EQ_INT(o.sha256[31], 0xFF);
+    CHECK_EQ_INT(parse(&o, &e, 5, a2), NT_OK);
+    CHECK_EQ_STR(o.backup, "b.zip");
+    CHECK_EQ_STR(o.flashloader_from, "p.zip");
+    CHECK(o.package == NULL);
+    CHECK_EQ_INT(parse(&o, &e, 3, a3), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "needs --flashloader-from");
+    CHECK_EQ_INT(parse(&o, &e, 4, a4), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "64 hexadecimal digits");
+    CHECK_EQ_INT(parse(&o, &e, 4, a5), NT_E_USAGE);
+}
+
 static void test_cli_simulate_without_spec(void)
 {
     struct cli_opts o;
@@ -187,6 +218,7 @@ int main(void)
     RUN(test_cli_defaults_and_package);
     RUN(test_cli_combined);
     RUN(test_cli_simulate_without_spec);
+    RUN(test_cli_proof_options);
     RUN(test_cli_errors);
     RUN(test_cli_error_wording);
     RUN(test_cli_release_options);

@@ -132,4 +132,54 @@ t_unknown_port_waits_then_gives_up() {
 }
 tap_case unknown_port_waits_then_gives_up
 
+# Verify through libusb: a byte the module corrupts is named at its address.
+begin verify_catches_a_corrupt_byte
+hrun -m "1-1.2:sdp:fault=corrupt@write:30,stats=$T/st.json" -- "$NT_FLASH" --batch -t 10 "$PKG"
+expect_rc 5
+addr=$(python3 -c 'import json,sys; print("0x%08x" % json.load(open(sys.argv[1]))["corrupt_addr"])' "$T/st.json")
+expect_last_line "^ERROR verify failed: 1 byte\\(s\\) read back differ from the image, the first at $addr "
+end
+
+# Only what changed through libusb: the same image again erases and writes nothing.
+begin same_image_again_only_reads
+rm -f "$T/kept.bin"
+hrun -m "1-1.2:sdp:nor=$T/kept.bin" -- "$NT_FLASH" --batch -t 10 "$PKG"
+expect_rc 0
+hrun -m "1-1.2:sdp:nor=$T/kept.bin" -- "$NT_FLASH" -v --batch -t 10 --trace "$T/trace" "$PKG"
+expect_rc 0
+expect_err 'only what changed: ([0-9]+) of \1 sectors already hold the new content'
+grep -q ' OUT mboot 1016 01 00 10 00 02 ' "$T/trace" && tl_fail "an erase command on an unchanged flash"
+tail -c +4097 "$T/kept.bin" | head -c $FW_BYTES | cmp -s - "$T/fw.bin" ||
+    tl_fail "flash at 0x1000 differs from disting_NT.bin"
+end
+
+# The right chip through libusb: a running flashloader on an RT1010 is refused.
+begin running_flashloader_on_another_chip_is_refused
+hrun -m "1-1.2:mboot:chip=rt1010" -d "$T/nor1010.bin" -- "$NT_FLASH" --batch -t 10 "$PKG"
+expect_rc 5
+expect_last_line '^ERROR the running flashloader is not on an i\.MX RT1060'
+end
+
+# An unzipped package folder through libusb, and --sha256 refusing a ZIP.
+begin folder_package_and_sha256_pin
+rm -rf "$T/unz" && mkdir "$T/unz" && (cd "$T/unz" && unzip -q "$PKG")
+hrun -m 1-1.2:sdp -d "$T/nor_dir.bin" -- "$NT_FLASH" --batch -t 10 "$T/unz"
+expect_rc 0
+tail -c +4097 "$T/nor_dir.bin" | head -c $FW_BYTES | cmp -s - "$T/fw.bin" ||
+    tl_fail "flash at 0x1000 differs from the folder's disting_NT.bin"
+hrun -m 1-1.2:sdp -- "$NT_FLASH" --batch -t 10 --sha256 "$(printf '%064d' 0)" "$PKG"
+expect_rc 2
+expect_last_line '^ERROR .*SHA-256 .* is not the 0{64} given with --sha256'
+end
+
+# --backup through libusb: the firmware on the module becomes a package.
+begin backup_only
+hrun -m "1-1.2:sdp:nor=$T/bk_nor.bin" -- "$NT_FLASH" --batch -t 10 "$PKG"
+expect_rc 0
+hrun -m "1-1.2:sdp:nor=$T/bk_nor.bin" -- "$NT_FLASH" --batch -t 10 --backup "$T/bk.zip" --flashloader-from "$PKG"
+expect_rc 0
+unzip -p "$T/bk.zip" bootable_images/disting_NT.bin | cmp -s - "$T/fw.bin" ||
+    tl_fail "the backup's firmware differs from what was flashed"
+end
+
 finish

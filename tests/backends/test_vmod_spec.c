@@ -98,6 +98,19 @@ static void test_spec_faults(void)
     CHECK_EQ_INT(c.fault_pct, 100);
     CHECK_EQ_INT(parse("fault=unplug@reset", &c, &e), NT_OK);
     CHECK_EQ_INT(c.fault_phase, VMOD_PHASE_RESET);
+    CHECK_EQ_INT(parse("fault=corrupt@write:70", &c, &e), NT_OK);
+    CHECK_EQ_INT(c.fault, VMOD_FAULT_CORRUPT);
+    CHECK_EQ_INT(c.fault_pct, 70);
+    CHECK_EQ_INT(parse("fault=corrupt@erase", &c, &e), NT_E_USAGE); /* only the write programs bytes */
+    CHECK_EQ_INT(parse("fault=corrupt", &c, &e), NT_E_USAGE);
+    CHECK_EQ_INT(parse("nor=/tmp/x.bin,read_cmd_ms=2,read_report_ms=0.5", &c, &e), NT_OK);
+    CHECK_EQ_STR(c.nor_path, "/tmp/x.bin");
+    CHECK(c.read_cmd_ms == 2.0 && c.read_report_ms == 0.5);
+    CHECK_EQ_INT(parse("chip=rt1010", &c, &e), NT_OK);
+    CHECK(c.rt1010);
+    CHECK_EQ_INT(parse("chip=rt1060", &c, &e), NT_OK);
+    CHECK(!c.rt1010);
+    CHECK_EQ_INT(parse("chip=rt1170", &c, &e), NT_E_USAGE);
     CHECK_EQ_INT(parse("fault=stale", &c, &e), NT_OK);
     CHECK_EQ_INT(c.fault, VMOD_FAULT_STALE);
     CHECK_EQ_INT(c.fault_phase, VMOD_PHASE_ANY);

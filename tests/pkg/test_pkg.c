@@ -360,8 +360,11 @@ static void test_missing_file(void)
     snprintf(path, sizeof path, "%s/does-not-exist.zip", tmpdir);
     CHECK_EQ_INT(pkg_open_file(path, NULL, &p, &err), NT_E_PACKAGE);
     CHECK_CONTAINS(err.msg, "does-not-exist.zip: no such file; check the package path");
-    CHECK_EQ_INT(pkg_open_file(tmpdir, "dir.zip", &p, &err), NT_E_PACKAGE);
-    CHECK_EQ_STR(err.msg, "dir.zip: not a regular file; give the path of a .zip package");
+    /* A folder is read as an unzipped package; an empty one holds nothing. */
+    snprintf(path, sizeof path, "%s/empty-folder", tmpdir);
+    mkdir(path, 0700);
+    CHECK_EQ_INT(pkg_open_file(path, "dir.zip", &p, &err), NT_E_PACKAGE);
+    CHECK_EQ_STR(err.msg, "dir.zip: the folder holds no package files");
 }
 
 int main(void)

@@ -43,7 +43,7 @@ static void check_sane(int cols, int rows, size_t ndev, enum ui_layout_kind kind
     CHECK_EQ_INT(area, cols * rows);
     CHECK(l.log_rows >= 3);
     CHECK(l.device_rows >= 1);
-    CHECK_EQ_INT(l.phase_rows, phases ? 5 + (dl ? 1 : 0) : 0);
+    CHECK_EQ_INT(l.phase_rows, phases ? 6 + (dl ? 1 : 0) : 0);
     if (phases)
         CHECK_EQ_INT(l.panel[UI_PANEL_PHASES].h, l.phase_rows + 2);
     CHECK_EQ_INT(l.panel[UI_PANEL_LOG].h, l.log_rows + 2);
@@ -68,14 +68,14 @@ static void test_80x24_devices(void)
 
     ui_layout_compute(80, 24, 0, UI_LAYOUT_FLASH, false, &l);
     CHECK_EQ_INT(l.device_rows, 1); /* room for "no devices" */
-    CHECK_EQ_INT(l.log_rows, 5);
+    CHECK_EQ_INT(l.log_rows, 4);
     ui_layout_compute(80, 24, 1, UI_LAYOUT_FLASH, false, &l);
     CHECK_EQ_INT(l.device_rows, 1);
     ui_layout_compute(80, 24, 5, UI_LAYOUT_FLASH, false, &l);
-    CHECK_EQ_INT(l.device_rows, 3); /* capped: the log keeps 3 lines */
+    CHECK_EQ_INT(l.device_rows, 2); /* capped: the log keeps 3 lines */
     CHECK_EQ_INT(l.log_rows, 3);
     ui_layout_compute(80, 24, 20, UI_LAYOUT_FLASH, true, &l);
-    CHECK_EQ_INT(l.device_rows, 2);
+    CHECK_EQ_INT(l.device_rows, 1);
     CHECK_EQ_INT(l.log_rows, 3);
     /* Order on screen: title, package, devices, phases, log, footer. */
     CHECK(l.panel[UI_PANEL_PACKAGE].y < l.panel[UI_PANEL_DEVICES].y);
@@ -100,11 +100,11 @@ static void test_report_gives_the_log_room(void)
 {
     struct ui_layout l;
 
-    /* 80x24 after a failure: title, devices 3, phases 7, footer; the log the rest. */
+    /* 80x24 after a failure: title, devices 3, phases 8, footer; the log the rest. */
     ui_layout_compute(80, 24, 1, UI_LAYOUT_REPORT, false, &l);
     CHECK_EQ_INT(l.panel[UI_PANEL_PACKAGE].h, 0);
-    CHECK_EQ_INT(l.phase_rows, 5);
-    CHECK_EQ_INT(l.log_rows, 10);
+    CHECK_EQ_INT(l.phase_rows, 6);
+    CHECK_EQ_INT(l.log_rows, 9);
 }
 
 static void test_wide_side_by_side(void)
@@ -116,7 +116,7 @@ static void test_wide_side_by_side(void)
     CHECK_EQ_INT(l.panel[UI_PANEL_PACKAGE].h, l.panel[UI_PANEL_DEVICES].h);
     CHECK(l.panel[UI_PANEL_DEVICES].x > 0);
     CHECK_EQ_INT(l.device_rows, 5);
-    CHECK_EQ_INT(l.log_rows, 60 - 2 - 7 - 8 - 2);
+    CHECK_EQ_INT(l.log_rows, 60 - 2 - 7 - 9 - 2);
 }
 
 static void test_too_small(void)

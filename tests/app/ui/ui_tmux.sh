@@ -38,6 +38,7 @@ t_flash() {
     check "device flashing" screen_has flash "sim-1          "
     check "result" ui_wait flash "DONE: Flashing complete in" 60
     check "write gauge full" screen_has flash "write     ██████████████ 100% 4.00 MiB"
+    check "verify gauge full" screen_has flash "verify    ██████████████ 100% 4.00 MiB"
     check "phase durations" screen_has flash "reset     ██████████████ 100% done in"
     # The virtual module reboots into its firmware: it leaves the bootloader list.
     check "module left after reset" ui_wait flash "Device left: sim-1 mboot" 10
@@ -117,7 +118,7 @@ tap_case pick
 t_many() {
     ui_start many 80 24 $utf -- "$NT_FLASH" --simulate=speed=0.05,modules=8 -p sim-7 "$ui_dir/p4.zip"
     check "the module being flashed in view" ui_wait many "sim-7          mboot  15a2:0073  flashing" 30
-    check "the hidden ones counted" screen_has many "... and 6 more"
+    check "the hidden ones counted" screen_has many "... and 7 more"
     check "result" ui_wait many "DONE:" 60
     tm send-keys -t many x
     check "exit 0" ui_exits many 0
