@@ -39,7 +39,7 @@ end
 
 # Every long option --help lists is offered for "--", and nothing else.
 begin every_option
-"$NT_FLASH" --help | sed -n '/^Options:/,/^$/p' | grep -o -- '--[a-z][a-z-]*' | LC_ALL=C sort -u >"$T/help"
+"$NT_FLASH" --help | sed -n '/^Options:/,/^$/p' | grep -o -- '--[a-z][a-z0-9-]*' | LC_ALL=C sort -u >"$T/help"
 [ -s "$T/help" ] || tl_fail "no options in --help"
 comp nt_flash --
 cmp -s "$T/help" "$T/out" || tl_fail "completion offers $(tr '\n' ' ' <"$T/out"), --help lists $(tr '\n' ' ' <"$T/help")"
