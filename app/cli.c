@@ -130,7 +130,8 @@ void cli_print_usage(FILE *out)
           "\n"
           "Exit codes:\n"
           "  0 success   1 invalid arguments   2 package error   3 download failed\n"
-          "  4 device not found before the timeout   5 flash error (after the device was found)\n",
+          "  4 device not found before the timeout   5 flash error (after the device was found)\n"
+          "  (1 also when output, the trace or a --simulate file could not be written)\n",
           out);
 }
 
@@ -199,6 +200,35 @@ static bool is_http_url(const char *url)
     return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
 }
 
+/* An option that takes a value may be given once: a second one would
+ * silently replace the first (a --simulate fault dropped, say). --port is
+ * the exception: several choose a set of modules (--all). */
+static nt_status given_once(int c, unsigned *seen, struct nt_err *err)
+{
+    static const struct {
+        int c;
+        const char *name, *hint;
+    } valued[] = {
+        { 'u', "url", "" },
+        { 't', "timeout", "" },
+        { OPT_TRACE, "trace", "" },
+        { OPT_SIMULATE, "simulate", " (put all the keys in one SPEC: --simulate=KEY=VALUE,KEY=VALUE)" },
+        { OPT_CACERT, "cacert", "" },
+        { OPT_FIRMWARE, "firmware", "" },
+        { OPT_RELEASE_PAGE, "release-page", "" },
+        { OPT_SYSEX_ID, "sysex-id", "" },
+    };
+    for (unsigned i = 0; i < sizeof valued / sizeof valued[0]; i++) {
+        if (valued[i].c != c)
+            continue;
+        if (*seen & (1u << i))
+            return nt_err_set(err, NT_E_USAGE, "option '--%s' given twice: give it once%s", valued[i].name,
+                              valued[i].hint);
+        *seen |= 1u << i;
+    }
+    return NT_OK;
+}
+
 /* The official-release options against each other and the other sources. */
 static nt_status check_release_options(struct cli_opts *o, struct nt_err *err)
 {
@@ -240,6 +270,7 @@ static nt_status check_release_options(struct cli_opts *o, struct nt_err *err)
 
 nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *err)
 {
+    unsigned seen = 0;
     int c;
 
     memset(o, 0, sizeof *o);
@@ -247,6 +278,8 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
     optind = 0; /* full re-initialisation, so tests can parse several times */
     opterr = 0; /* we word the messages ourselves */
     while ((c = getopt_long(argc, argv, ":u:t:vblp:nh", long_options, NULL)) != -1) {
+        if (given_once(c, &seen, err) != NT_OK)
+            return NT_E_USAGE;
         switch (c) {
         case 'u': o->url = optarg; break;
         case 't':
@@ -300,8 +333,7 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
             long v;
             errno = 0;
             v = strtol(optarg, &end, 10);
-            if (!isdigit((unsigned char)optarg[0]) || *end != '\0' || errno != 0 || v < 0 ||
-                v > SYSEX_ID_MAX)
+            if (!isdigit((unsigned char)optarg[0]) || *end != '\0' || errno != 0 || v < 0 || v > SYSEX_ID_MAX)
                 return nt_err_set(
                     err, NT_E_USAGE,
                     "invalid --sysex-id '%s': give the module's SysEx ID, a number from 0 to 126", optarg);

@@ -14,6 +14,11 @@ int exit_code_for(nt_status st, const struct sess_result *res)
      * caller must treat it as a flash error, whatever the cause. */
     if (res && res->module_touched)
         return EXIT_FLASH;
+    /* Whatever stopped a download (the server, the network, a stop request,
+     * memory), the download failed; only a usage error (a version the
+     * release page does not list) stays one. */
+    if (res && res->phase == SESS_PH_DOWNLOAD && st != NT_E_USAGE)
+        return EXIT_DOWNLOAD;
     switch (st) {
     case NT_E_USAGE:
     case NT_E_AMBIGUOUS: return EXIT_USAGE;
@@ -21,9 +26,9 @@ int exit_code_for(nt_status st, const struct sess_result *res)
     case NT_E_DOWNLOAD: return EXIT_DOWNLOAD;
     case NT_E_NODEVICE: return EXIT_NODEVICE;
     case NT_E_INTERRUPTED:
-        /* Stopped before any module was touched: while downloading, the
-         * download failed; otherwise no module was found. */
-        return res && res->phase == SESS_PH_DOWNLOAD ? EXIT_DOWNLOAD : EXIT_NODEVICE;
+        /* Stopped before any module was touched or anything downloaded: no
+         * module was found. */
+        return EXIT_NODEVICE;
     default: return EXIT_FLASH;
     }
 }

@@ -16,7 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "out.h"
 #include "sha256.h"
+#include "text.h"
 
 #define FW_SUBDIR "nt_flash"
 #define FW_PACKAGES "packages"
@@ -29,6 +31,8 @@
 #define FW_LIST_MARK_END " -->\n"
 #define FW_RECORD_MAX 512
 #define FW_DIR_MODE 0700
+/* A change line of the release list, escaped (text.h), at most this long. */
+#define FW_CHANGE_SAFE_MAX 2048
 
 static void warn(const struct fw_ctx *c, const char *fmt, ...) NT_PRINTF(2, 3);
 
@@ -36,13 +40,14 @@ static void warn(const struct fw_ctx *c, const char *fmt, ...)
 {
     va_list ap;
 
+    char msg[NT_ERR_MSG_MAX];
+
     if (!c->warn)
         return;
-    fputs("nt_flash: warning: ", c->warn);
     va_start(ap, fmt);
-    vfprintf(c->warn, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputc('\n', c->warn);
+    out_print(c->warn, "nt_flash: warning: %s", msg);
 }
 
 static void late(struct fw_ctx *c, const char *fmt, ...) NT_PRINTF(2, 3);
@@ -348,12 +353,21 @@ void fw_print(FILE *out, const struct rel_list *l, bool verbose)
 {
     size_t i, k;
 
+    /* The fields come from the maker's web page: each is made safe on its
+     * own (out.h), since the tabs between them are the format's. */
     for (i = 0; i < l->n; i++) {
         const struct rel_release *r = &l->r[i];
-        fprintf(out, "%s\t%s\t%s\n", r->version, r->date[0] ? r->date : "-",
-                r->n_changes ? r->changes[0] : "-");
-        for (k = 0; verbose && k < r->n_changes; k++)
-            fprintf(out, "\t%s\n", r->changes[k]);
+        char v[NT_TEXT_SAFE_CAP(sizeof r->version)], d[NT_TEXT_SAFE_CAP(sizeof r->date)];
+        char first[FW_CHANGE_SAFE_MAX];
+
+        nt_text_safe(v, sizeof v, r->version);
+        nt_text_safe(d, sizeof d, r->date[0] ? r->date : "-");
+        nt_text_safe(first, sizeof first, r->n_changes ? r->changes[0] : "-");
+        fprintf(out, "%s\t%s\t%s\n", v, d, first);
+        for (k = 0; verbose && k < r->n_changes; k++) {
+            nt_text_safe(first, sizeof first, r->changes[k]);
+            fprintf(out, "\t%s\n", first);
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "out.h"
 #include "probe.h"
 
 #define LIST_PORT_WIDTH 14
@@ -57,7 +58,7 @@ nt_status list_print(FILE *out, struct tp_bus *bus, const struct probe_opts *po,
     if (n > LIST_MAX_DEVICES)
         n = LIST_MAX_DEVICES;
     if (n == 0) {
-        fprintf(out, "%s\n", LIST_NO_DEVICES_LINE);
+        out_print(out, "%s", LIST_NO_DEVICES_LINE);
         fflush(out);
         return NT_OK;
     }
@@ -67,11 +68,11 @@ nt_status list_print(FILE *out, struct tp_bus *bus, const struct probe_opts *po,
         nt_err_clear(&problems[i]);
         probe_device(bus, &devs[i], po, state, sizeof state, &problems[i]);
         list_format_line(line, sizeof line, &devs[i], state);
-        fprintf(out, "%s\n", line);
+        out_print(out, "%s", line);
     }
     for (size_t i = 0; i < n; i++)
         if (problems[i].status != NT_OK)
-            fprintf(out, "# %s: %s\n", devs[i].port, problems[i].msg);
+            out_print(out, "# %s: %s", devs[i].port, problems[i].msg);
     fflush(out);
     return NT_OK;
 }

@@ -18,6 +18,7 @@
 #include "multi.h"
 #include "nt_err.h"
 #include "out.h"
+#include "outfile.h"
 #include "pkg.h"
 #include "probe.h"
 #include "running.h"
@@ -49,10 +50,25 @@ static nt_status open_bus(const struct vmod_config *vc, struct tp_bus **bus, dou
 
 static int fail(const char *msg, int code)
 {
-    fprintf(stderr, "nt_flash: %s\n", msg);
+    out_print(stderr, "nt_flash: %s", msg);
     if (code == EXIT_USAGE)
-        fprintf(stderr, "Try 'nt_flash --help' for more information.\n");
+        out_print(stderr, "Try 'nt_flash --help' for more information.");
     return code;
+}
+
+/* The exit code once everything was written: output that did not arrive
+ * (a full disk, a closed pipe) turns a success into exit 1, as does a
+ * trace, dump or stats file that could not be written; a run that failed
+ * keeps its own code. */
+static int finish(int code, bool written)
+{
+    if (!outfile_stdout_ok()) {
+        out_print(stderr,
+                  "nt_flash: cannot write the output (standard output): check the free space "
+                  "or the pipe it goes to");
+        written = false;
+    }
+    return code == EXIT_OK && !written ? EXIT_USAGE : code;
 }
 
 static int run_list(const struct vmod_config *vc, unsigned sysex_id)
@@ -70,8 +86,8 @@ static int run_list(const struct vmod_config *vc, unsigned sysex_id)
     }
     /* No USB subsystem means nothing can be attached: say why, and list nothing. */
     if (st == NT_E_UNSUPPORTED) {
-        printf("%s\n", LIST_NO_DEVICES_LINE);
-        fprintf(stderr, "nt_flash: %s\n", err.msg);
+        out_print(stdout, "%s", LIST_NO_DEVICES_LINE);
+        out_print(stderr, "nt_flash: %s", err.msg);
         return EXIT_OK;
     }
     return st == NT_OK ? EXIT_OK : fail(err.msg, EXIT_FLASH);
@@ -130,10 +146,14 @@ int main(int argc, char **argv)
     struct nt_stop *stop;
     FILE *trace = NULL;
     double tscale = 1;
-    bool interactive, multi;
+    bool interactive, multi, written = true;
     int multi_code = EXIT_OK;
     nt_status st;
+    int code;
 
+    /* Before any file is opened, so none can become stdout or stderr. */
+    if (!outfile_std_fds_open())
+        return EXIT_USAGE;
     setvbuf(stdout, NULL, _IOLBF, 0);
     nt_err_clear(&err);
     nt_err_clear(&bus_err);
@@ -141,11 +161,11 @@ int main(int argc, char **argv)
         return fail(err.msg, EXIT_USAGE);
     if (opts.help) {
         cli_print_usage(stdout);
-        return EXIT_OK;
+        return finish(EXIT_OK, true);
     }
     if (opts.version) {
-        printf("nt_flash %s\n", PACKAGE_VERSION);
-        return EXIT_OK;
+        out_print(stdout, "nt_flash %s", PACKAGE_VERSION);
+        return finish(EXIT_OK, true);
     }
     /* Parsed up front: a bad SPEC is a usage error even when no device will
      * be touched (--dry-run). */
@@ -154,7 +174,14 @@ int main(int argc, char **argv)
         return fail(err.msg, EXIT_USAGE);
     stop = signals_install();
     if (opts.list)
-        return run_list(opts.simulate ? &vc : NULL, opts.sysex_id);
+        return finish(run_list(opts.simulate ? &vc : NULL, opts.sysex_id), true);
+
+    /* Checked before anything is downloaded or touched: a FIFO would hang,
+     * and a trace must never overwrite the package it is a trace of. */
+    if (opts.cafile && outfile_check_input(opts.cafile, "--cacert", &err) != NT_OK)
+        return fail(err.msg, EXIT_USAGE);
+    if (opts.trace && outfile_check_trace(opts.trace, opts.package, opts.cafile, &err) != NT_OK)
+        return fail(err.msg, EXIT_USAGE);
 
     fetch_opts_init(&fo);
     fo.cafile = opts.cafile;
@@ -162,7 +189,7 @@ int main(int argc, char **argv)
     if (fetch_opts_from_env(&fo, &err) != NT_OK)
         return fail(err.msg, EXIT_USAGE);
     if (opts.releases)
-        return run_releases(&opts, &fo);
+        return finish(run_releases(&opts, &fo), true);
 
     multi = (opts.all || opts.loop) && !opts.dry_run;
     interactive = !opts.batch && !opts.machine && !multi && ui_terminal_ok();
@@ -190,8 +217,8 @@ int main(int argc, char **argv)
             return fail(err.msg, release_exit_code(st));
         }
         if (opts.verbose)
-            fprintf(stderr, "nt_flash: firmware %s (%s) from %s\n", fw.release->version,
-                    fw.release->date[0] ? fw.release->date : "no date", fw.release->url);
+            out_print(stderr, "nt_flash: firmware %s (%s) from %s", fw.release->version,
+                      fw.release->date[0] ? fw.release->date : "no date", fw.release->url);
         fw_check_cached(&fw);
         sc.url = fw.release->url;
         sc.download = fw_download;
@@ -214,11 +241,9 @@ int main(int argc, char **argv)
     sc.sysex_id = opts.sysex_id;
     sc.wait_restart_s = opts.no_wait_restart ? 0 : RUNNING_RESTART_DEFAULT_S;
 
-    if (opts.trace && !opts.dry_run && !(trace = fopen(opts.trace, "w"))) {
-        snprintf(err.msg, sizeof err.msg, "cannot write the trace file '%s': choose a writable path",
-                 opts.trace);
-        return fail(err.msg, EXIT_USAGE);
-    }
+    /* Created on its first line, when a device is first talked to. */
+    if (opts.trace && !opts.dry_run && !(trace = outfile_trace_open(opts.trace, opts.package, opts.cafile)))
+        return fail("out of memory setting up the trace", EXIT_USAGE);
     if (!opts.dry_run) {
         st = open_bus(opts.simulate ? &vc : NULL, &bus, &tscale, &bus_err);
         if (st != NT_OK && interactive) {
@@ -258,12 +283,23 @@ int main(int argc, char **argv)
     }
 
     if (fw.late_warning[0])
-        fprintf(stderr, "nt_flash: warning: %s\n", fw.late_warning);
+        out_print(stderr, "nt_flash: warning: %s", fw.late_warning);
     rel_list_free(&rl);
     pkg_free(res.pkg);
+    code = exit_code_for(st, &res);
+    if (bus && opts.simulate && vmod_bus_save(bus, &err) != NT_OK) {
+        out_print(stderr, "nt_flash: %s", err.msg);
+        written = false;
+    }
     if (bus)
         bus->ops->destroy(bus);
-    if (trace)
-        fclose(trace);
-    return multi ? multi_code : exit_code_for(st, &res);
+    if (trace) {
+        char what[NT_ERR_MSG_MAX / 2];
+        snprintf(what, sizeof what, "the trace file '%.200s'", opts.trace);
+        if (outfile_close(trace, what, &err) != NT_OK) {
+            out_print(stderr, "nt_flash: %s", err.msg);
+            written = false;
+        }
+    }
+    return finish(multi ? multi_code : code, written);
 }

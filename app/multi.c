@@ -98,13 +98,10 @@ static void result_line(const char *fmt, ...) NT_PRINTF(1, 2);
 static void result_line(const char *fmt, ...)
 {
     va_list ap;
-    flockfile(stdout);
+    /* Whole, escaped and under the stream's lock (out.h). */
     va_start(ap, fmt);
-    vfprintf(stdout, fmt, ap);
+    out_vprint(stdout, fmt, ap);
     va_end(ap);
-    fputc('\n', stdout);
-    fflush(stdout);
-    funlockfile(stdout);
 }
 
 static void *slot_main(void *arg)
@@ -287,7 +284,7 @@ static int check_package(const struct multi_config *mc, struct dl_cache *dl)
     pkg_free(res.pkg);
     if (st == NT_OK)
         return EXIT_OK;
-    fprintf(stderr, "nt_flash: %s\n", err.msg);
+    out_print(stderr, "nt_flash: %s", err.msg);
     return exit_code_for(st, &res);
 }
 
@@ -327,12 +324,12 @@ int multi_run(const struct multi_config *mc)
     if (code != EXIT_OK)
         goto out;
     if (!mc->bus) {
-        fprintf(stderr, "nt_flash: %s\n", mc->bus_error ? mc->bus_error->msg : "no USB bus");
+        out_print(stderr, "nt_flash: %s", mc->bus_error ? mc->bus_error->msg : "no USB bus");
         code = EXIT_NODEVICE;
         goto out;
     }
     if (!mc->bus->ops->subscribe || mc->bus->ops->subscribe(mc->bus, &watch, &err) != NT_OK) {
-        fprintf(stderr, "nt_flash: %s\n", err.msg[0] ? err.msg : "this bus serves one session only");
+        out_print(stderr, "nt_flash: %s", err.msg[0] ? err.msg : "this bus serves one session only");
         code = EXIT_NODEVICE;
         goto out;
     }
@@ -347,7 +344,7 @@ int multi_run(const struct multi_config *mc)
          * look that finds any); --loop: every look. */
         if (look(&m, !stopping && (o->loop || !started_all), &err) != NT_OK) {
             /* The bus itself failed: start nothing more, let the others finish. */
-            fprintf(stderr, "nt_flash: %s\n", err.msg);
+            out_print(stderr, "nt_flash: %s", err.msg);
             if (m.worst < EXIT_FLASH)
                 m.worst = EXIT_FLASH;
             broken = stopping = true;
@@ -357,11 +354,11 @@ int multi_run(const struct multi_config *mc)
         if (!o->loop && started_all && m.nslots == 0)
             break;
         if (!o->loop && !started_all && (clock_now_ms() >= deadline || stopping)) {
-            fprintf(stderr,
-                    "nt_flash: no Disting NT in bootloader mode found within %g s: on each module choose "
-                    "Menu > Misc > Enter bootloader mode, check the USB cables, and run again (-t sets how "
-                    "long to wait)\n",
-                    o->timeout_s);
+            out_print(stderr,
+                      "nt_flash: no Disting NT in bootloader mode found within %g s: on each module choose "
+                      "Menu > Misc > Enter bootloader mode, check the USB cables, and run again (-t sets "
+                      "how long to wait)",
+                      o->timeout_s);
             m.worst = EXIT_NODEVICE;
             break;
         }

@@ -6,6 +6,7 @@
 #ifndef NT_OUT_H
 #define NT_OUT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,5 +59,14 @@ int out_percent(uint64_t done, uint64_t total);
 /* Print one line on o->out and flush it (scripts read the stream live).
  * Whole lines: sessions on other threads never split it (flockfile). */
 void out_line(struct out_state *o, const char *fmt, ...) NT_PRINTF(2, 3);
+
+/* Every line nt_flash prints on a stream goes through here: the formatted
+ * text is made safe (lib/base/text.h: control characters and bytes that are
+ * not valid UTF-8 shown as \xNN), so a name or message that came from a
+ * package, a server or a device can never end the line early and forge
+ * another; then the whole line, newline included, is written in one write
+ * and flushed, so lines on stdout and stderr never interleave mid-line. */
+void out_print(FILE *f, const char *fmt, ...) NT_PRINTF(2, 3);
+void out_vprint(FILE *f, const char *fmt, va_list ap) NT_PRINTF(2, 0);
 
 #endif

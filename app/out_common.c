@@ -7,6 +7,14 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "text.h"
+
+/* Longest line formatted before escaping; longer text is cut. Messages are
+ * at most NT_ERR_MSG_MAX plus a short prefix. */
+#define OUT_RAW_LINE_MAX 2048
+/* Room for "nt_flash: " and a module's port prefix. */
+#define OUT_PREFIX_MAX 128
+
 void out_init(struct out_state *o, const struct out_format *fmt, FILE *out, FILE *err, int verbose)
 {
     int i;
@@ -28,35 +36,61 @@ int out_percent(uint64_t done, uint64_t total)
     return (int)(done * 100 / total);
 }
 
-void out_line(struct out_state *o, const char *fmt, ...)
+/* Format head and then fmt into one line, make it safe (text.h), and write
+ * it with its newline as one block under the stream's lock: sessions on
+ * several threads (--all) never interleave within a line, and whatever an
+ * earlier write left buffered goes first. A stream error stays set for the
+ * check at exit. */
+static void write_line(FILE *f, const char *head, const char *fmt, va_list ap)
+{
+    char raw[OUT_RAW_LINE_MAX];
+    char safe[NT_TEXT_SAFE_CAP(OUT_RAW_LINE_MAX) + 1];
+    size_t k, n;
+
+    k = (size_t)snprintf(raw, sizeof raw, "%s", head);
+    if (k < sizeof raw)
+        vsnprintf(raw + k, sizeof raw - k, fmt, ap);
+    n = nt_text_safe(safe, sizeof safe - 1, raw);
+    safe[n++] = '\n';
+    flockfile(f);
+    fflush(f);
+    fwrite(safe, 1, n, f);
+    fflush(f);
+    funlockfile(f);
+}
+
+void out_vprint(FILE *f, const char *fmt, va_list ap) { write_line(f, "", fmt, ap); }
+
+void out_print(FILE *f, const char *fmt, ...)
 {
     va_list ap;
-    flockfile(o->out);
-    if (o->prefix)
-        fprintf(o->out, "%s ", o->prefix);
     va_start(ap, fmt);
-    vfprintf(o->out, fmt, ap);
+    write_line(f, "", fmt, ap);
     va_end(ap);
-    fputc('\n', o->out);
-    fflush(o->out);
-    funlockfile(o->out);
+}
+
+void out_line(struct out_state *o, const char *fmt, ...)
+{
+    char head[OUT_PREFIX_MAX];
+    va_list ap;
+
+    snprintf(head, sizeof head, "%s%s", o->prefix ? o->prefix : "", o->prefix ? " " : "");
+    va_start(ap, fmt);
+    write_line(o->out, head, fmt, ap);
+    va_end(ap);
 }
 
 /* One human message on o->err: "nt_flash: [PORT: ]text", whole. */
 static void say(struct out_state *o, const char *fmt, ...) NT_PRINTF(2, 3);
 static void say(struct out_state *o, const char *fmt, ...)
 {
+    char head[OUT_PREFIX_MAX];
     va_list ap;
-    flockfile(o->err);
-    fputs("nt_flash: ", o->err);
-    if (o->prefix)
-        fprintf(o->err, "%s: ", o->prefix);
+
+    snprintf(head, sizeof head, "nt_flash: %s%s", o->prefix ? o->prefix : "", o->prefix ? ": " : "");
     va_start(ap, fmt);
-    vfprintf(o->err, fmt, ap);
+    write_line(o->err, head, fmt, ap);
     va_end(ap);
-    fputc('\n', o->err);
-    fflush(o->err);
-    funlockfile(o->err);
 }
 
 static void percent(struct out_state *o, enum sess_phase ph, uint64_t done, uint64_t total, int pct)

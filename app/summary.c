@@ -18,12 +18,14 @@
 
 #include <inttypes.h>
 
+#include "out.h"
+
 static void print_image(FILE *out, const char *key, const struct pkg_image *img, const char *layout)
 {
     char hex[65];
     pkg_sha256_hex(img->sha256, hex);
-    fprintf(out, "%s: %s size=%zu sha256=%s load=0x%08" PRIx32 " entry=0x%08" PRIx32 "%s%s\n", key, img->name,
-            img->size, hex, img->ivt_self, img->entry, layout ? " layout=" : "", layout ? layout : "");
+    out_print(out, "%s: %s size=%zu sha256=%s load=0x%08" PRIx32 " entry=0x%08" PRIx32 "%s%s", key, img->name,
+              img->size, hex, img->ivt_self, img->entry, layout ? " layout=" : "", layout ? layout : "");
 }
 
 void summary_print(FILE *out, const struct pkg *p)
@@ -32,12 +34,12 @@ void summary_print(FILE *out, const struct pkg *p)
         : p->flashloader.ivt_self == PKG_FLASHLOADER_SPT_ADDR ? "spt"
                                                               : "other";
 
-    fprintf(out, "version: %s\n", p->version);
-    fprintf(out, "processor: %s\n", p->processor[0] ? p->processor : "-");
-    fprintf(out, "manifest: %s\n", p->has_manifest ? p->manifest : "-");
+    out_print(out, "version: %s", p->version);
+    out_print(out, "processor: %s", p->processor[0] ? p->processor : "-");
+    out_print(out, "manifest: %s", p->has_manifest ? p->manifest : "-");
     print_image(out, "flashloader", &p->flashloader, layout);
     print_image(out, "firmware", &p->firmware, NULL);
-    fprintf(out, "erase: 0x%08x-0x%08" PRIx32 "\n", PKG_FLASH_BASE, pkg_erase_end(p));
-    fprintf(out, "write: 0x%08x-0x%08" PRIx32 "\n", PKG_FIRMWARE_ADDR,
-            (uint32_t)(PKG_FIRMWARE_ADDR + p->firmware.size));
+    out_print(out, "erase: 0x%08x-0x%08" PRIx32, PKG_FLASH_BASE, pkg_erase_end(p));
+    out_print(out, "write: 0x%08x-0x%08" PRIx32, PKG_FIRMWARE_ADDR,
+              (uint32_t)(PKG_FIRMWARE_ADDR + p->firmware.size));
 }

@@ -77,11 +77,10 @@ finish() {
 }
 
 # --- the toolchain, libraries and emulator ------------------------------
-# The libraries are the -dev packages of the README's Quick start (its first
-# apt-get line, so a new
-# dependency needs no second list), less umockdev (see above).
-devs=$(sed -n 's/.*apt-get install -y \(.*\) && autoreconf.*/\1/p' README | head -n 1 | tr ' ' '\n' |
-    grep '^lib.*-dev$' | grep -v umockdev | sed "s/\$/:$arch/" | tr '\n' ' ')
+# The libraries are those configure requires (its "not found: install the
+# Debian package X" messages, so a new dependency needs no second list).
+devs=$(sed -n 's/.*not found: install the Debian package \([a-z0-9.+-]*\).*/\1/p' configure.ac | sort -u |
+    sed "s/\$/:$arch/" | tr '\n' ' ')
 [ -n "$devs" ] || devs="libusb-1.0-0-dev:$arch libzip-dev:$arch libcjson-dev:$arch libcurl4-openssl-dev:$arch
     libxml2-dev:$arch libncurses-dev:$arch"
 pkgs="gcc-$triplet libc6-dev:$arch pkgconf:$arch $devs qemu-user-static"

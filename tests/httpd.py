@@ -15,6 +15,7 @@ import time
 
 NOTZIP = b"this is not a zip file\n"
 STREAM_CHUNK = 64 * 1024
+BIG_HEADER_BYTES = 200 * 1000
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -76,6 +77,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif path == "/disposition":
             self.send_body(ok, extra=[("Content-Disposition",
                                        'attachment; filename="dir/disting_NT_1.2.3.zip"')])
+        elif path == "/bigheader":
+            # One header line over libcurl's 100 KB limit.
+            self.send_body(ok, extra=[("X-Big", "a" * BIG_HEADER_BYTES)])
         elif path.startswith("/files/") and self.server.files_dir:
             # Files the test writes (release pages, packages), read afresh
             # on every request so a test can change them between runs.

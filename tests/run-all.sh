@@ -1,13 +1,13 @@
 #!/bin/sh
 # The whole test suite, as CI runs it: a -Werror gcc build with `make check`,
-# the same tests under ASan+UBSan, a -Werror clang build, and `make
-# distcheck`; in CI (or when asked, see below) also the arm64 cross build
-# under qemu and the Debian package. Every step builds out of tree under
-# _build/ from a clean copy of the sources (_build/src), so it works after
-# the Quick start's in-tree `./configure && make`, on its own, and when run
-# again. The last line is "N passed, N failed", counting test cases (each
-# TAP case of each `make check` and of those scripts) plus one case for
-# each build-only step.
+# the same tests under ASan+UBSan, a -Werror clang build, `make distcheck`,
+# and a short libFuzzer run of each fuzz target; in CI (or when asked, see
+# below) also the arm64 cross build under qemu and the Debian package. Every
+# step builds out of tree under _build/ from a clean copy of the sources
+# (_build/src), so it works after the Quick start's in-tree `./configure &&
+# make`, on its own, and when run again. The last line is "N passed, N
+# failed", counting test cases (each TAP case of each `make check` and of
+# those scripts) plus one case for each build-only step.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -62,6 +62,48 @@ if command -v clang >/dev/null 2>&1; then
 fi
 step dist distcheck
 grep -q '^dist FAILED' "$summary" || echo "dist distcheck PASS" >>"$summary"
+
+# Short libFuzzer runs, one case per target (fuzz/fuzz.am; `make fuzz` runs
+# longer), skipped with the reason when clang or its libFuzzer is missing.
+fuzz_targets="pkg pkgzip mboot sdp spec cli header"
+fuzz_seconds=${FUZZ_SECONDS:-25}
+fuzz_skip=
+if ! command -v clang >/dev/null 2>&1; then
+    fuzz_skip="no clang"
+else
+    mkdir -p _build/fuzz-probe
+    printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+        'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' \
+        >_build/fuzz-probe/probe.c
+    clang -fsanitize=fuzzer _build/fuzz-probe/probe.c -o _build/fuzz-probe/probe >/dev/null 2>&1 ||
+        fuzz_skip="clang cannot link libFuzzer (install libclang-rt-14-dev)"
+    rm -rf _build/fuzz-probe
+fi
+if [ -n "$fuzz_skip" ]; then
+    echo "=== fuzz: SKIPPED: $fuzz_skip"
+    for t in $fuzz_targets; do echo "fuzz fuzz_$t SKIP" >>"$summary"; done
+else
+    dir=_build/fuzz
+    rm -rf "$dir"; mkdir -p "$dir"
+    echo "=== fuzz: configure CC=clang --enable-fuzzing, $fuzz_seconds s per target"
+    if (cd "$dir" && "$src/configure" -q CC=clang --enable-fuzzing >configure.out 2>&1 &&
+            make -j"$jobs" $(for t in $fuzz_targets; do printf 'fuzz/fuzz_%s ' "$t"; done) >build.out 2>&1); then
+        for t in $fuzz_targets; do
+            if (cd "$dir" && make fuzz FUZZ_TARGETS="$t" FUZZ_SECONDS="$fuzz_seconds" >"fuzz_$t.out" 2>&1); then
+                echo "=== fuzz_$t: ok ($(grep -o 'Done [0-9]* runs' "$dir/fuzz_$t.out"))"
+                echo "fuzz fuzz_$t PASS" >>"$summary"
+            else
+                echo "=== fuzz_$t: FAILED"
+                tail -40 "$dir/fuzz_$t.out"
+                echo "fuzz fuzz_$t FAIL" >>"$summary"
+            fi
+        done
+    else
+        echo "=== fuzz: build FAILED"
+        tail -20 "$dir/configure.out" "$dir/build.out" 2>/dev/null
+        echo "fuzz FAILED" >>"$summary"
+    fi
+fi
 
 # tap_step NAME SCRIPT ARGS...: a script that prints TAP (tests/cross.sh,
 # tests/deb.sh), its output kept in _build/NAME.out; each case counted.

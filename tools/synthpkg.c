@@ -31,6 +31,8 @@
 
 #define FW_PATH "bootable_images/disting_NT.bin"
 #define FL_PATH "bootable_images/unsigned_MIMXRT1060_flashloader.bin"
+#define DTCM_END 0x20080000u  /* RT1060 DTCM, 512 KiB at 0x20000000 */
+#define OCRAM_END 0x20300000u /* RT1060 OCRAM, 1 MiB at 0x20200000 */
 
 void synth_fill(uint8_t *buf, size_t len, uint32_t seed)
 {
@@ -218,6 +220,21 @@ static void k_code_changed(struct spec *s)
 }
 static void k_fw_truncated(struct spec *s) { s->fw.size = 0x1004; }
 static void k_fl_empty(struct spec *s) { s->fl.size = 0; }
+/* A flashloader of `size` bytes loaded at `self`, its entry inside it. */
+static void relocate_fl(struct spec *s, uint32_t self, size_t size)
+{
+    uint32_t entry = self + FL_SPT_VECTORS + 1;
+    s->fl.size = size;
+    synth_flashloader(s->fl.data, size, false);
+    put_ivt(s->fl.data, self, entry, self, (uint32_t)size);
+    put_le32(s->fl.data + FL_SPT_VECTORS + 4, entry);
+}
+/* 2 KiB at 0x2007FC00: the last 1 KiB would lie past the end of DTCM. */
+static void k_fl_past_dtcm(struct spec *s) { relocate_fl(s, DTCM_END - 0x400u, 0x800u); }
+/* 2 KiB ending exactly at the end of DTCM: fits. */
+static void k_fl_dtcm_end(struct spec *s) { relocate_fl(s, DTCM_END - 0x800u, 0x800u); }
+/* The usual 85 KiB starting 64 KiB before the end of OCRAM. */
+static void k_fl_past_ocram(struct spec *s) { relocate_fl(s, OCRAM_END - 0x10000u, SYNTH_FL_BYTES); }
 static void k_fw_oversize(struct spec *s)
 {
     s->fw.size = FLASH_BYTES - BOOT_HEADER_BYTES + 4;
@@ -256,6 +273,7 @@ static const struct field_patch patches[] = {
     { "fl-bootsize", false, 0x24, 4, 0x400u, "flashloader boot data size 0x400" },
     { "fl-entry", false, 0x04, 4, 0x20100001u, "flashloader IVT entry outside the image" },
     { "fl-csf", false, 0x18, 4, 0x20010000u, "flashloader signed (csf != 0)" },
+    { "fl-entry-even", false, 0x04, 4, SYNTH_FL_ENTRY & ~1u, "flashloader IVT entry even (not Thumb)" },
 };
 #define N_PATCHES (sizeof patches / sizeof patches[0])
 
@@ -295,6 +313,10 @@ static const struct kind_fn kind_fns[] = {
     { { "fw-truncated", false, "firmware cut to 0x1004 bytes" }, k_fw_truncated },
     { { "fl-empty", false, "empty flashloader" }, k_fl_empty },
     { { "fw-oversize", false, "firmware 4 bytes larger than 8 MiB - 4 KiB" }, k_fw_oversize },
+    { { "fl-dtcm-end", true, "2 KiB flashloader ending exactly at the end of DTCM" }, k_fl_dtcm_end },
+    { { "fl-past-dtcm", false, "2 KiB flashloader at 0x2007FC00, past the end of DTCM" }, k_fl_past_dtcm },
+    { { "fl-past-ocram", false, "flashloader 64 KiB before the end of OCRAM, running past it" },
+      k_fl_past_ocram },
 };
 #define N_KIND_FNS (sizeof kind_fns / sizeof kind_fns[0])
 

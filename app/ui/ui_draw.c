@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ui_fmt.h"
+#include "text.h"
 
 #define LINE_MAX_BYTES 1280
 #define GAUGE_NAME_COLS 10
@@ -134,14 +135,17 @@ void ui_screen_layout(struct ui_screen *s, struct ui_model *m, bool force)
     m->dirty = (1u << UI_PANEL_COUNT) - 1;
 }
 
-/* Text at (y, x), cut to `cols` columns. */
+/* Text at (y, x), cut to `cols` columns. Every string reaches the screen
+ * here, made safe first (text.h), so a name or message from a package, a
+ * server or a device cannot move the cursor or draw outside its place. */
 static void put(WINDOW *w, int y, int x, int cols, attr_t a, const char *text)
 {
-    char buf[LINE_MAX_BYTES];
+    char buf[LINE_MAX_BYTES], safe[LINE_MAX_BYTES];
 
     if (cols <= 0)
         return;
-    ui_fmt_fit(text, cols, buf, sizeof buf);
+    nt_text_safe(safe, sizeof safe, text);
+    ui_fmt_fit(safe, cols, buf, sizeof buf);
     wattron(w, a);
     mvwaddstr(w, y, x, buf);
     wattroff(w, a);
@@ -355,7 +359,11 @@ static void draw_phases(const struct ui_screen *s, const struct ui_model *m, WIN
 static void log_line_text(const struct ui_log_line *l, char *out, size_t cap)
 {
     const char *tag = l->level == SESS_LOG_ERROR ? "error: " : l->level == SESS_LOG_WARN ? "warning: " : "";
-    snprintf(out, cap, "%s%s", tag, l->text);
+    size_t n = (size_t)snprintf(out, cap, "%s", tag);
+
+    /* Escaped before wrapping, so the rows counted are the rows drawn. */
+    if (n < cap)
+        nt_text_safe(out + n, cap - n, l->text);
 }
 
 static void draw_log(const struct ui_screen *s, const struct ui_model *m, WINDOW *w)

@@ -128,6 +128,17 @@ static void parse_disposition(struct fetch_xfer *x, const char *v, size_t n)
     copy_trimmed(x->disposition, sizeof x->disposition, p, strlen(p));
 }
 
+/* The status code after a status line's protocol: three digits read within
+ * the line's n bytes, since libcurl's header lines are not NUL-terminated
+ * (atoi could read past the end of one that has no line break). */
+static int status_code(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n && i < 3 && s[i] >= '0' && s[i] <= '9'; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 {
     struct fetch_xfer *x = userp;
@@ -141,7 +152,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
         x->reason[0] = '\0';
         x->disposition[0] = '\0';
         if (sp && (size_t)(sp - data) + 4 <= n) {
-            x->status = atoi(sp + 1);
+            x->status = status_code(sp + 1, n - (size_t)(sp + 1 - data));
             if ((size_t)(sp - data) + 5 <= n)
                 copy_trimmed(x->reason, sizeof x->reason, sp + 5, n - (size_t)(sp - data) - 5);
         }
@@ -479,9 +490,19 @@ static nt_status describe(const struct fetch_xfer *x, CURLcode rc, const char *e
         snprintf(cause, cap, "interrupted");
         return NT_E_INTERRUPTED;
     }
-    if (x->abort == FETCH_ABORT_NOMEM || rc == CURLE_OUT_OF_MEMORY) {
-        snprintf(cause, cap, "out of memory");
-        return NT_E_NOMEM;
+    /* Every download failure is a download error (exit 3), whatever the
+     * cause. libcurl also says "out of memory" when a server sends a header
+     * line over its limit (100 KB), so that case names the server. */
+    if (x->abort == FETCH_ABORT_NOMEM) {
+        snprintf(cause, cap, "out of memory after %zu bytes", x->len);
+        return NT_E_DOWNLOAD;
+    }
+    if (rc == CURLE_OUT_OF_MEMORY) {
+        snprintf(cause, cap,
+                 "the server's response could not be handled (%s); a header line may be too long: check "
+                 "the URL, or try another server",
+                 detail(rc, errbuf));
+        return NT_E_DOWNLOAD;
     }
     if (x->abort == FETCH_ABORT_TOO_LARGE || rc == CURLE_FILESIZE_EXCEEDED) {
         snprintf(cause, cap, "the file is too large (over the %ld byte limit for a package)",
@@ -582,13 +603,13 @@ static nt_status run(struct fetch_xfer *x, const char *url, struct nt_err *err)
     if ((st = setup(x, url, errbuf, err)) != NT_OK)
         return st;
     if (fetch_stopped(x))
-        return nt_err_set(err, NT_E_INTERRUPTED, "download of %s interrupted", url);
+        return nt_err_set(err, NT_E_INTERRUPTED, "download interrupted (%s); nothing was flashed", url);
     rc = curl_easy_perform(x->h);
     errbuf[strcspn(errbuf, "\r\n")] = '\0';
     if (rc != CURLE_OK) {
         st = describe(x, rc, errbuf, cause, sizeof cause);
         if (st == NT_E_INTERRUPTED)
-            return nt_err_set(err, st, "download of %s interrupted", url);
+            return nt_err_set(err, st, "download interrupted (%s); nothing was flashed", url);
         return nt_err_set(err, st, "cannot download %s: %s", url, cause);
     }
     /* FAILONERROR covers >= 400; anything else that is not a 2xx (a 3xx

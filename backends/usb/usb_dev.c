@@ -43,6 +43,7 @@ struct usb_dev {
      * buffer the largest OUT report (the ROM's data report). */
     uint8_t xbuf[TP_MBOOT_REPORT_LEN];
     bool xfer_active;
+    bool closing;         /* usb_dev_close began: submit no more IN transfers */
     bool gone;            /* the device left the bus */
     int in_error;         /* a libusb error that stopped IN reads, or 0 */
     unsigned in_glitches; /* transfer errors in a row, see in_done */
@@ -64,7 +65,7 @@ static void submit_in(struct usb_dev *d)
 {
     int rc;
 
-    if (d->xfer_active || d->gone || d->in_error || d->qcount == USB_IN_QUEUE_LEN)
+    if (d->closing || d->xfer_active || d->gone || d->in_error || d->qcount == USB_IN_QUEUE_LEN)
         return;
     rc = libusb_submit_transfer(d->xfer);
     if (rc == 0)
@@ -348,6 +349,10 @@ static void usb_dev_close(struct tp_dev *base)
     /* A failed cancel means the transfer is already finishing (or the device
      * left): either way its callback still has to run on the pump thread. */
     pthread_mutex_lock(&d->bus->lock);
+    /* A report that completes while the cancel is on its way would make
+     * in_done submit the transfer again, uncancelled: the wait below would
+     * time out and leak it, still submitted on a handle about to close. */
+    d->closing = true;
     if (d->xfer_active)
         libusb_cancel_transfer(d->xfer);
     while (d->xfer_active && clock_now_ms() < deadline)

@@ -81,6 +81,9 @@ nt_status vmod_parse_spec(const char *spec, struct vmod_config *cfg, struct nt_e
 
 /* A bus of virtual modules per cfg. Destroying it writes dump= and stats=. */
 nt_status vmod_bus_new(const struct vmod_config *cfg, struct tp_bus **out, struct nt_err *err);
+/* Write dump= and stats= now, so a failure can be reported (NT_E_IO naming
+ * the file); destroying the bus afterwards writes them no more. */
+nt_status vmod_bus_save(struct tp_bus *bus, struct nt_err *err);
 
 /* --- Device-level engine ------------------------------------------------
  * One virtual module with no bus and no real-time waiting, for transports

@@ -394,6 +394,18 @@ static nt_status bus_subscribe(struct tp_bus *bus, struct tp_bus **view, struct 
     return NT_OK;
 }
 
+nt_status vmod_bus_save(struct tp_bus *bus, struct nt_err *err)
+{
+    struct vbus *b = (struct vbus *)bus;
+    nt_status st = NT_OK;
+
+    if (b->n)
+        st = vmod__save((const struct vmod_engine *const *)b->eng, b->n, err);
+    for (unsigned i = 0; i < b->n; i++)
+        b->eng[i]->cfg.dump_path[0] = b->eng[i]->cfg.stats_path[0] = '\0';
+    return st;
+}
+
 nt_status vmod_bus_new(const struct vmod_config *cfg, struct tp_bus **out, struct nt_err *err)
 {
     if (cfg->modules < 1 || cfg->modules > VBUS_MAX_MODULES)

@@ -55,18 +55,26 @@
 
 struct mem_range {
     uint32_t lo, hi_excl;
+    const char *name;
 };
-/* RT1060 DTCM and OCRAM (FlexRAM default banks plus OCRAM2). */
-static const struct mem_range ram_onchip[] = { { 0x20000000u, 0x20080000u }, { 0x20200000u, 0x20300000u } };
+/* RT1060 on-chip RAM a flashloader may be loaded into: DTCM (512 KiB at most
+ * from FlexRAM) and OCRAM (FlexRAM's OCRAM part plus the 512 KiB OCRAM2, 1
+ * MiB together). The bounds are NXP's, from SPSDK's device database
+ * (nxp-mcuxpresso/spsdk, spsdk/data/devices/mimxrt1060/database.yaml:
+ * itcm 0x0 size 0x80000, dtcm 0x20000000 size 0x80000, ocram 0x20200000
+ * size 0x100000). ITCM is left out: no flashloader is linked there. */
+static const struct mem_range ram_onchip[] = { { 0x20000000u, 0x20080000u, "DTCM" },
+                                               { 0x20200000u, 0x20300000u, "OCRAM" } };
 /* Where an initial stack pointer may point: on-chip RAM or external SDRAM. */
-static const struct mem_range ram_stack[] = { { 0x20000000u, 0x20080000u },
-                                              { 0x20200000u, 0x20300000u },
-                                              { 0x80000000u, 0x90000000u } };
+static const struct mem_range ram_stack[] = { { 0x20000000u, 0x20080000u, "DTCM" },
+                                              { 0x20200000u, 0x20300000u, "OCRAM" },
+                                              { 0x80000000u, 0x90000000u, "SDRAM" } };
 
 struct scan {
     zip_t *za;
     const char *zipname; /* for messages */
     zip_int64_t count;
+    bool *dup; /* dup[i]: entry i's name appears more than once */
 };
 
 /* ---- entry names ---------------------------------------------------- */
@@ -135,13 +143,46 @@ static const char *entry_name(const struct scan *s, zip_int64_t i)
     return n ? n : "";
 }
 
-static int count_name(const struct scan *s, const char *name)
+/* FNV-1a, for the duplicate-name table. */
+static uint32_t name_hash(const char *name)
 {
-    int n = 0;
-    for (zip_int64_t i = 0; i < s->count; i++)
-        if (strcmp(entry_name(s, i), name) == 0)
-            n++;
-    return n;
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h;
+}
+
+/* Mark every entry whose name appears more than once, in one pass over an
+ * open-addressing hash table: linear in the number of entries, where
+ * counting each name's copies afresh was quadratic (seconds at the cap). */
+static nt_status mark_duplicates(struct scan *s, struct nt_err *err)
+{
+    size_t n = (size_t)s->count, cap = 16, h;
+    zip_int64_t *slot;
+
+    while (cap < 2 * n)
+        cap <<= 1;
+    slot = malloc(cap * sizeof *slot);
+    s->dup = calloc(n ? n : 1, sizeof *s->dup);
+    if (!slot || !s->dup) {
+        free(slot);
+        return nt_err_set(err, NT_E_NOMEM, "%s: out of memory for %zu entries", s->zipname, n);
+    }
+    for (h = 0; h < cap; h++)
+        slot[h] = -1;
+    for (zip_int64_t i = 0; i < s->count; i++) {
+        const char *name = entry_name(s, i);
+        for (h = name_hash(name) & (cap - 1); slot[h] >= 0; h = (h + 1) & (cap - 1)) {
+            if (strcmp(entry_name(s, slot[h]), name) == 0) {
+                s->dup[i] = s->dup[slot[h]] = true;
+                break;
+            }
+        }
+        if (slot[h] < 0)
+            slot[h] = i;
+    }
+    free(slot);
+    return NT_OK;
 }
 
 /* Why an entry may not be used as an image (into why[]), or false if it may. */
@@ -154,7 +195,7 @@ static bool entry_unusable(const struct scan *s, zip_int64_t i, char *why, size_
         snprintf(why, why_size, "%s has an unsafe path", name);
         return true;
     }
-    if (count_name(s, name) > 1) {
+    if (s->dup[i]) {
         snprintf(why, why_size, "%s appears more than once", name);
         return true;
     }
@@ -460,6 +501,15 @@ static bool in_ranges(uint32_t a, const struct mem_range *r, size_t n, bool end_
     return false;
 }
 
+/* The range that holds a (the caller checked there is one). */
+static const struct mem_range *range_of(uint32_t a, const struct mem_range *r, size_t n)
+{
+    for (size_t k = 0; k + 1 < n; k++)
+        if (a >= r[k].lo && a < r[k].hi_excl)
+            return &r[k];
+    return &r[n - 1];
+}
+
 /* IVT header fields common to both images (doc/package.md §4.1); fills entry and self. */
 static nt_status check_ivt_header(struct pkg_image *img, size_t min_size, struct nt_err *err)
 {
@@ -560,6 +610,7 @@ static nt_status check_firmware(struct pkg_image *img, struct nt_err *err)
 /* doc/package.md §4.2: the ROM loads the file at its IVT (file offset 0) and jumps there. */
 static nt_status check_flashloader(struct pkg_image *img, bool *legacy, struct nt_err *err)
 {
+    const struct mem_range *region;
     uint64_t img_end;
     nt_status st = check_ivt_header(img, IVT_BYTES + BOOT_DATA_BYTES, err);
 
@@ -582,9 +633,22 @@ static nt_status check_flashloader(struct pkg_image *img, bool *legacy, struct n
                           "image at 0x%08x",
                           img->name, img->boot_size, img->size, img->ivt_self);
     img_end = (uint64_t)img->ivt_self + img->size;
+    /* The ROM writes the whole file from self on: it must end inside the
+     * same RAM region, or the upload fails half-way on the module. */
+    region = range_of(img->ivt_self, ram_onchip, sizeof ram_onchip / sizeof ram_onchip[0]);
+    if (img_end > region->hi_excl)
+        return nt_err_set(err, NT_E_PACKAGE,
+                          "%s: the %zu-byte image at 0x%08x runs past the end of %s at 0x%08x; it does "
+                          "not fit in RAM",
+                          img->name, img->size, img->ivt_self, region->name, region->hi_excl);
     if ((img->entry & ~1u) < img->ivt_self || (img->entry & ~1u) >= img_end)
         return nt_err_set(err, NT_E_PACKAGE, "%s: IVT entry 0x%08x is outside the image (0x%08x-0x%08llx)",
                           img->name, img->entry, img->ivt_self, (unsigned long long)img_end);
+    /* The Cortex-M7 runs Thumb code only: an even entry faults at the jump,
+     * as an even reset vector in the firmware would. */
+    if (!(img->entry & 1u))
+        return nt_err_set(err, NT_E_PACKAGE, "%s: IVT entry 0x%08x is not an odd (Thumb) address", img->name,
+                          img->entry);
     *legacy = img->ivt_self == FL_LEGACY_SELF;
     return NT_OK;
 }
@@ -666,14 +730,19 @@ static nt_status load_package(const struct scan *s, struct pkg *p, struct nt_err
 nt_status pkg__open_archive(zip_t *za, const char *source, const char *zipname, struct pkg **out,
                             struct nt_err *err)
 {
-    struct scan s = { za, zipname, zip_get_num_entries(za, 0) };
+    struct scan s = { za, zipname, zip_get_num_entries(za, 0), NULL };
     struct pkg *p = calloc(1, sizeof *p);
-    nt_status st;
+    nt_status st = NT_OK;
 
     if (!p)
         return nt_err_set(err, NT_E_NOMEM, "%s: out of memory", zipname);
     snprintf(p->source, sizeof p->source, "%s", source);
-    st = load_package(&s, p, err);
+    /* Over the cap, load_package says so before any entry is looked at. */
+    if (s.count > 0 && s.count <= PKG_ENTRIES_MAX)
+        st = mark_duplicates(&s, err);
+    if (st == NT_OK)
+        st = load_package(&s, p, err);
+    free(s.dup);
     if (st != NT_OK) {
         pkg_free(p);
         return st;

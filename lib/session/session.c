@@ -593,6 +593,12 @@ static nt_status reset_module(struct sess *s, struct mboot_host *h, struct nt_er
     nt_status st;
 
     sess_phase_start(s, SESS_PH_RESET);
+    /* The rule for a stop request: one that arrives before the last command
+     * (the reset) is sent stops the run; one that arrives after it lets the
+     * reset finish, since nothing is left to stop. */
+    if (stop_requested(s))
+        return nt_err_set(err, NT_E_INTERRUPTED,
+                          "stopped by request before the reset; the firmware was written completely");
     st = mboot_reset(h, &answered, err);
     if (st != NT_OK)
         return nt_err_prefix(err, "resetting the module");

@@ -62,6 +62,7 @@ good no-version distingNT_1.4.0.zip 1.4.0 several
 good no-version distingNT_v1_5_2.zip 1.5.2 several
 good no-version firmware.zip unknown several
 good no-manifest distingNT_2.3.4.zip 2.3.4
+good fl-dtcm-end dtcm-end.zip 9.9.9
 good no-app-firmware noapp.zip 3.0.0
 
 # The legacy layout: its version and its flashloader line.
@@ -134,6 +135,9 @@ bad fl-bootdata "$FL: IVT boot data pointer 0x20040000 is outside the image afte
 bad fl-bootstart "$FL: boot data start 0x20002000 is above the IVT at 0x20001c00"
 bad fl-bootsize "$FL: boot data size is 0x400, too small for the 87040-byte image at 0x20001c00"
 bad fl-entry "$FL: IVT entry 0x20100001 is outside the image (0x20001c00-0x20017000)"
+bad fl-past-dtcm "$FL: the 2048-byte image at 0x2007fc00 runs past the end of DTCM at 0x20080000; it does not fit in RAM"
+bad fl-past-ocram "$FL: the 87040-byte image at 0x202f0000 runs past the end of OCRAM at 0x20300000; it does not fit in RAM"
+bad fl-entry-even "$FL: IVT entry 0x20002100 is not an odd (Thumb) address"
 bad fl-csf "$FL: IVT csf is 0x20010000, expected 0; signed images are not supported"
 
 # Every malformed kind mkpkg knows is pinned above.

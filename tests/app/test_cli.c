@@ -138,6 +138,40 @@ static void test_cli_error_wording(void)
     CHECK(o.timeout_s == 0.5);
 }
 
+/* A value option given twice would silently replace the first. */
+static void test_cli_value_option_twice(void)
+{
+    struct cli_opts o;
+    struct nt_err e;
+    const char *sim[] = { "nt_flash", "--simulate=fault=unplug@write", "--simulate=speed=0", "x.zip" };
+    const char *sim_bare[] = { "nt_flash", "--simulate", "--simulate=speed=0", "x.zip" };
+    const char *url[] = { "nt_flash", "-u", "http://a/b.zip", "--url=http://a/c.zip" };
+    const char *trace[] = { "nt_flash", "--trace", "a", "--trace=b", "x.zip" };
+    const char *t[] = { "nt_flash", "-t", "1", "-t2", "x.zip" };
+    const char *ca[] = { "nt_flash", "--cacert", "a", "--cacert", "b", "--url", "http://a/b.zip" };
+    const char *flags[] = { "nt_flash", "-v", "-v", "-b", "-b", "x.zip" };
+    const char *fw[] = { "nt_flash", "--firmware", "1.18.0", "--firmware=1.19.0" };
+
+    CHECK_EQ_INT(parse(&o, &e, 4, sim), NT_E_USAGE);
+    CHECK_EQ_STR(e.msg,
+                 "option '--simulate' given twice: give it once (put all the keys in one SPEC: "
+                 "--simulate=KEY=VALUE,KEY=VALUE)");
+    CHECK_EQ_INT(parse(&o, &e, 4, sim_bare), NT_E_USAGE);
+    CHECK_EQ_INT(parse(&o, &e, 4, url), NT_E_USAGE);
+    CHECK_EQ_STR(e.msg, "option '--url' given twice: give it once");
+    CHECK_EQ_INT(parse(&o, &e, 5, trace), NT_E_USAGE);
+    CHECK_EQ_STR(e.msg, "option '--trace' given twice: give it once");
+    CHECK_EQ_INT(parse(&o, &e, 5, t), NT_E_USAGE);
+    CHECK_EQ_STR(e.msg, "option '--timeout' given twice: give it once");
+    CHECK_EQ_INT(parse(&o, &e, 7, ca), NT_E_USAGE);
+    CHECK_EQ_STR(e.msg, "option '--cacert' given twice: give it once");
+    CHECK_EQ_INT(parse(&o, &e, 4, fw), NT_E_USAGE);
+    CHECK_EQ_STR(e.msg, "option '--firmware' given twice: give it once");
+    /* Flags may repeat (-v counts). */
+    CHECK_EQ_INT(parse(&o, &e, 6, flags), NT_OK);
+    CHECK_EQ_INT(o.verbose, 2);
+}
+
 /* A version number in place of the package names an official release; a
  * file name never does. */
 static void test_cli_release_options(void)
@@ -221,6 +255,7 @@ int main(void)
     RUN(test_cli_proof_options);
     RUN(test_cli_errors);
     RUN(test_cli_error_wording);
+    RUN(test_cli_value_option_twice);
     RUN(test_cli_release_options);
     RUN(test_cli_several_modules);
     return check_finish();

@@ -111,6 +111,18 @@ static void test_legacy(void)
     pkg_free(p);
 }
 
+/* The boundary of the RAM check: a flashloader may end exactly at the end
+ * of DTCM (fl-past-dtcm, one KiB further, is refused). */
+static void test_flashloader_ending_at_dtcm_end(void)
+{
+    struct pkg *p = open_good("fl-dtcm-end", "dtcm-end.zip", ZIPNAME);
+    if (!p)
+        return;
+    CHECK_EQ_INT(p->flashloader.ivt_self, 0x2007F800u);
+    CHECK_EQ_INT(p->flashloader.ivt_self + p->flashloader.size, 0x20080000u);
+    pkg_free(p);
+}
+
 static void check_version(const char *kind, const char *file, const char *display, const char *want)
 {
     struct pkg *p = open_good(kind, file, display);
@@ -263,6 +275,13 @@ static const struct bad bad_kinds[] = {
     { "fl-bootsize", FL ": boot data size is 0x400, too small for the 87040-byte image at 0x20001c00" },
     { "fl-entry", FL ": IVT entry 0x20100001 is outside the image (0x20001c00-0x20017000)" },
     { "fl-csf", FL ": IVT csf is 0x20010000, expected 0; signed images are not supported" },
+    { "fl-past-dtcm",
+      FL ": the 2048-byte image at 0x2007fc00 runs past the end of DTCM at 0x20080000; it does not fit "
+         "in RAM" },
+    { "fl-past-ocram",
+      FL ": the 87040-byte image at 0x202f0000 runs past the end of OCRAM at 0x20300000; it does not "
+         "fit in RAM" },
+    { "fl-entry-even", FL ": IVT entry 0x20002100 is not an odd (Thumb) address" },
 };
 
 static void test_malformed(void)
@@ -376,6 +395,7 @@ int main(void)
     RUN(test_plain);
     RUN(test_top_folder);
     RUN(test_legacy);
+    RUN(test_flashloader_ending_at_dtcm_end);
     RUN(test_versions);
     RUN(test_no_manifest);
     RUN(test_open_memory);

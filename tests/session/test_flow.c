@@ -333,6 +333,185 @@ static void test_rerun_after_a_host_died_mid_write(void)
     bus->ops->destroy(bus);
 }
 
+/* --- the stop rule at the end of a flash -------------------------------
+ * A stop request that arrives before the last command (the reset) was sent
+ * stops the run; one that arrives after it lets the reset finish. A spy
+ * bus sees the reset command go out, and requests the stop either from
+ * the session's own events (before) or right after the reset was sent. */
+enum stop_when { STOP_IN_LAST_WRITE, STOP_AT_RESET_START, STOP_AFTER_RESET_SENT };
+
+struct spy_bus {
+    struct tp_bus bus;
+    struct tp_bus *inner;
+    struct nt_stop *stop;
+    enum stop_when when;
+    int resets_sent;
+    uint64_t fw_size;
+};
+
+struct spy_dev {
+    struct tp_dev dev;
+    struct tp_dev *inner;
+    struct spy_bus *bus;
+};
+
+static bool is_reset_command(const uint8_t *report, size_t len)
+{
+    uint8_t want[MBOOT_REPORT_LEN];
+    struct mboot_packet cmd = { .tag = MBOOT_CMD_RESET };
+    size_t n = mboot_encode_command(want, sizeof want, &cmd);
+    return n > 0 && len >= n && memcmp(report, want, n) == 0;
+}
+
+static nt_status spy_write(struct tp_dev *d, const uint8_t *r, size_t n, int ms, struct nt_err *e)
+{
+    struct spy_dev *s = (struct spy_dev *)d;
+    nt_status st = tp_write(s->inner, r, n, ms, e);
+    if (st == NT_OK && is_reset_command(r, n)) {
+        s->bus->resets_sent++;
+        if (s->bus->when == STOP_AFTER_RESET_SENT)
+            nt_stop_request(s->bus->stop, 2);
+    }
+    return st;
+}
+
+static nt_status spy_read(struct tp_dev *d, uint8_t *buf, size_t cap, size_t *len, int ms, struct nt_err *e)
+{
+    return tp_read(((struct spy_dev *)d)->inner, buf, cap, len, ms, e);
+}
+
+static void spy_close(struct tp_dev *d)
+{
+    tp_close(((struct spy_dev *)d)->inner);
+    free(d);
+}
+
+static const struct tp_dev_ops spy_dev_ops = { spy_write, spy_read, spy_close };
+
+static nt_status spy_scan(struct tp_bus *b, struct tp_devinfo *out, size_t max, size_t *n, struct nt_err *e)
+{
+    struct spy_bus *s = (struct spy_bus *)b;
+    return s->inner->ops->scan(s->inner, out, max, n, e);
+}
+
+static nt_status spy_next(struct tp_bus *b, int ms, struct tp_event *ev, struct nt_err *e)
+{
+    struct spy_bus *s = (struct spy_bus *)b;
+    return s->inner->ops->next_event(s->inner, ms, ev, e);
+}
+
+static nt_status spy_open(struct tp_bus *b, const struct tp_devinfo *id, struct tp_dev **d, struct nt_err *e)
+{
+    struct spy_bus *s = (struct spy_bus *)b;
+    struct spy_dev *sd;
+    nt_status st = s->inner->ops->open(s->inner, id, d, e);
+    if (st != NT_OK)
+        return st;
+    sd = calloc(1, sizeof *sd);
+    if (!sd) {
+        tp_close(*d);
+        return nt_err_set(e, NT_E_NOMEM, "spy");
+    }
+    sd->dev = **d;
+    sd->dev.ops = &spy_dev_ops;
+    sd->inner = *d;
+    sd->bus = s;
+    *d = &sd->dev;
+    return NT_OK;
+}
+
+static void spy_destroy(struct tp_bus *b) { (void)b; }
+
+static const struct tp_bus_ops spy_ops = { spy_scan, spy_next, spy_open, spy_destroy, NULL };
+
+struct stop_seen {
+    struct seen seen;
+    struct spy_bus *spy;
+};
+
+/* The session's events: request the stop during the last write command (a
+ * progress report of the image header page, which is written last) or as
+ * the reset phase starts, before the reset is sent. */
+static void stop_sink(void *user, const struct sess_event *ev)
+{
+    struct stop_seen *ss = user;
+    struct spy_bus *spy = ss->spy;
+
+    sink(&ss->seen, ev);
+    if (spy->when == STOP_IN_LAST_WRITE && ev->type == SESS_EV_PROGRESS && ev->phase == SESS_PH_WRITE &&
+        ev->done > spy->fw_size - 0x1000 && ev->done < spy->fw_size)
+        nt_stop_request(spy->stop, 2);
+    if (spy->when == STOP_AT_RESET_START && ev->type == SESS_EV_PHASE_START && ev->phase == SESS_PH_RESET)
+        nt_stop_request(spy->stop, 2);
+}
+
+static nt_status flash_with_stop(enum stop_when when, struct stop_seen *ss, struct nt_err *err)
+{
+    static struct nt_stop stop;
+    char pkg[600];
+    struct sess_config sc;
+    struct spy_bus *spy = ss->spy;
+    nt_status st;
+
+    memset(&stop, 0, sizeof stop);
+    make_pkg(pkg, sizeof pkg, FW_SMALL);
+    memset(&ss->seen, 0, sizeof ss->seen);
+    spy->bus.ops = &spy_ops;
+    spy->inner = virtual_bus("speed=0");
+    spy->stop = &stop;
+    spy->when = when;
+    spy->fw_size = FW_SMALL;
+    memset(&sc, 0, sizeof sc);
+    sc.package_path = pkg;
+    sc.bus = &spy->bus;
+    sc.wait_timeout_s = 2;
+    sc.tscale = 0;
+    sc.sink = stop_sink;
+    sc.user = ss;
+    sc.stop = &stop;
+    st = sess_run(&sc, NULL, err);
+    spy->inner->ops->destroy(spy->inner);
+    return st;
+}
+
+static void test_stop_during_the_last_write_stops_before_the_reset(void)
+{
+    struct spy_bus spy = { 0 };
+    struct stop_seen ss = { .spy = &spy };
+    struct nt_err err;
+
+    /* Stopped at the next safe point after the write (before the read-back
+     * or the reset, whichever comes first); the reset is never sent. */
+    CHECK_EQ_INT(flash_with_stop(STOP_IN_LAST_WRITE, &ss, &err), NT_E_INTERRUPTED);
+    CHECK_EQ_INT(spy.resets_sent, 0);
+    CHECK_EQ_INT(ss.seen.finished, 0);
+    CHECK_CONTAINS(err.msg, "stopped by request");
+}
+
+static void test_stop_as_the_reset_starts_stops(void)
+{
+    struct spy_bus spy = { 0 };
+    struct stop_seen ss = { .spy = &spy };
+    struct nt_err err;
+
+    CHECK_EQ_INT(flash_with_stop(STOP_AT_RESET_START, &ss, &err), NT_E_INTERRUPTED);
+    CHECK_EQ_INT(spy.resets_sent, 0);
+    CHECK_EQ_INT(ss.seen.finished, 0);
+    CHECK_EQ_INT(ss.seen.failed_phase, SESS_PH_RESET);
+    CHECK_CONTAINS(err.msg, "before the reset");
+}
+
+static void test_stop_after_the_reset_was_sent_lets_it_finish(void)
+{
+    struct spy_bus spy = { 0 };
+    struct stop_seen ss = { .spy = &spy };
+    struct nt_err err;
+
+    CHECK_EQ_INT(flash_with_stop(STOP_AFTER_RESET_SENT, &ss, &err), NT_OK);
+    CHECK_EQ_INT(spy.resets_sent, 1);
+    CHECK_EQ_INT(ss.seen.finished, 1);
+}
+
 int main(void)
 {
     const char *t = getenv("TMPDIR");
@@ -346,5 +525,8 @@ int main(void)
     RUN(test_every_fault);
     RUN(test_open_retried_while_the_device_settles);
     RUN(test_rerun_after_a_host_died_mid_write);
+    RUN(test_stop_during_the_last_write_stops_before_the_reset);
+    RUN(test_stop_as_the_reset_starts_stops);
+    RUN(test_stop_after_the_reset_was_sent_lets_it_finish);
     return check_finish();
 }

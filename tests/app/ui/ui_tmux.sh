@@ -18,6 +18,9 @@ slow_write=--simulate=speed=1,sector_ms=1,block_ms=2
 # Runs checked only at their end start now, side by side (those whose case
 # is selected).
 tap_selected bad_package && ui_start bad 80 24 $utf -- "$NT_FLASH" --simulate "$ui_dir/bad.zip"
+# Package text with a line break and a clear-screen sequence.
+mkpkg "$ui_dir/forged.zip" --manifest '{"processor":"X\nCOMPLETE\u001b[2J"}'
+tap_selected forged_text && ui_start forged 100 30 $utf -- "$NT_FLASH" --simulate "$ui_dir/forged.zip"
 tap_selected no_device &&
     ui_start nodev 80 24 $utf -- "$NT_FLASH" -t 1 --simulate=start=none,arrive=never "$ui_dir/small.zip"
 tap_selected ascii && ui_start ascii 80 24 LC_ALL=C -- "$NT_FLASH" --simulate=speed=0.05 "$ui_dir/small.zip"
@@ -176,6 +179,17 @@ t_bad_package() {
     check "exit 2" ui_exits bad 2
 }
 tap_case bad_package
+
+# Text from a package reaches the screen escaped: no line break, no
+# terminal control.
+t_forged_text() {
+    check "shown" ui_wait forged "FAILED: " 20
+    check "escaped" screen_has forged 'processor is "X\x0aCOMPLETE\x1b[2J"'
+    check "the screen was not cleared" screen_has forged "FAILED: "
+    tm send-keys -t forged x
+    check "exit 2" ui_exits forged 2
+}
+tap_case forged_text
 
 t_no_device() {
     check "shown" ui_wait nodev "FAILED: " 30
