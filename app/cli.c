@@ -32,6 +32,7 @@ enum {
     OPT_ENTER_BOOTLOADER,
     OPT_SYSEX_ID,
     OPT_NO_WAIT_RESTART,
+    OPT_LOG,
     OPT_ALL,
     OPT_LOOP
 };
@@ -48,6 +49,7 @@ static const struct option long_options[] = {
     { "loop", no_argument, NULL, OPT_LOOP },
     { "machine", no_argument, NULL, OPT_MACHINE },
     { "trace", required_argument, NULL, OPT_TRACE },
+    { "log", required_argument, NULL, OPT_LOG },
     { "simulate", optional_argument, NULL, OPT_SIMULATE },
     { "cacert", required_argument, NULL, OPT_CACERT },
     { "firmware", required_argument, NULL, OPT_FIRMWARE },
@@ -112,6 +114,7 @@ void cli_print_usage(FILE *out)
           "                        the flashloader for --backup without a package\n"
           "      --machine         progress as STATUS:/PROGRESS:/ERROR: lines (nt_helper)\n"
           "      --trace FILE      log every HID report exchanged to FILE\n"
+          "      --log FILE        write the run (times, events, errors) to FILE as it happens\n"
           "      --enter-bootloader  reboot a module that runs its firmware (1.15 or later)\n"
           "                        into bootloader mode over USB-MIDI (interrupts its patch)\n"
           "      --sysex-id N      the module's SysEx ID, 0-126 (default 0)\n"
@@ -285,6 +288,7 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
         case 't':
             if (parse_timeout(optarg, &o->timeout_s, err) != NT_OK)
                 return NT_E_USAGE;
+            o->timeout_given = true;
             break;
         case 'v': o->verbose++; break;
         case 'b': o->batch = true; break;
@@ -303,6 +307,7 @@ nt_status cli_parse(int argc, char **argv, struct cli_opts *o, struct nt_err *er
         case 'h': o->help = true; break;
         case OPT_MACHINE: o->machine = true; break;
         case OPT_TRACE: o->trace = optarg; break;
+        case OPT_LOG: o->log = optarg; break;
         case OPT_SIMULATE:
             o->simulate = true;
             o->simulate_spec = optarg;

@@ -23,6 +23,7 @@ struct cli_opts {
     bool refresh;                     /* --refresh: ask the site; accept a changed package */
     const char *cafile;               /* --cacert FILE: extra CA certificates for https */
     double timeout_s;                 /* -t: wait for the module (default 60) */
+    bool timeout_given;               /* -t was on the command line */
     int verbose;                      /* -v, repeatable */
     bool batch;                       /* -b */
     bool list;                        /* -l */
@@ -40,6 +41,7 @@ struct cli_opts {
     uint8_t sha256[32];        /* the package ZIP's digest */
     bool machine;              /* --machine */
     const char *trace;         /* --trace FILE */
+    const char *log;           /* --log FILE */
     bool simulate;             /* --simulate[=SPEC] */
     const char *simulate_spec; /* may be NULL */
     bool help;

@@ -15,6 +15,7 @@
 #include "fetch.h"
 #include "firmware.h"
 #include "list.h"
+#include "log_file.h"
 #include "multi.h"
 #include "nt_err.h"
 #include "out.h"
@@ -22,6 +23,7 @@
 #include "pkg.h"
 #include "probe.h"
 #include "running.h"
+#include "sess_thread.h"
 #include "session.h"
 #include "signals.h"
 #include "summary.h"
@@ -37,6 +39,9 @@ static nt_status download(void *user, const char *url, nt_progress_fn progress, 
 }
 
 /* The virtual module's bus when vc is given (--simulate), else USB. */
+/* How long the line front ends wait for an event before looking again. */
+#define LINES_WAIT_MS 100
+
 static nt_status open_bus(const struct vmod_config *vc, struct tp_bus **bus, double *tscale,
                           struct nt_err *err)
 {
@@ -46,6 +51,32 @@ static nt_status open_bus(const struct vmod_config *vc, struct tp_bus **bus, dou
     }
     *tscale = 1.0;
     return usb_bus_new(bus, err);
+}
+
+/* Open and validate a local package as the session will, and close it. */
+static nt_status check_package(const char *path, struct nt_err *err)
+{
+    struct pkg *p = NULL;
+    nt_status st = pkg_open_file(path, NULL, &p, err);
+
+    pkg_free(p);
+    return st;
+}
+
+/* The --log file's last lines (an error the session never saw, the exit
+ * code); returns code. */
+static int end_log(struct log_file *l, const char *error, int code)
+{
+    char line[NT_ERR_MSG_MAX + 16];
+
+    if (error) {
+        snprintf(line, sizeof line, "error: %s", error);
+        log_file_note(l, line);
+    }
+    snprintf(line, sizeof line, "exit %d", code);
+    log_file_note(l, line);
+    log_file_close(l);
+    return code;
 }
 
 static int fail(const char *msg, int code)
@@ -121,15 +152,22 @@ static int run_releases(const struct cli_opts *o, const struct fetch_opts *fo)
 }
 
 /* Batch and --machine runs: render events as lines. */
-static nt_status run_lines(const struct cli_opts *o, struct sess_config *sc, struct sess_result *res,
-                           struct nt_err *err)
+static nt_status run_lines(const struct out_format *fmt, const struct cli_opts *o, struct sess_config *sc,
+                           struct log_file *logf, struct sess_result *res, struct nt_err *err)
 {
     struct out_state out;
+    struct sess_thread *th;
+    struct sess_event ev;
+    nt_status st;
 
-    out_init(&out, o->machine ? &out_machine_format : &out_lines_format, stdout, stderr, o->verbose);
-    sc->sink = out_sink;
-    sc->user = &out;
-    return sess_run(sc, res, err);
+    out_init(&out, fmt, stdout, stderr, o->verbose);
+    st = sess_thread_start(sc, NULL, logf->f ? log_file_sink : NULL, logf, &th, err);
+    if (st != NT_OK)
+        return st;
+    while (!sess_thread_ended(th))
+        if (sess_thread_next(th, LINES_WAIT_MS, &ev))
+            out_sink(&out, &ev);
+    return sess_thread_join(th, res, err);
 }
 
 int main(int argc, char **argv)
@@ -146,7 +184,10 @@ int main(int argc, char **argv)
     struct nt_stop *stop;
     FILE *trace = NULL;
     double tscale = 1;
-    bool interactive, multi, written = true;
+    struct log_file logf = { 0 };
+    bool interactive, multi, human, written = true;
+    char why[160];
+    const char *problem;
     int multi_code = EXIT_OK;
     nt_status st;
     int code;
@@ -192,12 +233,26 @@ int main(int argc, char **argv)
         return finish(run_releases(&opts, &fo), true);
 
     multi = (opts.all || opts.loop) && !opts.dry_run;
-    interactive = !opts.batch && !opts.machine && !multi && ui_terminal_ok();
+    /* One log file per run; several modules at once would interleave theirs. */
+    if (multi && opts.log)
+        return fail("--log records one module's run: it cannot be combined with --all or --loop", EXIT_USAGE);
+    /* --dry-run prints its summary as text, on a terminal too. */
+    problem = ui_terminal_problem(why, sizeof why);
+    interactive = !opts.batch && !opts.machine && !multi && !opts.dry_run && !problem;
+    /* On a terminal without the full-screen view: lines for a person.
+     * Pipes, --batch and --machine keep the token lines. */
+    human = !opts.batch && !opts.machine && !multi && !interactive && isatty(STDIN_FILENO) &&
+        isatty(STDOUT_FILENO);
     if (!opts.package && !opts.url && !opts.latest && !opts.firmware && !opts.flashloader_from &&
-        !interactive)
-        return fail("no package given: name a PACKAGE.zip, a VERSION or --latest, or use --url URL (the "
-                    "device monitor needs a terminal)",
-                    EXIT_USAGE);
+        !interactive) {
+        snprintf(err.msg, sizeof err.msg,
+                 "no package given: name a PACKAGE.zip, a VERSION or --latest, or use --url URL (the "
+                 "device monitor needs the full-screen view%s%s)",
+                 human ? ", and " : ", which needs a terminal", human ? problem : "");
+        return fail(err.msg, EXIT_USAGE);
+    }
+    if (human && problem)
+        out_print(stderr, "nt_flash: no full-screen view: %s; showing progress lines instead", problem);
 
     memset(&sc, 0, sizeof sc);
     sc.package_path = opts.package;
@@ -244,12 +299,23 @@ int main(int argc, char **argv)
     /* Created on its first line, when a device is first talked to. */
     if (opts.trace && !opts.dry_run && !(trace = outfile_trace_open(opts.trace, opts.package, opts.cafile)))
         return fail("out of memory setting up the trace", EXIT_USAGE);
+    if (opts.log && !log_file_open(&logf, opts.log)) {
+        if (trace)
+            fclose(trace);
+        rel_list_free(&rl);
+        snprintf(err.msg, sizeof err.msg, "cannot write the log file '%s': choose a writable path", opts.log);
+        return fail(err.msg, EXIT_USAGE);
+    }
+    /* The log's sink is called on the session's thread as each event happens. */
+    if (logf.f)
+        log_file_header(&logf, PACKAGE_VERSION, argc, argv);
     if (!opts.dry_run) {
         st = open_bus(opts.simulate ? &vc : NULL, &bus, &tscale, &bus_err);
         if (st != NT_OK && interactive) {
             if (trace)
                 fclose(trace);
-            return fail(bus_err.msg, EXIT_NODEVICE);
+            rel_list_free(&rl);
+            return end_log(&logf, bus_err.msg, fail(bus_err.msg, EXIT_NODEVICE));
         }
         /* Without a usable bus (no USB subsystem) the package is still
          * downloaded and validated first; the session then reports the bus. */
@@ -266,8 +332,25 @@ int main(int argc, char **argv)
         struct multi_config mc = { .opts = &opts, .sess = &sc, .bus = bus, .bus_error = sc.bus_error };
         multi_code = multi_run(&mc);
         st = NT_OK;
+    } else if (interactive && opts.package && check_package(opts.package, &err) != NT_OK) {
+        /* A package that cannot be used is a plain command-line error: the
+         * full-screen view opens only for a job that can reach a module. */
+        char line[NT_ERR_MSG_MAX + 16];
+        out_print(stderr, "nt_flash: %s", err.msg);
+        snprintf(line, sizeof line, "error: %s", err.msg);
+        log_file_note(&logf, line);
+        st = err.status;
+        res.phase = SESS_PH_EXTRACT; /* not a download: the package itself */
     } else if (interactive) {
-        struct ui_config uc = { .bus = bus, .sess = &sc, .stop = stop };
+        struct ui_config uc = { .bus = bus,
+                                .sess = &sc,
+                                .stop = stop,
+                                .wait_until_quit = !opts.timeout_given,
+                                .verbose = opts.verbose,
+                                .probe = bus != NULL,
+                                .tscale = tscale,
+                                .log_sink = logf.f ? log_file_sink : NULL,
+                                .log_user = &logf };
         if (fw.release) {
             uc.release_version = fw.release->version;
             uc.release_date = fw.release->date;
@@ -276,7 +359,10 @@ int main(int argc, char **argv)
         }
         st = ui_run(&uc, &res, &err);
     } else {
-        st = run_lines(&opts, &sc, &res, &err);
+        st = run_lines(opts.machine ? &out_machine_format
+                           : human  ? &out_human_format
+                                    : &out_lines_format,
+                       &opts, &sc, &logf, &res, &err);
         /* --machine keeps stdout to machine lines; the summary goes beside them. */
         if (st == NT_OK && opts.dry_run && res.pkg)
             summary_print(opts.machine ? stderr : stdout, res.pkg);
@@ -301,5 +387,5 @@ int main(int argc, char **argv)
             written = false;
         }
     }
-    return finish(multi ? multi_code : code, written);
+    return end_log(&logf, NULL, finish(multi ? multi_code : code, written));
 }

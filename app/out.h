@@ -32,6 +32,7 @@ struct out_format {
 
 extern const struct out_format out_lines_format;   /* README, "Progress lines" */
 extern const struct out_format out_machine_format; /* --machine */
+extern const struct out_format out_human_format;   /* a terminal without the full-screen view */
 
 struct out_state {
     const struct out_format *fmt;
@@ -47,6 +48,10 @@ struct out_state {
     double phase_t0[SESS_PH_COUNT];
     bool sdp_seen; /* --machine: the ROM was found (else BL_FOUND) */
     bool bl_connect_sent;
+    double now;       /* the time of the event being shown */
+    bool line_open;   /* human lines: a line that updates in place is unfinished */
+    char version[64]; /* human lines: for the summary */
+    char port[TP_PORT_MAX];
 };
 
 void out_init(struct out_state *o, const struct out_format *fmt, FILE *out, FILE *err, int verbose);

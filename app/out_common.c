@@ -3,6 +3,7 @@
  * error stream (warnings, -v detail, failure and recovery), and hands the
  * format-specific lines to the format table. */
 #include "out.h"
+#include "sess_report.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -104,6 +105,12 @@ static void percent(struct out_state *o, enum sess_phase ph, uint64_t done, uint
 
 static void human(struct out_state *o, const struct sess_event *ev)
 {
+    /* A message must not land at the end of a line that updates in place. */
+    if (o->line_open && ev->type == SESS_EV_LOG && (ev->level != SESS_LOG_DEBUG || o->verbose)) {
+        fputc('\n', o->out);
+        fflush(o->out);
+        o->line_open = false;
+    }
     switch (ev->type) {
     case SESS_EV_LOG:
         if (ev->level == SESS_LOG_DEBUG && !o->verbose)
@@ -132,12 +139,17 @@ static void human(struct out_state *o, const struct sess_event *ev)
             say(o, "%.3f s: %s done in %.3f s", ev->t, sess_phase_name(ev->phase),
                 ev->t - o->phase_t0[ev->phase]);
         break;
-    case SESS_EV_FAILED:
-        say(o, "%s", ev->err ? ev->err->msg : "failed");
-        if (ev->dev)
-            say(o, "the module at %s stopped in the %s phase. %s", ev->dev->port, sess_phase_name(ev->phase),
-                sess_recovery_hint(ev->phase));
+    case SESS_EV_FAILED: {
+        /* The same lines the full-screen view leaves after it closes
+         * (sess_report.c), each one say(): escaped, whole. */
+        char state[SESS_REPORT_MAX];
+        say(o, "%s", ev->err && ev->err->msg[0] ? ev->err->msg : "failed");
+        if (ev->dev) {
+            sess_state_line(ev->phase, ev->dev, ev->err, state, sizeof state);
+            say(o, "%s", state);
+        }
         break;
+    }
     default: break;
     }
 }
@@ -146,6 +158,7 @@ void out_sink(void *user, const struct sess_event *ev)
 {
     struct out_state *o = user;
 
+    o->now = ev->t;
     switch (ev->type) {
     case SESS_EV_PHASE_START: o->fmt->phase_start(o, ev->phase); break;
     case SESS_EV_PROGRESS:

@@ -17,27 +17,67 @@
 #define GAUGE_PCT_COLS 6
 #define GAUGE_TEXT_COLS 46
 #define GAUGE_MIN_COLS 10
+#define GAUGE_NARROW_MIN_COLS 4
 #define GAUGE_MAX_COLS 80
 #define HELP_MAX_COLS 64
 
-enum ui_style { ST_NORMAL, ST_TITLE, ST_WARN, ST_ERROR, ST_OK, ST_GAUGE, ST_SELECT, ST_DIM };
-
-static const char *const help_lines[] = {
-    "q          quit; during erase or write it asks first,",
-    "           then stops after the command in flight",
-    "Ctrl-C     stop at the next safe point, without asking",
-    "Up/Down    choose a module when several are attached",
-    "Enter      flash the chosen module",
-    "?          show or hide this help",
-    "",
-    "Any key closes this help.",
+enum ui_style {
+    ST_NORMAL,
+    ST_TITLE,
+    ST_WARN,
+    ST_ERROR,
+    ST_OK,
+    ST_GAUGE,
+    ST_SELECT,
+    ST_DIM,
+    ST_TITLE_OK,
+    ST_TITLE_FAIL
 };
+
+/* The keys of each mode, and only those (the help never lists a key that
+ * does nothing where it is shown). */
+static const char *const help_flash[] = {
+    "q          stop; during erase or write it asks first,",
+    "           then stops after the command in flight",
+    "Ctrl-C     stop after the command in flight, without asking",
+    "?          close this help",
+};
+static const char *const help_pick[] = {
+    "Up/Down    choose a module (also k/j)",
+    "Enter      flash the chosen module",
+    "q          quit without flashing",
+    "?          close this help",
+};
+static const char *const help_monitor[] = {
+    "           modules appear here as they enter bootloader mode",
+    "q          quit",
+    "?          close this help",
+};
+static const char *const help_result[] = {
+    "any key    close nt_flash; the result stays on the terminal",
+    "?          close this help",
+};
+
+static const char *const *help_for(enum ui_mode mode, int *n)
+{
+#define HELP(a) (*n = (int)(sizeof a / sizeof a[0]), a)
+    switch (mode) {
+    case UI_MODE_PICK: return HELP(help_pick);
+    case UI_MODE_MONITOR: return HELP(help_monitor);
+    case UI_MODE_RESULT: return HELP(help_result);
+    case UI_MODE_FLASH: break;
+    }
+    return HELP(help_flash);
+#undef HELP
+}
 
 static attr_t style(const struct ui_screen *s, enum ui_style st)
 {
     if (s->color) {
         switch (st) {
         case ST_TITLE: return COLOR_PAIR(ST_TITLE) | A_BOLD;
+        case ST_TITLE_OK: return COLOR_PAIR(ST_TITLE_OK) | A_BOLD;
+        case ST_TITLE_FAIL: return COLOR_PAIR(ST_TITLE_FAIL) | A_BOLD;
         case ST_WARN: return COLOR_PAIR(ST_WARN) | A_BOLD;
         case ST_ERROR: return COLOR_PAIR(ST_ERROR) | A_BOLD;
         case ST_OK: return COLOR_PAIR(ST_OK) | A_BOLD;
@@ -50,7 +90,9 @@ static attr_t style(const struct ui_screen *s, enum ui_style st)
     }
     switch (st) {
     case ST_TITLE:
+    case ST_TITLE_OK:
     case ST_SELECT: return A_REVERSE;
+    case ST_TITLE_FAIL: return A_REVERSE | A_BOLD;
     case ST_WARN:
     case ST_ERROR:
     case ST_OK: return A_BOLD;
@@ -67,6 +109,9 @@ static void init_colors(void)
     init_pair(ST_ERROR, COLOR_RED, -1);
     init_pair(ST_OK, COLOR_GREEN, -1);
     init_pair(ST_GAUGE, COLOR_CYAN, -1);
+    /* DONE and FAILED must not look alike. */
+    init_pair(ST_TITLE_OK, COLOR_BLACK, COLOR_GREEN);
+    init_pair(ST_TITLE_FAIL, COLOR_WHITE, COLOR_RED);
 }
 
 void ui_screen_init(struct ui_screen *s, bool utf8, bool color, bool with_package)
@@ -203,7 +248,19 @@ static void title_state(const struct ui_screen *s, const struct ui_model *m, cha
             snprintf(out, cap, "FAILED: %s", m->result);
         else if (m->run == UI_RS_IDLE)
             snprintf(out, cap, "Starting");
-        else
+        else if (m->phase == SESS_PH_WAIT && m->phase_active)
+            ui_model_wait_text(m, out, cap);
+        else if (m->flash_t0 > 0) {
+            /* The whole job at a glance: overall percent and time left. */
+            char left[32] = "";
+            double sl = ui_model_overall_left(m);
+            if (sl >= 0) {
+                char d[24];
+                ui_fmt_duration(sl, d, sizeof d);
+                snprintf(left, sizeof left, ", %s left", d);
+            }
+            snprintf(out, cap, "%d%%%s - %s", ui_model_overall_percent(m), left, phase_text(m->phase));
+        } else
             snprintf(out, cap, "%s", phase_text(m->phase));
         break;
     }
@@ -214,11 +271,16 @@ static void draw_title(const struct ui_screen *s, const struct ui_model *m, WIND
     char state[NT_ERR_MSG_MAX + 32], line[LINE_MAX_BYTES];
     int wd = getmaxx(w);
 
+    enum ui_style st = s->mode == UI_MODE_MONITOR || s->mode == UI_MODE_PICK ? ST_TITLE
+        : m->run == UI_RS_FINISHED                                           ? ST_TITLE_OK
+        : m->run == UI_RS_FAILED                                             ? ST_TITLE_FAIL
+                                                                             : ST_TITLE;
+
     title_state(s, m, state, sizeof state);
-    wbkgdset(w, ' ' | style(s, ST_TITLE));
+    wbkgdset(w, ' ' | style(s, st));
     werase(w);
     snprintf(line, sizeof line, " nt_flash %s - %s", PACKAGE_VERSION, s->prompt[0] ? s->prompt : state);
-    put(w, 0, 0, wd, style(s, ST_TITLE), line);
+    put(w, 0, 0, wd, style(s, st), line);
 }
 
 static void draw_image(WINDOW *w, int y, const char *what, const struct ui_image_model *img)
@@ -276,7 +338,7 @@ static void draw_devices(const struct ui_screen *s, const struct ui_model *m, WI
     frame(s, w, title);
     if (m->ndev == 0) {
         put(w, 1, 2, wd, style(s, ST_DIM),
-            "No NXP bootloader device attached (USB 1FC9:0135 ROM or 15A2:0073 flashloader).");
+            "None in bootloader mode: on the module choose Menu > Misc > Enter bootloader mode.");
         return;
     }
     /* Keep the picker's cursor, or the module being flashed, on screen; one
@@ -290,6 +352,17 @@ static void draw_devices(const struct ui_screen *s, const struct ui_model *m, WI
             focus = i;
     if (focus >= shown)
         first = focus - shown + 1;
+    /* The count of the hidden ones goes on the side they are hidden on:
+     * above the list when the focus scrolled it down. */
+    int y0 = shown < m->ndev && first > 0 ? 1 : 0;
+    if (y0) {
+        size_t below = m->ndev - first - shown;
+        if (below)
+            snprintf(line, sizeof line, "  ... and %zu more above, %zu below", first, below);
+        else
+            snprintf(line, sizeof line, "  ... and %zu more above", first);
+        put(w, 1, 2, wd, style(s, ST_DIM), line);
+    }
     for (size_t i = 0; i < shown && first + i < m->ndev; i++) {
         const struct tp_devinfo *d = &m->dev[first + i];
         bool sel = s->mode == UI_MODE_PICK && first + i == m->selected;
@@ -299,12 +372,14 @@ static void draw_devices(const struct ui_screen *s, const struct ui_model *m, WI
             st = ST_OK;
         else if (!strcmp(state, "failed"))
             st = ST_ERROR;
-        snprintf(line, sizeof line, "%s%-14s %-6s %04x:%04x  %-14s %s", sel ? "> " : "  ", d->port,
-                 tp_kind_name(d->kind), d->vid, d->pid, state, d->desc);
-        put(w, 1 + (int)i, 2, wd, sel ? style(s, ST_SELECT) : style(s, st), line);
+        /* The probe's HAB or version column, as --list prints it, when known. */
+        snprintf(line, sizeof line, "%s%-14s %-6s %04x:%04x  %-14s %s%s%s", sel ? "> " : "  ", d->port,
+                 tp_kind_name(d->kind), d->vid, d->pid, state, m->probe[first + i],
+                 m->probe[first + i][0] ? "  " : "", d->desc);
+        put(w, 1 + y0 + (int)i, 2, wd, sel ? style(s, ST_SELECT) : style(s, st), line);
     }
-    if (shown < m->ndev && (int)shown < rows) {
-        snprintf(line, sizeof line, "  ... and %zu more", m->ndev - shown);
+    if (!y0 && shown < m->ndev && (int)shown < rows) {
+        snprintf(line, sizeof line, "  ... and %zu more below", m->ndev - shown);
         put(w, 1 + (int)shown, 2, wd, style(s, ST_DIM), line);
     }
 }
@@ -313,12 +388,18 @@ static void draw_gauge_line(const struct ui_screen *s, const struct ui_model *m,
                             enum ui_gauge_id g)
 {
     const struct ui_gauge_model *gm = &m->gauge[g];
-    int iw = getmaxx(w) - 4, gw = iw - GAUGE_NAME_COLS - GAUGE_PCT_COLS - GAUGE_TEXT_COLS;
+    int iw = getmaxx(w) - 4, gw;
+    /* Below 80 columns the text right of the bar keeps only the time. */
+    bool narrow = iw < GAUGE_NAME_COLS + GAUGE_MIN_COLS + GAUGE_PCT_COLS + GAUGE_TEXT_COLS;
     char bar[GAUGE_MAX_COLS * 4 + 1], text[LINE_MAX_BYTES], pct[16];
     double frac = 0;
     enum ui_style st = gm->state == UI_GS_FAILED ? ST_ERROR : gm->state == UI_GS_DONE ? ST_OK : ST_NORMAL;
 
-    gw = gw < GAUGE_MIN_COLS ? GAUGE_MIN_COLS : gw > GAUGE_MAX_COLS ? GAUGE_MAX_COLS : gw;
+    gw = iw - GAUGE_NAME_COLS - GAUGE_PCT_COLS - (narrow ? UI_GAUGE_SHORT_COLS : GAUGE_TEXT_COLS);
+    gw = gw < (narrow ? GAUGE_NARROW_MIN_COLS : GAUGE_MIN_COLS)
+        ? (narrow ? GAUGE_NARROW_MIN_COLS : GAUGE_MIN_COLS)
+        : gw > GAUGE_MAX_COLS ? GAUGE_MAX_COLS
+                              : gw;
     if (gm->state == UI_GS_DONE)
         frac = 1;
     else if (gm->total)
@@ -334,17 +415,21 @@ static void draw_gauge_line(const struct ui_screen *s, const struct ui_model *m,
         snprintf(pct, sizeof pct, "%4d%% ",
                  (gm->state == UI_GS_DONE) ? 100 : ui_percent(gm->done, gm->total));
     put(w, y, 2 + GAUGE_NAME_COLS + gw, GAUGE_PCT_COLS, A_NORMAL, pct);
-    ui_model_gauge_text(m, g, text, sizeof text);
+    if (narrow)
+        ui_model_gauge_text_short(m, g, text, sizeof text);
+    else
+        ui_model_gauge_text(m, g, text, sizeof text);
     put(w, y, 2 + GAUGE_NAME_COLS + gw + GAUGE_PCT_COLS, iw - GAUGE_NAME_COLS - gw - GAUGE_PCT_COLS,
         style(s, st), text);
 }
 
 static void draw_phases(const struct ui_screen *s, const struct ui_model *m, WINDOW *w)
 {
-    int y = 1;
+    int y = s->layout.phases_bare ? 0 : 1;
 
     werase(w);
-    frame(s, w, " Phases ");
+    if (!s->layout.phases_bare)
+        frame(s, w, " Phases ");
     for (int g = 0; g < UI_G_COUNT; g++) {
         if (g == UI_G_DOWNLOAD && !m->show_download)
             continue;
@@ -416,36 +501,56 @@ static void draw_footer(const struct ui_screen *s, const struct ui_model *m, WIN
         keys = s->utf8 ? " \u2191/\u2193 choose   Enter flash   q quit   ? help"
                        : " Up/Down choose   Enter flash   q quit   ? help";
         break;
-    case UI_MODE_RESULT: keys = " Press any key to exit."; break;
+    case UI_MODE_RESULT: keys = " Press any key to exit.   ? help"; break;
     default: keys = " q quit   ? help"; break;
     }
     put(w, 0, 0, getmaxx(w), A_BOLD, keys);
 }
 
-static void draw_too_small(const struct ui_screen *s, WINDOW *w)
+/* Below 40x10: the size, the way out, and still the state of the job. */
+static void draw_too_small(const struct ui_screen *s, const struct ui_model *m, WINDOW *w)
 {
     char line[LINE_MAX_BYTES];
-    int wd = getmaxx(w), h = getmaxy(w);
+    int wd = getmaxx(w), h = getmaxy(w), y = h > 4 ? h / 2 - 2 : 0;
 
     werase(w);
-    snprintf(line, sizeof line, "Terminal is %dx%d: nt_flash needs at least %dx%d.", s->cols, s->rows,
-             UI_MIN_COLS, UI_MIN_ROWS);
-    put(w, h / 2 > 0 ? h / 2 - 1 : 0, 0, wd, A_BOLD, line);
-    put(w, h / 2, 0, wd, A_NORMAL, "Enlarge the window; the job carries on meanwhile.");
+    snprintf(line, sizeof line, "Terminal is %dx%d:", s->cols, s->rows);
+    put(w, y++, 0, wd, A_BOLD, line);
+    snprintf(line, sizeof line, "nt_flash needs at least %dx%d.", UI_MIN_COLS, UI_MIN_ROWS);
+    put(w, y++, 0, wd, A_BOLD, line);
+    put(w, y++, 0, wd, A_NORMAL, "Enlarge the window; the job carries on meanwhile.");
+    if (s->with_package && m->run != UI_RS_IDLE) {
+        title_state(s, m, line, sizeof line);
+        if (m->run == UI_RS_RUNNING) {
+            char state[LINE_MAX_BYTES + 16];
+            snprintf(state, sizeof state, "%d%% %s", ui_model_overall_percent(m), line);
+            put(w, y, 0, wd, A_NORMAL, state);
+        } else {
+            put(w, y, 0, wd, A_NORMAL, line);
+        }
+    }
 }
 
+/* The help box sits just above the footer, over the log, so the gauges
+ * stay in view. */
 static void draw_help(struct ui_screen *s)
 {
-    int n = (int)(sizeof help_lines / sizeof help_lines[0]);
+    int n;
+    const char *const *help_lines = help_for(s->mode, &n);
     int w = s->cols - 4 < HELP_MAX_COLS ? s->cols - 4 : HELP_MAX_COLS, h = n + 2;
+    int y = s->rows - 1 - h;
 
+    if (y < 1)
+        y = 1;
+    if (h > s->rows - 2)
+        h = s->rows - 2;
     if (!s->help)
-        s->help = newwin(h, w, (s->rows - h) / 2, (s->cols - w) / 2);
+        s->help = newwin(h, w, y, (s->cols - w) / 2);
     if (!s->help)
         return;
     werase(s->help);
     frame(s, s->help, " Help ");
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n && i < h - 2; i++)
         put(s->help, 1 + i, 2, w - 4, A_NORMAL, help_lines[i]);
     touchwin(s->help);
     wnoutrefresh(s->help);
@@ -463,7 +568,7 @@ void ui_screen_draw(struct ui_screen *s, struct ui_model *m)
 
     if (s->layout.too_small) {
         if (m->dirty && s->win[UI_PANEL_TITLE]) {
-            draw_too_small(s, s->win[UI_PANEL_TITLE]);
+            draw_too_small(s, m, s->win[UI_PANEL_TITLE]);
             wnoutrefresh(s->win[UI_PANEL_TITLE]);
             drew = true;
         }

@@ -8,8 +8,10 @@
 #include <string.h>
 
 #define BOX_FRAME 2
-/* The log keeps at least this many text lines; devices give way first. */
-#define LOG_MIN_LINES 3
+/* The log keeps this many text lines before the devices grow; with fewer
+ * rows it shrinks to one line before it gives way. */
+#define LOG_PREF_LINES 3
+#define LOG_MIN_LINES 1
 /* Side by side package | devices from this width on (both stay readable). */
 #define WIDE_MIN_COLS 140
 #define DEVICES_MIN_LINES 1
@@ -20,7 +22,28 @@ static struct ui_rect rect(int y, int x, int h, int w)
     return r;
 }
 
-static int clamp_int(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+/* Which boxes a screen keeps; when rows run short the log goes first, then
+ * the package, then the devices: the gauges, the title and the footer stay. */
+struct plan {
+    bool log, pkg, dev;
+};
+
+#define DEVICES_MIN_H (DEVICES_MIN_LINES + BOX_FRAME)
+#define LOG_MIN_H (LOG_MIN_LINES + BOX_FRAME)
+
+static int max_int(int a, int b) { return a > b ? a : b; }
+
+/* Rows the kept boxes need at their smallest. */
+static int min_body(const struct plan *p, bool wide, int pkg_h, int phases_h)
+{
+    int h = phases_h;
+
+    if (p->pkg && p->dev && wide)
+        h += max_int(pkg_h, DEVICES_MIN_H);
+    else
+        h += (p->pkg ? pkg_h : 0) + (p->dev ? DEVICES_MIN_H : 0);
+    return h + (p->log ? LOG_MIN_H : 0);
+}
 
 void ui_layout_compute(int cols, int rows, size_t ndevices, enum ui_layout_kind kind, bool show_download,
                        struct ui_layout *out)
@@ -30,46 +53,80 @@ void ui_layout_compute(int cols, int rows, size_t ndevices, enum ui_layout_kind 
     int phases_h = with_phases ? UI_PHASE_LINES + (show_download ? 1 : 0) + BOX_FRAME : 0;
     int wanted_dev = ndevices > 100 ? 100 : (int)ndevices;
     bool wide = with_package && cols >= WIDE_MIN_COLS;
-    int y = 1, avail, dev_h, top_h;
+    struct plan p = { true, with_package, true };
+    int body = rows - 2, y = 1, extra, reserve, dev_h, grow;
 
     memset(out, 0, sizeof *out);
     if (wanted_dev < DEVICES_MIN_LINES)
         wanted_dev = DEVICES_MIN_LINES;
-    if (cols < UI_MIN_COLS || rows < UI_MIN_ROWS) {
+    /* Too few rows for the gauges' frame: the gauges go without it. */
+    if (with_phases && phases_h > body) {
+        out->phases_bare = true;
+        phases_h -= BOX_FRAME;
+    }
+    if (cols < UI_MIN_COLS || rows < UI_MIN_ROWS ||
+        min_body(&(struct plan){ false, false, false }, wide, pkg_h, phases_h) > body) {
         out->too_small = true;
         out->panel[UI_PANEL_TITLE] = rect(0, 0, rows > 0 ? rows : 0, cols > 0 ? cols : 0);
         return;
     }
     out->panel[UI_PANEL_TITLE] = rect(0, 0, 1, cols);
     out->panel[UI_PANEL_FOOTER] = rect(rows - 1, 0, 1, cols);
-    /* Rows for devices (and, when wide, the package beside them) and the log. */
-    avail = rows - 2 - phases_h - (wide ? 0 : pkg_h);
-    dev_h =
-        clamp_int(wanted_dev + BOX_FRAME, DEVICES_MIN_LINES + BOX_FRAME, avail - (LOG_MIN_LINES + BOX_FRAME));
+    if (min_body(&p, wide, pkg_h, phases_h) > body)
+        p.log = false;
+    /* The monitor and the picker are about devices: they always keep them. */
+    if (with_phases && min_body(&p, wide, pkg_h, phases_h) > body)
+        p.pkg = false;
+    if (with_phases && min_body(&p, wide, pkg_h, phases_h) > body)
+        p.dev = false;
+    wide = wide && p.pkg && p.dev;
+    extra = body - min_body(&p, wide, pkg_h, phases_h);
+    /* Held back for the log's preferred lines; it gets them back below. */
+    reserve = p.log ? (extra < LOG_PREF_LINES - LOG_MIN_LINES ? extra : LOG_PREF_LINES - LOG_MIN_LINES) : 0;
+    extra -= reserve;
+
+    /* The devices grow towards one line each; with no log, they take all. */
+    grow = p.dev ? max_int(wanted_dev + BOX_FRAME - DEVICES_MIN_H, 0) : 0;
+    if (!p.log && p.dev)
+        grow = extra;
     if (wide) {
-        int pkg_w = cols * 3 / 5;
-        top_h = dev_h > pkg_h ? dev_h : pkg_h;
         /* Both boxes share the taller height so the row reads as one band. */
-        if (top_h > avail - (LOG_MIN_LINES + BOX_FRAME))
-            top_h = avail - (LOG_MIN_LINES + BOX_FRAME);
-        out->panel[UI_PANEL_PACKAGE] = rect(y, 0, top_h, pkg_w);
-        out->panel[UI_PANEL_DEVICES] = rect(y, pkg_w, top_h, cols - pkg_w);
-        dev_h = top_h;
-        y += top_h;
+        int band = max_int(pkg_h, DEVICES_MIN_H + grow);
+        int used = band - max_int(pkg_h, DEVICES_MIN_H);
+        if (used > extra) {
+            band -= used - extra;
+            used = extra;
+        }
+        extra -= used;
+        out->panel[UI_PANEL_PACKAGE] = rect(y, 0, band, cols * 3 / 5);
+        out->panel[UI_PANEL_DEVICES] = rect(y, cols * 3 / 5, band, cols - cols * 3 / 5);
+        dev_h = band;
+        y += band;
     } else {
-        if (with_package) {
+        if (grow > extra)
+            grow = extra;
+        extra -= grow;
+        dev_h = p.dev ? DEVICES_MIN_H + grow : 0;
+        if (p.pkg) {
             out->panel[UI_PANEL_PACKAGE] = rect(y, 0, pkg_h, cols);
             y += pkg_h;
         }
-        out->panel[UI_PANEL_DEVICES] = rect(y, 0, dev_h, cols);
-        y += dev_h;
+        if (p.dev) {
+            out->panel[UI_PANEL_DEVICES] = rect(y, 0, dev_h, cols);
+            y += dev_h;
+        }
     }
     if (with_phases) {
-        out->panel[UI_PANEL_PHASES] = rect(y, 0, phases_h, cols);
-        y += phases_h;
+        /* With neither devices nor log below, the box takes the spare rows. */
+        int h = phases_h + (p.log ? 0 : extra);
+        out->panel[UI_PANEL_PHASES] = rect(y, 0, h, cols);
+        y += h;
+        if (!p.log)
+            extra = 0;
     }
-    out->panel[UI_PANEL_LOG] = rect(y, 0, rows - 1 - y, cols);
-    out->device_rows = dev_h - BOX_FRAME;
-    out->phase_rows = with_phases ? phases_h - BOX_FRAME : 0;
-    out->log_rows = out->panel[UI_PANEL_LOG].h - BOX_FRAME;
+    if (p.log)
+        out->panel[UI_PANEL_LOG] = rect(y, 0, rows - 1 - y, cols);
+    out->device_rows = p.dev ? dev_h - BOX_FRAME : 0;
+    out->phase_rows = with_phases ? phases_h - (out->phases_bare ? 0 : BOX_FRAME) : 0;
+    out->log_rows = p.log ? out->panel[UI_PANEL_LOG].h - BOX_FRAME : 0;
 }

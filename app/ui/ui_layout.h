@@ -7,8 +7,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define UI_MIN_COLS 80
-#define UI_MIN_ROWS 24
+/* The smallest screen with panels: the gauges, the title and the footer
+ * fit from here on; the log, the package and the devices fit from about
+ * 80x22 (see ui_layout.c for the order they give way in). */
+#define UI_MIN_COLS 40
+#define UI_MIN_ROWS 10
 
 struct ui_rect {
     int y, x, h, w;
@@ -25,11 +28,13 @@ enum ui_panel {
 };
 
 struct ui_layout {
-    bool too_small; /* below UI_MIN_COLS x UI_MIN_ROWS: show only a notice */
+    bool too_small; /* below UI_MIN_COLS x UI_MIN_ROWS: show only a notice; a
+                       panel that does not fit has h == 0 (and no rows below) */
     struct ui_rect panel[UI_PANEL_COUNT];
-    int device_rows; /* device lines that fit inside the devices box */
-    int phase_rows;  /* gauge lines inside the phases box */
-    int log_rows;    /* log lines inside the log box */
+    int device_rows;  /* device lines that fit inside the devices box */
+    int phase_rows;   /* gauge lines inside the phases box */
+    bool phases_bare; /* no frame around the gauges (too few rows for one) */
+    int log_rows;     /* log lines inside the log box */
 };
 
 /* Package box inner lines: summary, flashloader, firmware. */

@@ -5,11 +5,14 @@
 
 #include "ui_model.h"
 
+#include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "pkg.h"
+#include "sess_report.h"
 #include "ui_fmt.h"
 
 /* A rate needs this much elapsed time before it means anything. */
@@ -83,6 +86,8 @@ void ui_model_device_add(struct ui_model *m, const struct tp_devinfo *d)
      * where the ROM was replaces it even if the ROM's removal comes later. */
     for (size_t i = 0; i < m->ndev; i++)
         if (strcmp(m->dev[i].port, d->port) == 0) {
+            if (m->dev[i].kind != d->kind || m->dev[i].pid != d->pid)
+                m->probe[i][0] = '\0'; /* another device: what was probed no longer holds */
             m->dev[i] = *d;
             mark(m, UI_PANEL_DEVICES);
             return;
@@ -93,7 +98,9 @@ void ui_model_device_add(struct ui_model *m, const struct tp_devinfo *d)
         while (at < m->ndev && strcmp(m->dev[at].port, d->port) < 0)
             at++;
         memmove(&m->dev[at + 1], &m->dev[at], (m->ndev - at) * sizeof m->dev[0]);
+        memmove(&m->probe[at + 1], &m->probe[at], (m->ndev - at) * sizeof m->probe[0]);
         m->dev[at] = *d;
+        m->probe[at][0] = '\0';
         m->ndev++;
     }
     mark(m, UI_PANEL_DEVICES);
@@ -104,9 +111,20 @@ void ui_model_device_remove(struct ui_model *m, const struct tp_devinfo *d)
     for (size_t i = 0; i < m->ndev; i++)
         if (same_dev(&m->dev[i], d)) {
             memmove(&m->dev[i], &m->dev[i + 1], (m->ndev - i - 1) * sizeof m->dev[0]);
+            memmove(&m->probe[i], &m->probe[i + 1], (m->ndev - i - 1) * sizeof m->probe[0]);
             m->ndev--;
             if (m->selected >= m->ndev && m->selected > 0)
                 m->selected = m->ndev ? m->ndev - 1 : 0;
+            mark(m, UI_PANEL_DEVICES);
+            return;
+        }
+}
+
+void ui_model_device_probe(struct ui_model *m, const char *port, const char *state)
+{
+    for (size_t i = 0; i < m->ndev; i++)
+        if (strcmp(m->dev[i].port, port) == 0) {
+            snprintf(m->probe[i], sizeof m->probe[i], "%s", state);
             mark(m, UI_PANEL_DEVICES);
             return;
         }
@@ -184,11 +202,37 @@ static void device_event(struct ui_model *m, const struct sess_event *ev)
         ui_model_log(m, SESS_LOG_INFO, ev->t, "Device left: %s %s", d->port, mode);
         break;
     default: /* SESS_EV_DEVICE_DETECTED */
+        /* Found in flashloader mode first: nothing to upload. */
+        if (d->kind == TP_KIND_MBOOT && m->gauge[UI_G_UPLOAD].state == UI_GS_PENDING) {
+            m->gauge[UI_G_UPLOAD].state = UI_GS_DONE;
+            m->gauge[UI_G_UPLOAD].skipped = true;
+            mark(m, UI_PANEL_PHASES);
+        }
         ui_model_device_add(m, d);
         snprintf(m->target_port, sizeof m->target_port, "%s", d->port);
         ui_model_log(m, SESS_LOG_INFO, ev->t, "Flashing the module at %s (%s)", d->port, mode);
         break;
     }
+}
+
+/* What to do, where the user reads, once the module has not come at once
+ * (a module already in bootloader mode needs no instructions). */
+#define WAIT_HINT_AFTER_S 1.0
+
+static void wait_hint(struct ui_model *m)
+{
+    double t = m->now;
+
+    m->wait_hinted = true;
+    if (m->wait_port[0])
+        ui_model_log(m, SESS_LOG_INFO, t, "Waiting for the module at port %s in bootloader mode.",
+                     m->wait_port);
+    else
+        ui_model_log(m, SESS_LOG_INFO, t, "Waiting for a module in bootloader mode.");
+    ui_model_log(m, SESS_LOG_INFO, t, "On the module choose Menu > Misc > Enter bootloader mode.");
+    ui_model_log(m, SESS_LOG_INFO, t,
+                 "Use a USB data cable (a charge-only cable shows nothing); nt_flash --list shows what is "
+                 "attached.");
 }
 
 static void phase_event(struct ui_model *m, const struct sess_event *ev)
@@ -200,11 +244,16 @@ static void phase_event(struct ui_model *m, const struct sess_event *ev)
         m->phase = ev->phase;
         m->phase_active = true;
         mark(m, UI_PANEL_TITLE);
+        if (ev->phase == SESS_PH_WAIT) {
+            m->wait_t0 = ev->t;
+            m->wait_hinted = false;
+        }
         if (gm) {
             gm->state = UI_GS_RUNNING;
             gm->done = 0;
             gm->total = 0;
             gm->t_start = ev->t;
+            gm->t_last = ev->t;
         }
     } else if (ev->type == SESS_EV_PROGRESS) {
         if (gm) {
@@ -214,6 +263,7 @@ static void phase_event(struct ui_model *m, const struct sess_event *ev)
             }
             gm->done = ev->done;
             gm->total = ev->total;
+            gm->t_last = ev->t;
         }
     } else { /* SESS_EV_PHASE_DONE */
         m->phase_active = false;
@@ -228,6 +278,7 @@ static void phase_event(struct ui_model *m, const struct sess_event *ev)
     }
     if (gm || ev->type != SESS_EV_PROGRESS)
         mark(m, UI_PANEL_PHASES);
+
     mark(m, UI_PANEL_DEVICES);
 }
 
@@ -238,7 +289,7 @@ static void finish_event(struct ui_model *m, const struct sess_event *ev)
         if (m->dry_run)
             snprintf(m->result, sizeof m->result, "The package is valid; nothing was flashed (--dry-run).");
         else
-            snprintf(m->result, sizeof m->result, "Flashing complete in %.1f s.", ev->t);
+            snprintf(m->result, sizeof m->result, "Flashing complete in %.1f s.", ev->t - m->sess_t0);
         ui_model_log(m, SESS_LOG_INFO, ev->t, "%s", m->result);
     } else {
         m->run = UI_RS_FAILED;
@@ -246,9 +297,12 @@ static void finish_event(struct ui_model *m, const struct sess_event *ev)
                  ev->err && ev->err->msg[0] ? ev->err->msg : "the session failed");
         ui_model_log(m, SESS_LOG_ERROR, ev->t, "%s", m->result);
         /* As the line front ends do: what state the module is in, what to do. */
-        if (ev->dev)
-            ui_model_log(m, SESS_LOG_WARN, ev->t, "The module at %s stopped in the %s phase. %s",
-                         ev->dev->port, sess_phase_name(ev->phase), sess_recovery_hint(ev->phase));
+        if (ev->dev) {
+            char state[SESS_REPORT_MAX];
+            sess_state_line(ev->phase, ev->dev, ev->err, state, sizeof state);
+            state[0] = (char)toupper((unsigned char)state[0]);
+            ui_model_log(m, SESS_LOG_WARN, ev->t, "%s", state);
+        }
         for (int g = 0; g < UI_G_COUNT; g++)
             if (m->gauge[g].state == UI_GS_RUNNING) {
                 m->gauge[g].state = UI_GS_FAILED;
@@ -277,6 +331,8 @@ void ui_model_apply(struct ui_model *m, const struct sess_event *ev)
     case SESS_EV_DEVICE_ARRIVED:
     case SESS_EV_DEVICE_LEFT:
     case SESS_EV_DEVICE_DETECTED:
+        if (ev->type == SESS_EV_DEVICE_DETECTED && m->flash_t0 <= 0)
+            m->flash_t0 = ev->t > 0 ? ev->t : 1e-9;
         if (ev->dev)
             device_event(m, ev);
         break;
@@ -306,6 +362,147 @@ void ui_model_apply(struct ui_model *m, const struct sess_event *ev)
         break;
     case SESS_EV_IDLE: break;
     }
+}
+
+void ui_model_tick(struct ui_model *m, double now)
+{
+    if (now <= m->now)
+        return;
+    /* The waiting countdown moves in whole seconds; the clocks of the
+     * gauges UI_TICKS_PER_S times a second (each redraw costs bytes on an
+     * SSH link; events redraw at once anyway). */
+    if (m->phase_active && m->phase == SESS_PH_WAIT && (long)now != (long)m->now)
+        mark(m, UI_PANEL_TITLE);
+    if (m->phase_active && (long)(now * UI_TICKS_PER_S) != (long)(m->now * UI_TICKS_PER_S))
+        mark(m, UI_PANEL_PHASES);
+    /* The title's overall percent and time left, once a second: the whole
+     * reversed line is a costly redraw. */
+    if (m->flash_t0 > 0 && m->run == UI_RS_RUNNING && (long)now != (long)m->now)
+        mark(m, UI_PANEL_TITLE);
+    m->now = now;
+    if (m->phase_active && m->phase == SESS_PH_WAIT && !m->wait_hinted &&
+        now - m->wait_t0 >= WAIT_HINT_AFTER_S)
+        wait_hint(m);
+}
+
+/* Until a phase has measured its own rate, its time left comes from these
+ * typical rates, chosen on the slow side so that the first estimate is not
+ * optimistic: the ROM's SDP upload, a 64 KiB NOR block erase in about
+ * 0.7 s (session.c), and MCUboot writes with page programming; configure
+ * and reset take about a second each. */
+#define UPLOAD_PRIOR_BYTES_PER_S (64.0 * 1024)
+#define ERASE_PRIOR_BYTES_PER_S (64.0 * 1024 / 0.7)
+#define WRITE_PRIOR_BYTES_PER_S (256.0 * 1024)
+#define VERIFY_PRIOR_BYTES_PER_S (512.0 * 1024) /* reads need no programming */
+#define STEP_PRIOR_S 1.0
+#define SECTOR_BYTES 4096u
+
+/* The bytes a phase moves, known before it starts from the package. */
+static uint64_t planned_bytes(const struct ui_model *m, int g)
+{
+    switch (g) {
+    case UI_G_UPLOAD: return m->flashloader.size;
+    case UI_G_ERASE:
+        return (SECTOR_BYTES + m->firmware.size + SECTOR_BYTES - 1) / SECTOR_BYTES * SECTOR_BYTES;
+    case UI_G_WRITE:
+    case UI_G_VERIFY: return m->firmware.size;
+    default: return 0;
+    }
+}
+
+static double prior_rate(int g)
+{
+    return g == UI_G_UPLOAD ? UPLOAD_PRIOR_BYTES_PER_S
+        : g == UI_G_ERASE   ? ERASE_PRIOR_BYTES_PER_S
+        : g == UI_G_VERIFY  ? VERIFY_PRIOR_BYTES_PER_S
+                            : WRITE_PRIOR_BYTES_PER_S;
+}
+
+/* How much faster (>1) or slower than typical this flash is, from the
+ * latest erase or write with a measured rate; 1 before there is one. */
+static double flash_speedup(const struct ui_model *m)
+{
+    double speedup = 1;
+
+    for (int g = UI_G_ERASE; g <= UI_G_WRITE; g++) {
+        double rate = ui_model_gauge_rate(m, (enum ui_gauge_id)g);
+        if (g == UI_G_ERASE || g == UI_G_WRITE)
+            if (rate > 0 && (m->gauge[g].state == UI_GS_DONE || m->gauge[g].state == UI_GS_RUNNING))
+                speedup = rate / prior_rate(g);
+    }
+    return speedup;
+}
+
+double ui_model_overall_left(const struct ui_model *m)
+{
+    double left = 0, speedup = flash_speedup(m);
+
+    if (m->run != UI_RS_RUNNING || m->flash_t0 <= 0 || !m->have_package)
+        return -1;
+    /* The work still to do, phase by phase: the running one at its measured
+     * rate (or, while it has none, the typical one), those to come at the
+     * typical rates scaled by how this flash's erase or write compares. */
+    for (int g = UI_G_UPLOAD; g < UI_G_COUNT; g++) {
+        const struct ui_gauge_model *gm = &m->gauge[g];
+        uint64_t total = gm->total ? gm->total : planned_bytes(m, g);
+        double rate = ui_model_gauge_rate(m, (enum ui_gauge_id)g);
+        if (gm->state == UI_GS_DONE)
+            continue;
+        if (g == UI_G_CONFIGURE || g == UI_G_RESET) {
+            double spent = gm->state == UI_GS_RUNNING ? m->now - gm->t_start : 0;
+            double step = STEP_PRIOR_S / speedup;
+            left += spent < step ? step - spent : 0;
+            continue;
+        }
+        if (total <= gm->done)
+            continue;
+        if (!(gm->state == UI_GS_RUNNING && rate > 0))
+            rate = prior_rate(g) * (g == UI_G_UPLOAD ? 1 : speedup);
+        left += (double)(total - gm->done) / rate;
+    }
+    return left;
+}
+
+/* The window title's time left: whole minutes, or tens of seconds. */
+#define WINDOW_TITLE_MINUTE_S 60.0
+#define WINDOW_TITLE_STEP_S 10.0
+
+void ui_model_window_title(const struct ui_model *m, char *out, size_t cap)
+{
+    char left[32];
+    double s = ui_model_overall_left(m);
+
+    /* Coarse on purpose: the window title changes rarely, so it costs few
+     * bytes (a glance needs minutes, the view has the seconds). */
+    if (s >= WINDOW_TITLE_MINUTE_S)
+        s = ceil(s / WINDOW_TITLE_MINUTE_S) * WINDOW_TITLE_MINUTE_S;
+    else if (s >= WINDOW_TITLE_STEP_S)
+        s = ceil(s / WINDOW_TITLE_STEP_S) * WINDOW_TITLE_STEP_S;
+
+    if (m->run == UI_RS_FINISHED)
+        snprintf(out, cap, "nt_flash: done");
+    else if (m->run == UI_RS_FAILED)
+        snprintf(out, cap, "nt_flash: FAILED");
+    else if (m->run == UI_RS_IDLE || (m->phase == SESS_PH_WAIT && m->phase_active) || m->flash_t0 <= 0)
+        snprintf(out, cap, "nt_flash: waiting");
+    else if (s >= 0) {
+        ui_fmt_duration(s, left, sizeof left);
+        snprintf(out, cap, "nt_flash %d%% %s %s left", ui_model_overall_percent(m), sess_phase_name(m->phase),
+                 left);
+    } else
+        snprintf(out, cap, "nt_flash %d%% %s", ui_model_overall_percent(m), sess_phase_name(m->phase));
+}
+
+void ui_model_wait_text(const struct ui_model *m, char *out, size_t cap)
+{
+    double waited = m->now - m->wait_t0, left = m->wait_limit_s - waited;
+
+    if (m->wait_limit_s > 0)
+        snprintf(out, cap, "Waiting for the module in bootloader mode: %lds left",
+                 (long)(left > 0 ? left + 0.999 : 0));
+    else
+        snprintf(out, cap, "Waiting for the module in bootloader mode: %lds so far",
+                 (long)(waited > 0 ? waited : 0));
 }
 
 int ui_model_overall_percent(const struct ui_model *m)
@@ -389,7 +586,9 @@ void ui_model_gauge_text(const struct ui_model *m, enum ui_gauge_id g, char *out
     case UI_GS_PENDING: snprintf(out, cap, "%s", ""); break;
     case UI_GS_DONE:
         ui_fmt_duration(gm->t_end - gm->t_start, t, sizeof t);
-        if (gm->total && rate > 0) {
+        if (gm->skipped) {
+            snprintf(out, cap, "skipped: the flashloader was already running");
+        } else if (gm->total && rate > 0) {
             ui_fmt_bytes(gm->total, a, sizeof a);
             ui_fmt_rate(rate, r, sizeof r);
             snprintf(out, cap, "%s  %s  done in %s", a, r, t);
@@ -412,6 +611,19 @@ void ui_model_gauge_text(const struct ui_model *m, enum ui_gauge_id g, char *out
         }
         ui_fmt_bytes(gm->done, a, sizeof a);
         ui_fmt_bytes(gm->total, b, sizeof b);
+        if (m->now - gm->t_last >= UI_COMMAND_SHOW_S) {
+            /* A long command (a slow erase): its own clock shows the wait
+             * is alive; the rate would only say "slowing down". */
+            char cmd[32];
+            ui_fmt_duration(m->now - gm->t_last, cmd, sizeof cmd);
+            if (rate > 0) {
+                ui_fmt_eta(gm->done, gm->total, rate, t, sizeof t);
+                snprintf(out, cap, "%s / %s  %s left  command %s", a, b, t, cmd);
+            } else {
+                snprintf(out, cap, "%s / %s  command %s", a, b, cmd);
+            }
+            break;
+        }
         if (!(rate > 0)) { /* too early to tell: no rate, no guess */
             snprintf(out, cap, "%s / %s", a, b);
             break;
@@ -419,6 +631,33 @@ void ui_model_gauge_text(const struct ui_model *m, enum ui_gauge_id g, char *out
         ui_fmt_rate(rate, r, sizeof r);
         ui_fmt_eta(gm->done, gm->total, rate, t, sizeof t);
         snprintf(out, cap, "%s / %s  %s  %s left", a, b, r, t);
+        break;
+    }
+}
+
+void ui_model_gauge_text_short(const struct ui_model *m, enum ui_gauge_id g, char *out, size_t cap)
+{
+    const struct ui_gauge_model *gm = &m->gauge[g];
+    double rate = ui_model_gauge_rate(m, g);
+    char t[32];
+
+    switch (gm->state) {
+    case UI_GS_PENDING: snprintf(out, cap, "%s", ""); break;
+    case UI_GS_DONE:
+        ui_fmt_duration(gm->t_end - gm->t_start, t, sizeof t);
+        snprintf(out, cap, gm->skipped ? "skipped" : "done %s", t);
+        break;
+    case UI_GS_FAILED: snprintf(out, cap, "failed"); break;
+    case UI_GS_RUNNING:
+        if (!gm->total) {
+            ui_fmt_duration(m->now - gm->t_start, t, sizeof t);
+            snprintf(out, cap, "working %s", t);
+        } else if (rate > 0) {
+            ui_fmt_eta(gm->done, gm->total, rate, t, sizeof t);
+            snprintf(out, cap, "%s left", t);
+        } else {
+            snprintf(out, cap, "%s", "");
+        }
         break;
     }
 }

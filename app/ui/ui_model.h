@@ -10,14 +10,19 @@
 #include <stdint.h>
 
 #include "nt_err.h"
+#include "probe.h"
 #include "session.h"
 #include "transport.h"
 #include "ui_layout.h"
 
 #define UI_MAX_DEVICES 64
 #define UI_LOG_LINES 256
-#define UI_LOG_TEXT_MAX 512 /* a recovery hint is a long paragraph */
-#define UI_NAME_MAX 256     /* = pkg_image.name */
+#define UI_LOG_TEXT_MAX 1024 /* a recovery hint is a long paragraph */
+#define UI_NAME_MAX 256      /* = pkg_image.name */
+/* How often a second the gauges' clocks move without an event. */
+#define UI_TICKS_PER_S 2
+/* A device command in flight this long gets its own moving clock. */
+#define UI_COMMAND_SHOW_S 1.0
 /* Changes of an official release shown in the package panel while it
  * downloads (the panel has room for this many); all go to the log. */
 #define UI_RELEASE_SHOWN 2
@@ -41,6 +46,8 @@ struct ui_gauge_model {
     enum ui_gauge_state state;
     uint64_t done, total;
     double t_start, t_end; /* session seconds */
+    double t_last;         /* the latest answer (progress) in this phase */
+    bool skipped;          /* upload: the flashloader was already running */
 };
 
 struct ui_image_model {
@@ -69,6 +76,7 @@ struct ui_model {
     unsigned dirty; /* bit (1u << enum ui_panel) */
     /* devices */
     struct tp_devinfo dev[UI_MAX_DEVICES];
+    char probe[UI_MAX_DEVICES][PROBE_STATE_MAX]; /* "hab=open", "version=M1.0.0"; "" not probed */
     size_t ndev;
     size_t selected;               /* picker cursor */
     char target_port[TP_PORT_MAX]; /* the module being flashed, "" none yet */
@@ -87,7 +95,14 @@ struct ui_model {
     bool phase_active;
     double now; /* latest session time seen */
     enum ui_run_state run;
-    bool dry_run;                /* --dry-run: success means "checked" */
+    bool dry_run; /* --dry-run: success means "checked" */
+    /* Waiting for the module: since when, for how long (0: until the user
+     * quits) and on which port ("" any). */
+    double wait_t0, wait_limit_s;
+    bool wait_hinted; /* the instructions are in the log */
+    double flash_t0;  /* when the module was found (0: not yet) */
+    double sess_t0;   /* when the session started, on the view's clock */
+    char wait_port[TP_PORT_MAX];
     char result[NT_ERR_MSG_MAX]; /* final message */
     /* log ring */
     struct ui_log_line log[UI_LOG_LINES];
@@ -105,9 +120,15 @@ void ui_model_set_release(struct ui_model *m, const char *version, const char *d
                           const char *const *changes, size_t n_changes);
 /* Apply one session event (the session's time base is ev->t). */
 void ui_model_apply(struct ui_model *m, const struct sess_event *ev);
+/* The session's clock moved without an event (a device command in flight):
+ * the running gauge's times move with it. */
+void ui_model_tick(struct ui_model *m, double now);
 /* A device came or went (bus events, or the session's). Keyed by port and kind. */
 void ui_model_device_add(struct ui_model *m, const struct tp_devinfo *d);
 void ui_model_device_remove(struct ui_model *m, const struct tp_devinfo *d);
+/* What a probe of the device on this port said (the monitor's HAB and
+ * version column). */
+void ui_model_device_probe(struct ui_model *m, const char *port, const char *state);
 /* Append a log line (printf style). */
 void ui_model_log(struct ui_model *m, enum sess_log_level level, double t, const char *fmt, ...)
     NT_PRINTF(4, 5);
@@ -127,8 +148,24 @@ double ui_model_gauge_rate(const struct ui_model *m, enum ui_gauge_id g);
  * "reset". */
 const char *ui_gauge_name(enum ui_gauge_id g);
 /* One gauge line's text right of the bar: "1.25 MiB / 4.00 MiB  512 KiB/s  3.2s left"
- * while running, "done in 2.1s" after, "" while pending. */
+ * while running ("... 3.2s left  command 6.1s" when the device has not
+ * answered for UI_COMMAND_SHOW_S), "done in 2.1s" after, "" while pending. */
 void ui_model_gauge_text(const struct ui_model *m, enum ui_gauge_id g, char *out, size_t cap);
+/* The same for a narrow screen (at most UI_GAUGE_SHORT_COLS columns): the
+ * time left while running ("12s left", "working 1.2s" without a size),
+ * "done 2.1s", "failed". */
+#define UI_GAUGE_SHORT_COLS 14
+void ui_model_gauge_text_short(const struct ui_model *m, enum ui_gauge_id g, char *out, size_t cap);
+/* Seconds left for the whole flash: the bytes each phase still has to move
+ * at its measured rate, or (before it has one) at a typical rate on the slow
+ * side; < 0 before the module is found. */
+double ui_model_overall_left(const struct ui_model *m);
+/* The terminal (or tmux) window title: "nt_flash 42% write 1m20s left",
+ * "nt_flash: waiting", "nt_flash: done", "nt_flash: FAILED". */
+void ui_model_window_title(const struct ui_model *m, char *out, size_t cap);
+/* The title while waiting for the module: "Waiting for the module in
+ * bootloader mode: 57s left" (or "12s so far" without a limit). */
+void ui_model_wait_text(const struct ui_model *m, char *out, size_t cap);
 /* Is the session in a phase where stopping must wait for the command in flight? */
 bool ui_model_in_destructive_phase(const struct ui_model *m);
 

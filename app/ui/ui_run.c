@@ -1,6 +1,8 @@
 /* The full-screen UI's main flow: terminal setup and teardown, signals as
- * flags, the device monitor, the module picker, and the session run with its
- * event sink reading keys and redrawing at most ten times a second. */
+ * flags, the device monitor, the module picker, and the session, which runs
+ * on its own thread (sess_thread.c) while this one drains its events, reads
+ * keys, answers its questions and redraws at most ten times a second; and
+ * the final block left on the terminal when the view closes. */
 #include "config.h"
 
 #include "ui.h"
@@ -8,6 +10,7 @@
 #include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +24,14 @@
 #include "pkg.h"
 #include "probe.h"
 #include "select.h"
+#include "sess_report.h"
+#include "sess_thread.h"
+#include "text.h"
 #include "ui_model.h"
 #include "ui_screen.h"
 
+/* "Until the user quits": a year, which no deadline arithmetic overflows. */
+#define UI_WAIT_UNTIL_QUIT_S (365.0 * 24 * 3600)
 /* At most ten redraws a second: progress comes per packet, the eye and an
  * SSH link need far fewer frames (doc/design.md §2.1). */
 #define REDRAW_INTERVAL_MS 100
@@ -31,8 +39,13 @@
 #define BUS_POLL_MS 50
 /* How long the result screen waits for a key before checking signals again. */
 #define RESULT_KEY_WAIT_MS 100
-/* How often the session's sink looks for keys between progress events. */
-#define KEY_POLL_INTERVAL_MS 20
+/* While the session runs (on its own thread), how long the view waits for
+ * a key before it looks at the session's queue again: events are shown at
+ * most this late, keys at once. */
+#define SESSION_WAIT_MS 20
+/* Events applied between two looks at the keys, so that a burst never
+ * keeps a key waiting. */
+#define EVENTS_PER_PASS 256
 #define ALL_PANELS ((1u << UI_PANEL_COUNT) - 1)
 
 /* For the atexit safety net: curses is up and the terminal not yet restored. */
@@ -43,7 +56,6 @@ struct ui_ctx {
     struct ui_model m;
     struct ui_screen s;
     int64_t last_draw_ms;
-    int64_t last_keys_ms;
     bool confirm;           /* q pressed once during erase or write */
     bool quit;              /* the user asked to stop (q confirmed, or a signal) */
     bool chosen;            /* the picker's Enter */
@@ -54,6 +66,27 @@ struct ui_ctx {
     struct nt_stop own_stop;
     struct sess_config sess; /* the caller's job, with this view's sink and choice of port */
     struct sess_result *res; /* the caller's: what the session left */
+    /* A question from the session's thread (confirm_reboot). */
+    pthread_mutex_t ask_lock;
+    pthread_cond_t ask_cond;
+    enum { ASK_NONE, ASK_PENDING, ASK_SHOWN, ASK_ANSWERED } ask_state; /* guarded by ask_lock */
+    bool ask_yes;
+    struct tp_devinfo ask_dev;
+    char ask_version[64];
+    bool asking;           /* the question is on screen (this thread only) */
+    int64_t view_t0_ms;    /* one time base for the whole view (log times never run backwards) */
+    double sess_offset;    /* where the running session's clock starts on it */
+    bool title_ok;         /* the terminal shows a window title */
+    char window_title[96]; /* the last one set */
+    bool belled;           /* the result's bell was rung */
+    /* For the final block printed once the view has closed. */
+    bool failed, failed_on_module, finished;
+    bool running_again; /* the module runs its firmware again after the flash */
+    char running_version[64];
+    struct nt_err fail_err;
+    enum sess_phase fail_phase;
+    struct tp_devinfo fail_dev;
+    double finish_t;
 };
 
 static void ui_atexit(void)
@@ -64,20 +97,34 @@ static void ui_atexit(void)
     }
 }
 
-bool ui_terminal_ok(void)
+const char *ui_terminal_problem(char *buf, size_t cap)
 {
     const char *term = getenv("TERM");
     int errret = 0;
 
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-        return false;
-    if (!term || !*term || strcmp(term, "dumb") == 0)
-        return false;
+        snprintf(buf, cap, "the input or the output is not a terminal");
+    else if (!term || !*term)
+        snprintf(buf, cap, "TERM is not set");
+    else if (strcmp(term, "dumb") == 0)
+        snprintf(buf, cap, "TERM=dumb cannot move the cursor");
     /* errret non-NULL: setupterm reports instead of printing and exiting. */
-    if (setupterm(term, STDOUT_FILENO, &errret) != OK || errret != 1)
-        return false;
-    del_curterm(cur_term);
-    return true;
+    else if (setupterm(term, STDOUT_FILENO, &errret) != OK || errret != 1)
+        snprintf(buf, cap,
+                 "this machine has no terminfo entry for TERM=%s (install it, or run with "
+                 "TERM=xterm-256color)",
+                 term);
+    else {
+        del_curterm(cur_term);
+        return NULL;
+    }
+    return buf;
+}
+
+bool ui_terminal_ok(void)
+{
+    char why[160];
+    return ui_terminal_problem(why, sizeof why) == NULL;
 }
 
 /* ---- terminal ---------------------------------------------------------- */
@@ -158,6 +205,43 @@ static void term_stop(struct ui_term *t)
 
 /* ---- drawing and keys --------------------------------------------------- */
 
+/* Terminals (and tmux) that show a window title get the job's state there
+ * too, so a glance at a tab or a tmux status line tells how far it is. */
+static bool window_title_supported(void)
+{
+    static const char *const families[] = { "xterm", "screen", "tmux", "rxvt", "alacritty", "foot", "kitty" };
+    const char *term = getenv("TERM");
+
+    for (size_t i = 0; term && i < sizeof families / sizeof families[0]; i++)
+        if (strncmp(term, families[i], strlen(families[i])) == 0)
+            return true;
+    return false;
+}
+
+static void window_title(struct ui_ctx *c)
+{
+    char t[sizeof c->window_title];
+
+    if (!c->title_ok || !c->s.with_package)
+        return;
+    ui_model_window_title(&c->m, t, sizeof t);
+    if (strcmp(t, c->window_title) == 0)
+        return;
+    memcpy(c->window_title, t, sizeof t);
+    /* OSC 2, ended by ST (not BEL, which is the result's bell). */
+    fprintf(stdout, "\033]2;%s\033\\", t);
+    fflush(stdout);
+}
+
+/* One bell when the result arrives, for someone who looked away. */
+static void result_bell(struct ui_ctx *c)
+{
+    if (c->belled || (c->m.run != UI_RS_FINISHED && c->m.run != UI_RS_FAILED) || !c->s.with_package)
+        return;
+    c->belled = true;
+    beep();
+}
+
 static void redraw(struct ui_ctx *c, bool now)
 {
     int64_t t = clock_now_ms();
@@ -169,6 +253,8 @@ static void redraw(struct ui_ctx *c, bool now)
     ui_screen_layout(&c->s, &c->m, false);
     ui_screen_draw(&c->s, &c->m);
     c->last_draw_ms = t;
+    window_title(c);
+    result_bell(c);
 }
 
 static void set_prompt(struct ui_ctx *c, const char *text)
@@ -189,12 +275,15 @@ static void request_stop(struct ui_ctx *c, const char *why)
                  careful ? "after the current command" : "now");
 }
 
-static void check_signals(struct ui_ctx *c)
+/* True when a signal was newly acknowledged (to be drawn at once). */
+static bool check_signals(struct ui_ctx *c)
 {
     int sig = nt_stop_signal(c->stop);
 
-    if (sig && !c->quit)
-        request_stop(c, sig == SIGINT ? "Ctrl-C" : sig == SIGTERM ? "SIGTERM" : "Signal");
+    if (!sig || c->quit)
+        return false;
+    request_stop(c, sig == SIGINT ? "Ctrl-C" : sig == SIGTERM ? "SIGTERM" : "Signal");
+    return true;
 }
 
 static void toggle_help(struct ui_ctx *c)
@@ -262,6 +351,8 @@ static bool terminal_hung_up(void)
     return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
 }
 
+static void answer_question(struct ui_ctx *c, bool yes);
+
 static void read_keys(struct ui_ctx *c)
 {
     bool any = false;
@@ -282,8 +373,18 @@ static void read_keys(struct ui_ctx *c)
             ui_screen_layout(&c->s, &c->m, true);
             continue;
         }
-        if (ch == '?' || (c->s.show_help && c->s.mode != UI_MODE_RESULT)) {
+        /* With the help open any key only closes it (on the result
+         * screen too: the key that was meant for the help never exits). */
+        if (ch == '?' || c->s.show_help) {
             toggle_help(c);
+            continue;
+        }
+        if (c->asking) {
+            if (ch == 'y' || ch == 'Y')
+                answer_question(c, true);
+            else if (ch == 'n' || ch == 'N' || ch == 'q' || ch == 'Q' || ch == '\n' || ch == '\r' ||
+                     ch == KEY_ENTER || ch == 27 /* Esc */)
+                answer_question(c, false);
             continue;
         }
         if (c->s.mode == UI_MODE_FLASH)
@@ -301,62 +402,122 @@ static void read_keys(struct ui_ctx *c)
 
 /* ---- session ------------------------------------------------------------ */
 
-static void ui_sink(void *user, const struct sess_event *ev)
+/* Sleep until a key arrives or ms pass; a terminal that hung up has no keys
+ * to wait for, so then just sleep. Signals cut the wait short. */
+static void wait_for_input(struct ui_ctx *c, int ms)
 {
-    struct ui_ctx *c = user;
-    bool urgent = ev->type != SESS_EV_PROGRESS && ev->type != SESS_EV_IDLE;
-    int64_t now = clock_now_ms();
+    struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
 
-    ui_model_apply(&c->m, ev);
-    check_signals(c);
-    /* Progress comes per packet: looking at the keyboard every few
-     * milliseconds is as responsive and spares thousands of polls. */
-    if (urgent || now - c->last_keys_ms >= KEY_POLL_INTERVAL_MS) {
-        c->last_keys_ms = now;
-        read_keys(c);
+    if (c->terminal_gone)
+        clock_sleep_us((int64_t)ms * 1000, NULL);
+    else
+        poll(&p, 1, ms);
+}
+
+/* Keep what the final block needs: the copies in ev die with the next event. */
+static void remember_result(struct ui_ctx *c, const struct sess_event *ev)
+{
+    if (ev->type == SESS_EV_FINISHED) {
+        c->finished = true;
+        c->finish_t = ev->t;
+    } else if (ev->type == SESS_EV_RUNNING) {
+        c->running_again = true;
+        snprintf(c->running_version, sizeof c->running_version, "%s", ev->text ? ev->text : "");
+    } else if (ev->type == SESS_EV_FAILED) {
+        c->failed = true;
+        c->fail_phase = ev->phase;
+        if (ev->err)
+            c->fail_err = *ev->err;
+        c->failed_on_module = ev->dev != NULL;
+        if (ev->dev)
+            c->fail_dev = *ev->dev;
     }
-    redraw(c, urgent);
+}
+
+/* Apply what the session has queued; true when something other than
+ * progress came (drawn at once, not at the next frame). */
+static bool drain_events(struct ui_ctx *c, struct sess_thread *th, bool *more)
+{
+    struct sess_event ev;
+    bool urgent = false;
+    int n = 0;
+
+    *more = false;
+    while (sess_thread_next(th, 0, &ev)) {
+        remember_result(c, &ev);
+        /* -v shows the session's detail, as it does on the error stream. */
+        if (ev.type == SESS_EV_LOG && ev.level == SESS_LOG_DEBUG && !c->cfg->verbose)
+            continue;
+        ev.t += c->sess_offset;
+        ui_model_apply(&c->m, &ev);
+        urgent |= ev.type != SESS_EV_PROGRESS && ev.type != SESS_EV_IDLE;
+        if (++n == EVENTS_PER_PASS) {
+            *more = true;
+            break;
+        }
+    }
+    return urgent;
 }
 
 /* The session found a running module and no --enter-bootloader: ask
- * (doc/running.md). Blocks the session, as the flash has not started. */
+ * (doc/running.md). The session asks on its own thread and waits (the
+ * flash has not started); this thread owns the terminal, so it shows the
+ * question and answers it (serve_question, answer_question). */
 static bool confirm_reboot(void *user, const struct tp_devinfo *dev, const char *version)
 {
     struct ui_ctx *c = user;
-    char q[UI_PROMPT_MAX];
-    bool yes = false;
-    int ch;
+    bool yes;
 
-    ui_model_device_add(&c->m, dev);
-    ui_model_set_running(&c->m, dev->port, version);
-    snprintf(q, sizeof q, "Reboot the module at %s into bootloader mode? [y/N]", dev->port);
+    pthread_mutex_lock(&c->ask_lock);
+    c->ask_dev = *dev;
+    snprintf(c->ask_version, sizeof c->ask_version, "%s", version ? version : "");
+    c->ask_state = ASK_PENDING;
+    while (c->ask_state != ASK_ANSWERED)
+        pthread_cond_wait(&c->ask_cond, &c->ask_lock);
+    yes = c->ask_yes;
+    c->ask_state = ASK_NONE;
+    pthread_mutex_unlock(&c->ask_lock);
+    return yes;
+}
+
+/* On this thread: a question the session is waiting on goes on screen. */
+static void serve_question(struct ui_ctx *c)
+{
+    char q[UI_PROMPT_MAX];
+    bool pending;
+
+    pthread_mutex_lock(&c->ask_lock);
+    pending = c->ask_state == ASK_PENDING;
+    if (pending)
+        c->ask_state = ASK_SHOWN;
+    pthread_mutex_unlock(&c->ask_lock);
+    if (!pending)
+        return;
+    ui_model_device_add(&c->m, &c->ask_dev);
+    ui_model_set_running(&c->m, c->ask_dev.port, c->ask_version);
+    snprintf(q, sizeof q, "Reboot the module at %s into bootloader mode? [y/N]", c->ask_dev.port);
     set_prompt(c, q);
+    c->asking = true;
     redraw(c, true);
-    for (;;) {
-        check_signals(c);
-        if (c->quit || c->terminal_gone || terminal_hung_up())
-            break;
-        ch = wgetch(ui_screen_input(&c->s));
-        if (ch == ERR) {
-            clock_sleep_us((int64_t)KEY_POLL_INTERVAL_MS * 1000, c->stop);
-            continue;
-        }
-        if (ch == 'y' || ch == 'Y') {
-            yes = true;
-            break;
-        }
-        if (ch == 'n' || ch == 'N' || ch == 'q' || ch == 'Q' || ch == '\n' || ch == '\r' || ch == KEY_ENTER ||
-            ch == 27 /* Esc */)
-            break;
-    }
+}
+
+static void answer_question(struct ui_ctx *c, bool yes)
+{
+    if (!c->asking)
+        return;
+    c->asking = false;
     set_prompt(c, "");
     ui_model_log(&c->m, yes ? SESS_LOG_INFO : SESS_LOG_WARN, c->m.now,
                  yes ? "Rebooting the module at %s into bootloader mode"
                      : "Not rebooting the module at %s: waiting for bootloader mode (Menu > Misc > Enter "
                        "bootloader mode)",
-                 dev->port);
+                 c->ask_dev.port);
+    pthread_mutex_lock(&c->ask_lock);
+    c->ask_yes = yes;
+    c->ask_state = ASK_ANSWERED;
+    pthread_cond_signal(&c->ask_cond);
+    pthread_mutex_unlock(&c->ask_lock);
     redraw(c, true);
-    return yes;
 }
 
 /* A running module's version for its row (probe.c asks it over USB-MIDI). */
@@ -390,6 +551,24 @@ static void bus_device(struct ui_ctx *c, enum sess_event_type type, const struct
         probe_running(c, d);
 }
 
+/* The monitor's HAB and version column: one harmless question to an idle
+ * device (never while the session runs: the bus is the session's then). */
+static void probe_one(struct ui_ctx *c, const struct tp_devinfo *d)
+{
+    char state[PROBE_STATE_MAX];
+    struct nt_err e;
+
+    struct probe_opts po = { .tscale = c->cfg->tscale,
+                             .sysex_id = c->cfg->sess ? c->cfg->sess->sysex_id : 0 };
+
+    /* A running module gets its version column from probe_running. */
+    if (!c->cfg->probe || !c->cfg->bus || d->kind == TP_KIND_APP)
+        return;
+    nt_err_clear(&e);
+    probe_device(c->cfg->bus, d, &po, state, sizeof state, &e);
+    ui_model_device_probe(&c->m, d->port, state);
+}
+
 static void scan_bus(struct ui_ctx *c)
 {
     struct tp_devinfo devs[UI_MAX_DEVICES];
@@ -406,6 +585,7 @@ static void scan_bus(struct ui_ctx *c)
     for (size_t i = 0; i < n && i < UI_MAX_DEVICES; i++) {
         ui_model_device_add(&c->m, &devs[i]);
         probe_running(c, &devs[i]);
+        probe_one(c, &devs[i]);
     }
     ui_model_log(&c->m, SESS_LOG_INFO, 0, "%zu NXP bootloader device%s attached", n, n == 1 ? "" : "s");
 }
@@ -423,9 +603,11 @@ static bool poll_bus(struct ui_ctx *c, int timeout_ms)
         return false;
     nt_err_clear(&e);
     st = bus->ops->next_event(bus, timeout_ms, &ev, &e);
-    if (st == NT_OK)
+    if (st == NT_OK) {
         bus_device(c, ev.type == TP_EV_ARRIVED ? SESS_EV_DEVICE_ARRIVED : SESS_EV_DEVICE_LEFT, &ev.dev);
-    else if (st != NT_E_TIMEOUT)
+        if (ev.type == TP_EV_ARRIVED && c->s.mode != UI_MODE_RESULT)
+            probe_one(c, &ev.dev);
+    } else if (st != NT_E_TIMEOUT)
         clock_sleep_us((int64_t)timeout_ms * 1000, c->stop); /* no busy loop on a bus error */
     return true;
 }
@@ -433,10 +615,8 @@ static bool poll_bus(struct ui_ctx *c, int timeout_ms)
 /* Follow the bus until the user quits (or, picking, chooses a module). */
 static void watch_bus(struct ui_ctx *c)
 {
-    int64_t t0 = clock_now_ms();
-
     while (!c->quit && !c->chosen) {
-        c->m.now = (double)(clock_now_ms() - t0) / 1000.0;
+        c->m.now = (double)(clock_now_ms() - c->view_t0_ms) / 1000.0;
         if (!poll_bus(c, BUS_POLL_MS))
             clock_sleep_us(BUS_POLL_MS * 1000, c->stop);
         if (nt_stop_signal(c->stop))
@@ -469,6 +649,7 @@ static nt_status pick_module(struct ui_ctx *c, struct nt_err *err)
                           "several modules are attached and none was chosen; pick one with "
                           "the arrow keys and Enter, or pass --port");
     c->sess.port = c->port;
+    snprintf(c->m.wait_port, sizeof c->m.wait_port, "%s", c->port);
     ui_model_log(&c->m, SESS_LOG_INFO, c->m.now, "Chosen: the module at %s", c->port);
     return NT_OK;
 }
@@ -488,13 +669,38 @@ static void settle_result(struct ui_ctx *c, nt_status st, const struct nt_err *e
     ui_model_apply(&c->m, &ev);
 }
 
+/* The session runs on its own thread; this thread owns the terminal: it
+ * applies the queued events, moves the clock of the command in flight,
+ * answers keys and signals, and follows resizes, whatever the device is
+ * doing. The thread is joined before this returns. */
 static nt_status run_session(struct ui_ctx *c, struct nt_err *err)
 {
-    ui_session_fn run = c->cfg->run ? c->cfg->run : sess_run;
+    struct sess_thread *th;
     struct sess_result res;
     nt_status st;
 
-    st = run(&c->sess, &res, err);
+    memset(&res, 0, sizeof res);
+    c->sess_offset = (double)(clock_now_ms() - c->view_t0_ms) / 1000.0;
+    c->m.sess_t0 = c->sess_offset;
+    st = sess_thread_start(&c->sess, c->cfg->run, c->cfg->log_sink, c->cfg->log_user, &th, err);
+    if (st != NT_OK) {
+        *c->res = res;
+        return st;
+    }
+    while (!sess_thread_ended(th)) {
+        bool more, urgent = drain_events(c, th, &more);
+        ui_model_tick(&c->m, c->sess_offset + sess_thread_elapsed(th));
+        urgent |= check_signals(c);
+        serve_question(c);
+        read_keys(c);
+        /* Nobody left to answer, or a stop: the answer is no. */
+        if (c->asking && (c->quit || c->terminal_gone))
+            answer_question(c, false);
+        redraw(c, urgent);
+        if (!more && !sess_thread_ended(th))
+            wait_for_input(c, SESSION_WAIT_MS);
+    }
+    st = sess_thread_join(th, &res, err);
     if (res.pkg)
         pkg_free(res.pkg);
     res.pkg = NULL;
@@ -551,6 +757,45 @@ static void wait_for_key(struct ui_ctx *c)
     }
 }
 
+/* Once the terminal is back to normal: what happened, where the user will
+ * still see it (the alternate screen is gone). A failure or a stop says
+ * exactly what the line front ends say on the error stream. */
+static void print_final_block(const struct ui_ctx *c, nt_status st, const struct nt_err *err)
+{
+    char text[SESS_REPORT_MAX], safe[NT_TEXT_SAFE_CAP(SESS_REPORT_MAX)];
+
+    /* Names and messages from a package or a device are escaped (text.h):
+     * they can never forge a line or drive the terminal. */
+    if (st == NT_OK && c->finished) {
+        sess_success_report("nt_flash: ", c->m.version, c->m.target_port, c->finish_t, text, sizeof text);
+        text[strcspn(text, "\n")] = '\0';
+        nt_text_safe(safe, sizeof safe, text);
+        printf("%s\n", safe);
+        if (c->running_again) {
+            snprintf(text, sizeof text, "nt_flash: the module runs firmware %s again",
+                     c->running_version[0] ? c->running_version : "of unknown version");
+            nt_text_safe(safe, sizeof safe, text);
+            printf("%s\n", safe);
+        }
+        fflush(stdout);
+        return;
+    }
+    if (st == NT_OK)
+        return;
+    /* The same lines as the line front ends (sess_report.c). */
+    nt_text_safe(safe, sizeof safe,
+                 c->failed && c->fail_err.msg[0] ? c->fail_err.msg
+                     : err->msg[0]               ? err->msg
+                                                 : "failed");
+    fprintf(stderr, "nt_flash: %s\n", safe);
+    if (c->failed && c->failed_on_module) {
+        sess_state_line(c->fail_phase, &c->fail_dev, &c->fail_err, text, sizeof text);
+        nt_text_safe(safe, sizeof safe, text);
+        fprintf(stderr, "nt_flash: %s\n", safe);
+    }
+    fflush(stderr);
+}
+
 nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *err)
 {
     struct ui_ctx *c;
@@ -563,6 +808,8 @@ nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *
     if (!c)
         return nt_err_set(err, NT_E_NOMEM, "out of memory starting the full-screen UI");
     c->cfg = cfg;
+    pthread_mutex_init(&c->ask_lock, NULL);
+    pthread_cond_init(&c->ask_cond, NULL);
     c->stop = cfg->stop ? cfg->stop : &c->own_stop;
     c->res = res;
     memset(res, 0, sizeof *res);
@@ -576,6 +823,8 @@ nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *
         free(c);
         return st;
     }
+    c->title_ok = window_title_supported();
+    c->view_t0_ms = clock_now_ms();
     ui_screen_layout(&c->s, &c->m, true);
     scan_bus(c);
     redraw(c, true);
@@ -584,9 +833,14 @@ nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *
         st = NT_OK;
     } else {
         c->sess = *cfg->sess;
-        c->sess.sink = ui_sink;
-        c->sess.user = c;
         c->sess.stop = c->stop;
+        /* No -t: the view waits until the user quits (q or Ctrl-C). */
+        if (cfg->wait_until_quit)
+            c->sess.wait_timeout_s = UI_WAIT_UNTIL_QUIT_S;
+        c->m.wait_limit_s = cfg->wait_until_quit ? 0 : c->sess.wait_timeout_s;
+        snprintf(c->m.wait_port, sizeof c->m.wait_port, "%s", c->sess.port ? c->sess.port : "");
+        /* The session's question comes with this view as its user. */
+        c->sess.user = c;
         c->sess.confirm_reboot = confirm_reboot;
         st = flash_job(c, err);
         c->m.dirty = ALL_PANELS;
@@ -595,6 +849,10 @@ nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *
     }
     ui_screen_free(&c->s);
     term_stop(&term);
+    if (!monitor)
+        print_final_block(c, st, err);
+    pthread_cond_destroy(&c->ask_cond);
+    pthread_mutex_destroy(&c->ask_lock);
     free(c);
     return st;
 }

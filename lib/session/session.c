@@ -187,9 +187,32 @@ nt_status sess_next_bus_event(struct sess *s, int64_t deadline_ms, struct tp_eve
     }
 }
 
+/* The ports of the modules in bootloader mode attached now ("sim-1, sim-2"),
+ * for a --port that names none of them. False when there are none. */
+static bool other_ports(struct sess *s, char *out, size_t cap)
+{
+    struct tp_devinfo devs[SELECT_MAX_DEVICES];
+    size_t n = 0, used = 0;
+    struct nt_err e;
+
+    out[0] = '\0';
+    if (s->cfg->bus->ops->scan(s->cfg->bus, devs, SELECT_MAX_DEVICES, &n, &e) != NT_OK)
+        return false;
+    for (size_t i = 0; i < n && i < SELECT_MAX_DEVICES && used < cap; i++) {
+        if (devs[i].kind != TP_KIND_SDP && devs[i].kind != TP_KIND_MBOOT)
+            continue;
+        int k = snprintf(out + used, cap - used, "%s%s", used ? ", " : "", devs[i].port);
+        if (k < 0)
+            break;
+        used += (size_t)k;
+    }
+    return out[0] != '\0';
+}
+
 static nt_status wait_for_module(struct sess *s, struct nt_err *err)
 {
     int64_t deadline = clock_now_ms() + (int64_t)(s->cfg->wait_timeout_s * 1000.0);
+    char others[256];
     bool found;
     nt_status st;
 
@@ -212,6 +235,12 @@ static nt_status wait_for_module(struct sess *s, struct nt_err *err)
                               "SysEx message: check its SysEx ID (--sysex-id) and that it runs firmware 1.15 "
                               "or later, or on the module choose Menu > Misc > Enter bootloader mode",
                               s->follow_port, s->cfg->wait_timeout_s);
+        if (st == NT_E_TIMEOUT && s->cfg->port && other_ports(s, others, sizeof others))
+            return nt_err_set(err, NT_E_NODEVICE,
+                              "no Disting NT in bootloader mode at port %s found within %g s; modules in "
+                              "bootloader mode are attached at: %s (pass one of them to --port; nt_flash "
+                              "--list shows them all)",
+                              s->cfg->port, s->cfg->wait_timeout_s, others);
         if (st == NT_E_TIMEOUT)
             return nt_err_set(err, NT_E_NODEVICE,
                               "no Disting NT in bootloader mode%s%s found within %g s: on the module choose "
@@ -331,10 +360,12 @@ static nt_status run_sdp(struct sess *s, struct nt_err *err)
     if (st == NT_OK) {
         sess_log(s, SESS_LOG_DEBUG, "ROM HAB %s (0x%08x), last status 0x%08x",
                  hab == SDP_HAB_OPEN ? "open" : "closed", hab, status);
-        if (hab == SDP_HAB_CLOSED)
+        if (hab == SDP_HAB_CLOSED) {
             st = nt_err_set(err, NT_E_STATUS,
                             "this module's boot ROM is secured (HAB closed): it only starts signed "
                             "flashloaders, and the package's flashloader is unsigned");
+            err->device_status = hab; /* the cause, for the recovery advice (sess_report.c) */
+        }
     }
     if (st == NT_OK) {
         /* The IVT is at file offset 0 (package validation checked it), so

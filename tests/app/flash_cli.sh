@@ -184,6 +184,53 @@ t_port_not_present() {
 }
 tap_case port_not_present
 
+# A --port with no module while others are attached: the error names them.
+t_port_wrong_lists_the_attached_modules() {
+    run --batch -t 0.3 --simulate=speed=0,modules=2 --port 9-9 "$PKG"
+    expect_rc 4
+    expect_last_line 'at port 9-9 .*attached at: sim-1, sim-2 .pass one of them to --port'
+}
+tap_case port_wrong_lists_the_attached_modules
+
+# --log FILE: the run with times, as it happens; the failure and its advice.
+t_log_file_records_the_run() {
+    run --batch --log "$T/run.log" --simulate=speed=0 "$PKG"
+    expect_rc 0
+    grep -q '^[0-9-]* [0-9:.]* nt_flash .*: .* --log ' "$T/run.log" || tl_fail "no header line"
+    grep -q '^[0-9-]* [0-9:.]* *[0-9.]*s write 100% (262144 of 262144)$' "$T/run.log" ||
+        tl_fail "no timed write 100% line"
+    grep -q 'using sim-1 mboot 15a2:0073' "$T/run.log" || tl_fail "the module is not named"
+    grep -q 'finished: every step acknowledged$' "$T/run.log" || tl_fail "no finished line"
+    [ "$(tail -n 1 "$T/run.log" | sed 's/^[0-9-]* [0-9:.]* //')" = "exit 0" ] ||
+        tl_fail "the last line is not the exit code"
+}
+tap_case log_file_records_the_run
+
+t_log_file_records_a_failure() {
+    run --batch --log "$T/fail.log" --simulate=speed=0,fault=unplug@write "$PKG"
+    expect_rc 5
+    grep -q 'failed in the write phase$' "$T/fail.log" || tl_fail "no failure line"
+    grep -q '^  the module at sim-1 stopped in the write phase. The module left the USB bus' "$T/fail.log" ||
+        tl_fail "no recovery advice"
+    [ "$(tail -n 1 "$T/fail.log" | sed 's/^[0-9-]* [0-9:.]* //')" = "exit 5" ] || tl_fail "no exit 5 line"
+}
+tap_case log_file_records_a_failure
+
+t_log_file_unwritable() {
+    run --batch --log "$T/no/such/dir/x.log" --simulate=speed=0 "$PKG"
+    expect_rc 1
+    expect_err "cannot write the log file '$T/no/such/dir/x.log'"
+}
+tap_case log_file_unwritable
+
+t_log_file_not_with_all() {
+    run --batch --all --log "$T/all.log" --simulate=speed=0 "$PKG"
+    expect_rc 1
+    expect_err "cannot be combined with --all or --loop"
+    [ ! -e "$T/all.log" ] || tl_fail "a log file was written"
+}
+tap_case log_file_not_with_all
+
 t_firmware_larger_than_reported_flash() {
     BIG="$T/distingNT_big.zip"
     mkpkg "$BIG" --kind plain --fw-size 5242880 --version 9.9.9
@@ -197,6 +244,8 @@ t_hab_closed() {
     run --batch --simulate=speed=0,hab=closed "$PKG"
     expect_rc 5
     expect_last_line 'secured'
+    expect_err 'a package with a signed flashloader is needed'
+    grep -q 'run nt_flash again now' "$T/err" && tl_fail "HAB closed: advises a rerun that fails the same way"
 }
 tap_case hab_closed
 

@@ -11,7 +11,9 @@ ui_dir=$(mktemp -d "$TMPDIR/ui_tmux.XXXXXX") || exit 1
 # would overflow the 108 bytes a Unix socket path may have.
 cd "$ui_dir" || exit 1
 ui_sock=./sock
-printf 'set -g default-terminal screen\nset -g status off\nset -g history-limit 0\nset -g remain-on-exit on\n' > "$ui_dir/tmux.conf"
+# Some history: when a pane dies tmux scrolls it by one line to say
+# so, and the first lines a program left on the normal screen go there.
+printf 'set -g default-terminal screen\nset -g status off\nset -g history-limit 50\nset -g remain-on-exit on\n' > "$ui_dir/tmux.conf"
 
 tm() { tmux -S "$ui_sock" -f "$ui_dir/tmux.conf" "$@"; }
 
@@ -68,13 +70,22 @@ ui_poll() {
 ui_wait() { ui_poll "$1" "$2" "${3:-30}" shown; }
 ui_wait_gone() { ui_poll "$1" "$2" "${3:-30}" gone; }
 
-# check_resizes NAME: mid-run, widen to 120x30, shrink to 60x20 (a plain
-# notice), come back to 80x24; each screen checked.
+# check_resizes NAME: mid-run, widen to 120x30, shrink to 60x20 and 40x10
+# (the gauges stay), to 30x8 (a plain notice), come back to 80x24; each
+# screen checked.
 check_resizes() {
     tm resize-window -t "$1" -x 120 -y 30
     check "redrawn at 120 columns" ui_wait "$1" "└$(rep 118 ─)┘" 10
     tm resize-window -t "$1" -x 60 -y 20
-    check "too small said plainly" ui_wait "$1" "Terminal is 60x20: nt_flash needs at least 80x24." 10
+    check "60x20 keeps the gauges" ui_wait "$1" "└$(rep 58 ─)┘" 10
+    check "... every one of them" screen_has "$1" "│ reset     "
+    tm resize-window -t "$1" -x 40 -y 10
+    check "40x10 keeps the gauges" ui_wait "$1" "┌─ Phases $(rep 29 ─)┐" 10
+    check "... every one of them at 40x10" screen_has "$1" "│ reset     "
+    check "... and the footer" sh -c "tmux -S '$ui_sock' capture-pane -p -t '$1' | tail -n 1 | grep -q '[a-z]'"
+    tm resize-window -t "$1" -x 30 -y 8
+    check "too small said plainly" ui_wait "$1" "Terminal is 30x8:" 10
+    check "... with the size needed" screen_has "$1" "nt_flash needs at least 40x10."
     tm resize-window -t "$1" -x 80 -y 24
     check "panels back at 80x24" ui_wait "$1" "┌─ Phases ─" 10
 }
@@ -103,6 +114,13 @@ ui_cmd_pid() {
     cat "$ui_dir/$1.cmdpid"
 }
 screen_has() { ui_capture "$1" | grep -F -q -- "$2"; }
+# After the program ended: the whole normal screen it left, the line tmux
+# scrolled away included, wrapped lines joined (final_has NAME TEXT).
+ui_capture_final() { tm capture-pane -p -J -S -50 -t "$1" 2>/dev/null; }
+final_has() {
+    ui_capture_final "$1" | grep -F -q -- "$2" && return 0
+    echo "'$2' is not on the screen $1 left:"; ui_capture_final "$1"; return 1
+}
 screen_lacks() { ! ui_capture "$1" | grep -F -q -- "$2"; }
 # N copies of a (possibly multi-byte) string: `rep 3 ─`.
 rep() { printf "%${1}s" '' | sed "s/ /$2/g"; }

@@ -6,6 +6,7 @@
 
 #include "tap.h"
 #include "pkg.h"
+#include "sess_report.h"
 #include "ui_model.h"
 #include "ui_testdev.h"
 
@@ -92,9 +93,23 @@ static void test_gauges_rates_and_durations(void)
     ui_model_gauge_text(&m, UI_G_WRITE, text, sizeof text);
     CHECK_EQ_STR(text, "1.00 MiB / 4.00 MiB  512 KiB/s  6.0s left");
     /* Idle ticks move the clock: the rate falls while nothing is acknowledged. */
+    send(&m, SESS_EV_IDLE, 12.5, SESS_PH_WRITE, 0, 0);
+    ui_model_gauge_text(&m, UI_G_WRITE, text, sizeof text);
+    CHECK_EQ_STR(text, "1.00 MiB / 4.00 MiB  409 KiB/s  7.5s left");
+    /* A command in flight for a second or more gets its own moving clock. */
     send(&m, SESS_EV_IDLE, 14.0, SESS_PH_WRITE, 0, 0);
     ui_model_gauge_text(&m, UI_G_WRITE, text, sizeof text);
-    CHECK_EQ_STR(text, "1.00 MiB / 4.00 MiB  256 KiB/s  12s left");
+    CHECK_EQ_STR(text, "1.00 MiB / 4.00 MiB  12s left  command 2.0s");
+    /* ... which moves with the view's clock alone, no event needed. */
+    m.dirty = 0;
+    ui_model_tick(&m, 15.5);
+    CHECK(m.dirty & (1u << UI_PANEL_PHASES));
+    ui_model_gauge_text(&m, UI_G_WRITE, text, sizeof text);
+    CHECK_EQ_STR(text, "1.00 MiB / 4.00 MiB  16s left  command 3.5s");
+    m.dirty = 0;
+    ui_model_tick(&m, 15.0); /* never backwards */
+    CHECK_EQ_INT(m.dirty, 0);
+    CHECK_EQ_INT((int)(m.now * 10), 155);
     send(&m, SESS_EV_PHASE_DONE, 18.0, SESS_PH_WRITE, 4u << 20, 4u << 20);
     CHECK(!ui_model_in_destructive_phase(&m));
     ui_model_gauge_text(&m, UI_G_WRITE, text, sizeof text);
@@ -166,7 +181,13 @@ static void test_failure_marks_gauge_and_logs(void)
     CHECK_EQ_STR(ui_model_log_line(&m, m.log_count - 2)->text, "erase failed with status 10200");
     CHECK_EQ_INT(ui_model_log_line(&m, m.log_count - 1)->level, SESS_LOG_WARN);
     CHECK_CONTAINS(ui_model_log_line(&m, m.log_count - 1)->text, "The module at sim-1 stopped in the ");
-    CHECK_CONTAINS(ui_model_log_line(&m, m.log_count - 1)->text, sess_recovery_hint(SESS_PH_ERASE));
+    {
+        /* The advice for this cause (an error status in the erase), the same as sess_report.c gives. */
+        char advice[SESS_REPORT_MAX];
+        sess_recovery_advice(SESS_PH_ERASE, &err, advice, sizeof advice);
+        CHECK_CONTAINS(ui_model_log_line(&m, m.log_count - 1)->text, advice);
+        CHECK_CONTAINS(advice, "the flashloader is still running");
+    }
     CHECK_EQ_INT(m.gauge[UI_G_ERASE].state, UI_GS_FAILED);
     ui_model_gauge_text(&m, UI_G_ERASE, st, sizeof st);
     CHECK_EQ_STR(st, "failed after 4.00 KiB");
@@ -210,6 +231,92 @@ static void test_package_and_log_ring(void)
     CHECK(ui_model_log_line(&m, UI_LOG_LINES) == NULL);
 }
 
+/* Waiting: instructions in the log, a countdown of -t (or the time so far)
+ * that moves with the clock alone. */
+static void test_waiting_for_the_module(void)
+{
+    struct ui_model m;
+    char text[128];
+
+    ui_model_init(&m, false);
+    m.wait_limit_s = 30;
+    snprintf(m.wait_port, sizeof m.wait_port, "1-4.2");
+    send(&m, SESS_EV_PHASE_START, 1.0, SESS_PH_WAIT, 0, 0);
+    CHECK_EQ_INT(m.log_count, 0); /* a module already there needs no instructions */
+    ui_model_tick(&m, 2.1);
+    CHECK_EQ_STR(ui_model_log_line(&m, m.log_count - 3)->text,
+                 "Waiting for the module at port 1-4.2 in bootloader mode.");
+    CHECK_EQ_STR(ui_model_log_line(&m, m.log_count - 2)->text,
+                 "On the module choose Menu > Misc > Enter bootloader mode.");
+    CHECK_CONTAINS(ui_model_log_line(&m, m.log_count - 1)->text, "nt_flash --list");
+    m.dirty = 0;
+    ui_model_tick(&m, 4.2);
+    CHECK(m.dirty & (1u << UI_PANEL_TITLE));
+    ui_model_wait_text(&m, text, sizeof text);
+    CHECK_EQ_STR(text, "Waiting for the module in bootloader mode: 27s left");
+    m.dirty = 0;
+    ui_model_tick(&m, 4.5); /* same second: the title stays */
+    CHECK(!(m.dirty & (1u << UI_PANEL_TITLE)));
+    m.wait_limit_s = 0;
+    ui_model_wait_text(&m, text, sizeof text);
+    CHECK_EQ_STR(text, "Waiting for the module in bootloader mode: 3s so far");
+}
+
+/* The whole job at a glance: the window title and the overall time left;
+ * a flashloader found running marks the upload skipped. */
+static void test_window_title_and_skipped_upload(void)
+{
+    struct ui_model m;
+    struct tp_devinfo loader = ui_test_dev(TP_KIND_MBOOT, "1-4.2");
+    char text[128];
+
+    ui_model_init(&m, false);
+    ui_model_window_title(&m, text, sizeof text);
+    CHECK_EQ_STR(text, "nt_flash: waiting");
+    send(&m, SESS_EV_PHASE_START, 1.0, SESS_PH_WAIT, 0, 0);
+    ui_model_window_title(&m, text, sizeof text);
+    CHECK_EQ_STR(text, "nt_flash: waiting");
+    send(&m, SESS_EV_PHASE_DONE, 2.0, SESS_PH_WAIT, 0, 0);
+    send_dev(&m, SESS_EV_DEVICE_DETECTED, 2.0, &loader);
+    CHECK_EQ_INT(m.gauge[UI_G_UPLOAD].state, UI_GS_DONE);
+    ui_model_gauge_text(&m, UI_G_UPLOAD, text, sizeof text);
+    CHECK_EQ_STR(text, "skipped: the flashloader was already running");
+    CHECK(ui_model_overall_left(&m) < 0); /* no package yet */
+    m.have_package = true;
+    m.firmware.size = 1u << 20;
+    /* Before any phase has a rate: the typical ones. Configure 1 s, erase
+     * 1 MiB + 4 KiB at 64 KiB per 0.7 s, write 1 MiB at 256 KiB/s, verify
+     * 1 MiB at 512 KiB/s, reset 1 s. */
+    CHECK_EQ_INT((int)(ui_model_overall_left(&m) * 100 + 0.5),
+                 (int)((2.0 + 0.7 * 16.0625 + 4.0 + 2.0) * 100 + 0.5));
+    send(&m, SESS_EV_PHASE_START, 2.0, SESS_PH_CONFIGURE, 0, 0);
+    send(&m, SESS_EV_PHASE_DONE, 2.0, SESS_PH_CONFIGURE, 0, 0);
+    send(&m, SESS_EV_PHASE_START, 2.0, SESS_PH_ERASE, 0, 0);
+    /* Measured: a quarter of the erase in 1 s, so 3 s more for the erase;
+     * this erase runs 2.81 times as fast as the typical one, and the write,
+     * verify and reset to come are expected to as well: 1.42 s, 0.71 s and
+     * 0.36 s. */
+    send(&m, SESS_EV_PROGRESS, 3.0, SESS_PH_ERASE, 1052672 / 4, 1052672);
+    CHECK_EQ_INT((int)(ui_model_overall_left(&m) * 10 + 0.5), 55);
+    /* The command in flight makes it grow, never shrink; the title's
+     * overall figures are redrawn once a second. */
+    m.dirty = 0;
+    ui_model_tick(&m, 3.4);
+    CHECK(!(m.dirty & (1u << UI_PANEL_TITLE)));
+    ui_model_tick(&m, 4.0);
+    CHECK(m.dirty & (1u << UI_PANEL_TITLE));
+    CHECK(ui_model_overall_left(&m) > 8.0);
+    send(&m, SESS_EV_PROGRESS, 4.0, SESS_PH_ERASE, 1052672, 1052672);
+    send(&m, SESS_EV_PHASE_DONE, 4.0, SESS_PH_ERASE, 1052672, 1052672);
+    ui_model_window_title(&m, text, sizeof text);
+    /* The whole erase at 5.62 times the typical rate: 0.71 s + 0.36 s +
+     * 0.18 s to go. */
+    CHECK_EQ_STR(text, "nt_flash 37% erase 1.2s left");
+    send(&m, SESS_EV_FINISHED, 9.0, SESS_PH_RESET, 0, 0);
+    ui_model_window_title(&m, text, sizeof text);
+    CHECK_EQ_STR(text, "nt_flash: done");
+}
+
 /* An official release: version, date and first changes for the package
  * panel, every change in the log; nothing for a plain package. */
 static void test_release_shown(void)
@@ -241,6 +348,8 @@ int main(void)
     RUN(test_overall_percent_and_result);
     RUN(test_failure_marks_gauge_and_logs);
     RUN(test_package_and_log_ring);
+    RUN(test_waiting_for_the_module);
+    RUN(test_window_title_and_skipped_upload);
     RUN(test_release_shown);
     return check_finish();
 }

@@ -75,9 +75,61 @@ t_quit_before_erase() {
 }
 tap_case quit_before_erase
 
+# 80x23 (80x24 under a tmux or screen status line) shows every panel and
+# gauge; 40x10 keeps the gauges, the title and the footer.
+t_small_sizes() {
+    ui_start s8023 80 23 $utf -- "$fake" flash 4
+    check "80x23: gauges" ui_wait s8023 "│ write     " 20
+    check "80x23: ... all of them" screen_has s8023 "│ reset     "
+    check "80x23: package" ui_wait s8023 "Version 1.9.0" 10
+    check "80x23: log" screen_has s8023 "┌─ Log "
+    check "80x23: result" ui_wait s8023 "DONE: Flashing complete" 30
+    tm send-keys -t s8023 x
+    check "80x23: exit 0" ui_exits s8023 0
+    ui_start s4010 40 10 $utf -- "$fake" flash 4
+    check "40x10: the write gauge with its time left" ui_wait s4010 "s left" 20
+    check "40x10: ... every gauge" screen_has s4010 "│ reset     "
+    check "40x10: title" screen_has s4010 " nt_flash "
+    check "40x10: result" ui_wait s4010 "DONE: " 30
+    tm send-keys -t s4010 x
+    check "40x10: exit 0" ui_exits s4010 0
+}
+tap_case small_sizes
+
+# The job at a glance: overall percent and time left in the title and in
+# the tmux pane title; a bell when the result arrives; help that lists the
+# mode's keys above the gauges and, on the result screen, closes instead of
+# exiting.
+pane_title() { tm display-message -p -t "$1" '#{pane_title}'; }
+title_has() { pane_title "$1" | grep -q -- "$2" || { echo "pane title: $(pane_title "$1")"; return 1; }; }
+t_glance() {
+    ui_start glance 80 24 $utf -- "$fake" flash 6
+    tm pipe-pane -t glance -o "cat >> '$ui_dir/glance.raw'"
+    check "overall percent and time left in the title" ui_wait glance "s left - Writing the firmware" 20
+    check "the pane title follows" title_has glance "^nt_flash [0-9]*% write .*s left$"
+    tm send-keys -t glance '?'
+    check "help lists this mode's keys" ui_wait glance "Ctrl-C     stop after the command in flight" 10
+    check "... not the picker's" screen_lacks glance "Enter      flash"
+    check "... and leaves the gauges in view" screen_has glance "│ write     "
+    tm send-keys -t glance '?'
+    check "result" ui_wait glance "DONE: Flashing complete" 30
+    check "the pane title says done" title_has glance "^nt_flash: done$"
+    check "one bell with the result" sh -c "[ \"\$(tr -cd '\\007' < '$ui_dir/glance.raw' | wc -c)\" = 1 ]"
+    check "DONE on green" sh -c "tmux -S '$ui_sock' capture-pane -e -p -t glance | head -n 1 | grep -q '42m'"
+    tm send-keys -t glance '?'
+    check "help on the result screen" ui_wait glance "any key    close nt_flash" 10
+    tm send-keys -t glance x
+    check "the key closes the help, not nt_flash" ui_wait_gone glance "any key    close nt_flash" 10
+    check "... still running" test ! -f "$ui_dir/glance.rc"
+    tm send-keys -t glance x
+    check "exit 0" ui_exits glance 0
+}
+tap_case glance
+
 # A failure: title, log and exit code.
 t_fail() {
     check "title names the error" ui_wait fail "FAILED: erasing 0x60000000" 30
+    check "FAILED on red, unlike DONE" sh -c "tmux -S '$ui_sock' capture-pane -e -p -t fail | head -n 1 | grep -q '41m'"
     check "error in the log" screen_has fail "error: erasing 0x60000000"
     check "device failed" screen_has fail "failed"
     tm send-keys -t fail Enter
@@ -134,9 +186,10 @@ t_monitor() {
     check "removal" ui_wait mon "Device left: sim-7 sdp" 10
     check "list updated" ui_wait mon "Devices (1)" 10
     tm send-keys -t mon '?'
-    check "help" ui_wait mon "Any key closes this help." 10
+    check "help" ui_wait mon "?          close this help" 10
+    check "... only the monitor's keys" screen_lacks mon "Enter"
     tm send-keys -t mon x
-    check "help closes" ui_wait_gone mon "Any key closes" 10
+    check "help closes" ui_wait_gone mon "?          close this help" 10
     tm send-keys -t mon q
     check "exit 0" ui_exits mon 0
 }
