@@ -767,7 +767,9 @@ static void print_final_block(const struct ui_ctx *c, nt_status st, const struct
     /* Names and messages from a package or a device are escaped (text.h):
      * they can never forge a line or drive the terminal. */
     if (st == NT_OK && c->finished) {
-        sess_success_report("nt_flash: ", c->m.version, c->m.target_port, c->finish_t, text, sizeof text);
+        sess_success_report("nt_flash: ", c->m.version, c->m.target_port, c->finish_t,
+                            c->m.gauge[UI_G_VERIFY].state == UI_GS_DONE ? c->m.gauge[UI_G_VERIFY].done : 0, text,
+                            sizeof text);
         text[strcspn(text, "\n")] = '\0';
         nt_text_safe(safe, sizeof safe, text);
         printf("%s\n", safe);
