@@ -816,6 +816,7 @@ nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *
     c->res = res;
     memset(res, 0, sizeof *res);
     ui_model_init(&c->m, !monitor && cfg->sess->url);
+    ui_model_set_latest(&c->m, cfg->latest_release);
     ui_model_set_release(&c->m, cfg->release_version, cfg->release_date, cfg->release_changes,
                          cfg->release_n_changes);
     c->m.dry_run = !monitor && cfg->sess->dry_run;
