@@ -65,7 +65,7 @@ grep -q '^dist FAILED' "$summary" || echo "dist distcheck PASS" >>"$summary"
 
 # Short libFuzzer runs, one case per target (fuzz/fuzz.am; `make fuzz` runs
 # longer), skipped with the reason when clang or its libFuzzer is missing.
-fuzz_targets="pkg pkgzip mboot sdp spec cli header"
+fuzz_targets="pkg pkgzip mboot sdp spec cli header releases sysex"
 fuzz_seconds=${FUZZ_SECONDS:-25}
 fuzz_skip=
 if ! command -v clang >/dev/null 2>&1; then

@@ -36,6 +36,9 @@ struct ui_config {
     const char *release_version, *release_date;
     const char *const *release_changes;
     size_t release_n_changes;
+    /* The newest official release the cache knows (NULL: none), so the
+     * monitor can say when a running module's firmware is older. */
+    const char *latest_release;
 };
 
 /* stdin and stdout are terminals, TERM is set, not "dumb", and known to

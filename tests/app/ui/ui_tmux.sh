@@ -53,6 +53,7 @@ t_flash() {
     check "terminal restored" tty_restored flash
     check "a summary stays after exit" \
         final_has flash "nt_flash: flashed firmware 9.9.9 to the module at sim-1 in "
+    check "the summary says what was verified" final_has flash " bytes read back and verified"
 }
 tap_case flash
 
@@ -328,6 +329,7 @@ t_plain_terminals() {
         final_has dumb "nt_flash: no full-screen view: TERM=dumb cannot move the cursor; showing progress lines instead"
     check "TERM=dumb: one line per phase, finished" final_has dumb "Writing the firmware         100%"
     check "TERM=dumb: a summary line" final_has dumb "nt_flash: flashed firmware 9.9.9 to the module at sim-1 in "
+    check "TERM=dumb: the summary says what was verified" final_has dumb " bytes read back and verified"
     check "TERM=dumb: no token lines" sh -c "! tmux -S '$ui_sock' capture-pane -p -S -50 -t dumb | grep -q '^COMPLETE\|^WRITING'"
     check "TERM=dumb: no frames" screen_lacks dumb "Phases"
     check "unknown TERM: says why" final_has unknown "no terminfo entry for TERM=no-such-terminal-xyz"
