@@ -263,10 +263,13 @@ static nt_status check_release_options(struct cli_opts *o, struct nt_err *err)
                           "give one of PACKAGE.zip, --url, --latest or a version, not several");
     if (o->list && sources)
         return nt_err_set(err, NT_E_USAGE, "--list takes no package");
-    if ((o->offline || o->refresh || o->release_page) && !o->releases && !o->latest && !o->firmware)
-        return nt_err_set(
-            err, NT_E_USAGE,
-            "--offline, --refresh and --release-page go with --releases, --latest or a version");
+    /* The device monitor (no package at all) reads the cached release list
+     * of --release-page to say when a running module is older. */
+    if ((o->offline || o->refresh || (o->release_page && (sources || o->list))) && !o->releases &&
+        !o->latest && !o->firmware)
+        return nt_err_set(err, NT_E_USAGE,
+                          "--offline, --refresh and --release-page go with --releases, --latest or a version "
+                          "(--release-page also with the device monitor)");
     if (o->offline && o->refresh)
         return nt_err_set(err, NT_E_USAGE, "--offline and --refresh contradict each other: give one");
     return NT_OK;

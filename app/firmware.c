@@ -349,6 +349,22 @@ nt_status fw_load(struct fw_ctx *c, struct rel_list *l, struct nt_err *err)
     return st;
 }
 
+bool fw_cached_latest(const char *page_url, const struct fetch_opts *fo, char *out, size_t cap)
+{
+    struct fw_ctx c;
+    struct rel_list l = { NULL, 0 };
+    struct nt_err err;
+    bool found = false;
+
+    fw_ctx_init(&c, page_url, fo, true, false, NULL);
+    if (fw_load(&c, &l, &err) == NT_OK && l.n > 0) {
+        snprintf(out, cap, "%s", l.r[0].version);
+        found = true;
+    }
+    rel_list_free(&l);
+    return found;
+}
+
 void fw_print(FILE *out, const struct rel_list *l, bool verbose)
 {
     size_t i, k;

@@ -49,6 +49,11 @@ void fw_ctx_init(struct fw_ctx *c, const char *page_url, const struct fetch_opts
  * cached, or it lists no release), NT_E_USAGE (a bad --release-page). */
 nt_status fw_load(struct fw_ctx *c, struct rel_list *l, struct nt_err *err);
 
+/* The newest release in the cached list, whatever its age, without asking
+ * the site and without warnings (for the device monitor). false when no
+ * list is cached. */
+bool fw_cached_latest(const char *page_url, const struct fetch_opts *fo, char *out, size_t cap);
+
 /* --releases: one line per release, newest first,
  *   VERSION<TAB>DATE<TAB>FIRST CHANGE
  * with "-" for an unknown date or no change; verbose adds every change on

@@ -178,6 +178,7 @@ int main(int argc, char **argv)
     struct fetch_opts fo;
     struct fw_ctx fw;
     struct rel_list rl = { NULL, 0 };
+    char latest[REL_VERSION_MAX];
     struct vmod_config vc;
     struct tp_bus *bus = NULL;
     struct sess_result res;
@@ -361,6 +362,11 @@ int main(int argc, char **argv)
                                 .ports = (const char *const *)opts.ports,
                                 .nports = opts.nports,
                                 .exit_code = exit_code_for };
+        /* The monitor: say when a running module is older than the newest
+         * release the cache knows (no network for that). */
+        if (!opts.package && !opts.url && !fw.release &&
+            fw_cached_latest(opts.release_page, &fo, latest, sizeof latest))
+            uc.latest_release = latest;
         if (fw.release) {
             uc.release_version = fw.release->version;
             uc.release_date = fw.release->date;

@@ -91,7 +91,8 @@ static void finished(struct out_state *o)
     char line[SESS_REPORT_MAX];
 
     end_line(o);
-    sess_success_report("nt_flash: ", o->version, o->port, o->now, line, sizeof line);
+    sess_success_report("nt_flash: ", o->version, o->port, o->now, o->last_done[SESS_PH_VERIFY], line,
+                        sizeof line);
     line[strcspn(line, "\n")] = '\0';
     out_print(o->out, "%s", line);
 }

@@ -1,12 +1,13 @@
 #!/bin/sh
 # The whole test suite, as CI runs it: a -Werror gcc build with `make check`,
 # the same tests under ASan+UBSan, a -Werror clang build, `make distcheck`,
-# and a short libFuzzer run of each fuzz target. Every step builds out of
-# tree under _build/ from a clean copy of the sources (_build/src), so it
-# works after the Quick start's in-tree
-# `./configure && make`, on its own, and when run again. The last line is
-# "N passed, N failed", counting test cases (each TAP case of each `make
-# check`) plus one case for each build-only step.
+# and a short libFuzzer run of each fuzz target; in CI (or when asked, see
+# below) also the arm64 cross build under qemu and the Debian package. Every
+# step builds out of tree under _build/ from a clean copy of the sources
+# (_build/src), so it works after the Quick start's in-tree `./configure &&
+# make`, on its own, and when run again. The last line is "N passed, N
+# failed", counting test cases (each TAP case of each `make check` and of
+# those scripts) plus one case for each build-only step.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -64,7 +65,7 @@ grep -q '^dist FAILED' "$summary" || echo "dist distcheck PASS" >>"$summary"
 
 # Short libFuzzer runs, one case per target (fuzz/fuzz.am; `make fuzz` runs
 # longer), skipped with the reason when clang or its libFuzzer is missing.
-fuzz_targets="pkg pkgzip mboot sdp spec cli header"
+fuzz_targets="pkg pkgzip mboot sdp spec cli header releases sysex"
 fuzz_seconds=${FUZZ_SECONDS:-25}
 fuzz_skip=
 if ! command -v clang >/dev/null 2>&1; then
@@ -102,6 +103,35 @@ else
         tail -20 "$dir/configure.out" "$dir/build.out" 2>/dev/null
         echo "fuzz FAILED" >>"$summary"
     fi
+fi
+
+# tap_step NAME SCRIPT ARGS...: a script that prints TAP (tests/cross.sh,
+# tests/deb.sh), its output kept in _build/NAME.out; each case counted.
+tap_step() {
+    name=$1; shift
+    echo "=== $name: $*"
+    NT_SRCDIR=$src sh "$@" >"_build/$name.out" 2>&1
+    st=$?
+    grep -E '^not ok |^# ' "_build/$name.out" | head -60
+    sed -n -e 's/^ok [0-9]* - \(.*# SKIP.*\)/\1 SKIP/p' -e 's/^ok [0-9]* - \(.*\)/\1 PASS/p' \
+        -e 's/^not ok [0-9]* - \(.*\)/\1 FAIL/p' "_build/$name.out" | sed "s/^/$name /" >>"$summary"
+    if [ $st -ne 0 ] && ! grep -q '^not ok ' "_build/$name.out"; then
+        tail -20 "_build/$name.out"
+        echo "$name FAILED" >>"$summary"
+    fi
+    echo "=== $name: $(tail -n 1 "_build/$name.out")"
+}
+
+# The Raspberry Pi and the Debian package, in CI (CI=true) or when asked:
+# NT_CROSS=1 cross-builds for arm64 and runs the unit tests and a smoke
+# flash under qemu (tests/cross.sh; it installs the toolchain as root);
+# NT_DEB=1 builds the .deb, runs lintian, installs it and runs it
+# (tests/deb.sh). Together they add about 5 minutes on 2 cores.
+if [ "${CI:-}" = true ] || [ "${NT_CROSS:-}" = 1 ]; then
+    tap_step cross-arm64 tests/cross.sh arm64
+fi
+if [ "${CI:-}" = true ] || [ "${NT_DEB:-}" = 1 ]; then
+    tap_step deb tests/deb.sh
 fi
 
 for d in gcc sanitizers; do

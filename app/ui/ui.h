@@ -47,6 +47,9 @@ struct ui_config {
      * --loop, or 'a' in the picker): the run's exit code, as in line mode. */
     bool multi_ran;
     int multi_code;
+    /* The newest official release the cache knows (NULL: none), so the
+     * monitor can say when a running module's firmware is older. */
+    const char *latest_release;
 };
 
 /* stdin and stdout are terminals, TERM is set, not "dumb", and known to

@@ -13,6 +13,7 @@
 
 #include "pkg.h"
 #include "sess_report.h"
+#include "sysex.h"
 #include "ui_fmt.h"
 
 /* A rate needs this much elapsed time before it means anything. */
@@ -542,12 +543,22 @@ void ui_model_set_running(struct ui_model *m, const char *port, const char *vers
     mark(m, UI_PANEL_DEVICES);
 }
 
+void ui_model_set_latest(struct ui_model *m, const char *version)
+{
+    snprintf(m->latest, sizeof m->latest, "%s", version ? version : "");
+    mark(m, UI_PANEL_DEVICES);
+}
+
 void ui_model_device_state(const struct ui_model *m, const struct tp_devinfo *d, char *out, size_t cap)
 {
     if (d->kind == TP_KIND_APP) {
         for (size_t i = 0; i < m->nrunning; i++)
             if (!strcmp(m->running[i].port, d->port) && m->running[i].version[0]) {
-                snprintf(out, cap, "running %s", m->running[i].version);
+                const char *v = m->running[i].version;
+                if (m->latest[0] && sysex_version_cmp(v, m->latest) < 0)
+                    snprintf(out, cap, "running %s, %s out", v, m->latest);
+                else
+                    snprintf(out, cap, "running %s", v);
                 return;
             }
         snprintf(out, cap, "running");

@@ -108,6 +108,7 @@ struct ui_model {
     struct ui_log_line log[UI_LOG_LINES];
     size_t log_count, log_head; /* head = index of the oldest line */
     /* running modules seen, with their versions */
+    char latest[UI_RUNNING_VERSION_MAX]; /* newest official release known, "" none */
     struct ui_running running[UI_RUNNING_MAX];
     size_t nrunning;
 };
@@ -135,10 +136,14 @@ void ui_model_log(struct ui_model *m, enum sess_log_level level, double t, const
 /* The i-th newest-last log line among the last `n` (0 = oldest shown). */
 const struct ui_log_line *ui_model_log_line(const struct ui_model *m, size_t i);
 
+/* The newest official release known (NULL or "": none), for the running
+ * modules' state column. */
+void ui_model_set_latest(struct ui_model *m, const char *version);
 /* The firmware version of the running module at port ("" when it did not say). */
 void ui_model_set_running(struct ui_model *m, const char *port, const char *version);
 /* A device's state column: "idle", "flashing 42%", "done", "failed"; for a
- * running module "running VERSION" or "running" (version unknown). */
+ * running module "running VERSION" or "running" (version unknown), and
+ * "running VERSION, LATEST out" when a newer official release is known. */
 void ui_model_device_state(const struct ui_model *m, const struct tp_devinfo *d, char *out, size_t cap);
 /* Whole-job progress 0..100 for the device list (weighted by typical phase time). */
 int ui_model_overall_percent(const struct ui_model *m);

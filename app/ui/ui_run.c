@@ -836,7 +836,9 @@ static void print_final_block(const struct ui_ctx *c, nt_status st, const struct
     /* Names and messages from a package or a device are escaped (text.h):
      * they can never forge a line or drive the terminal. */
     if (st == NT_OK && c->finished) {
-        sess_success_report("nt_flash: ", c->m.version, c->m.target_port, c->finish_t, text, sizeof text);
+        sess_success_report("nt_flash: ", c->m.version, c->m.target_port, c->finish_t,
+                            c->m.gauge[UI_G_VERIFY].state == UI_GS_DONE ? c->m.gauge[UI_G_VERIFY].done : 0, text,
+                            sizeof text);
         text[strcspn(text, "\n")] = '\0';
         nt_text_safe(safe, sizeof safe, text);
         printf("%s\n", safe);
@@ -900,6 +902,7 @@ nt_status ui_run(struct ui_config *cfg, struct sess_result *res, struct nt_err *
     c->res = res;
     memset(res, 0, sizeof *res);
     ui_model_init(&c->m, !monitor && cfg->sess->url);
+    ui_model_set_latest(&c->m, cfg->latest_release);
     ui_model_set_release(&c->m, cfg->release_version, cfg->release_date, cfg->release_changes,
                          cfg->release_n_changes);
     c->m.dry_run = !monitor && cfg->sess->dry_run;

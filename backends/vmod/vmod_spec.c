@@ -122,7 +122,11 @@ void vmod_config_defaults(struct vmod_config *cfg)
 static nt_status bad(struct nt_err *err, const char *key, const char *fmt, const char *val)
 {
     char why[256];
-    snprintf(why, sizeof why, fmt, val);
+    int n = snprintf(why, sizeof why, fmt, val);
+    /* A value too long for the message is cut short, and says so (using the
+     * length also keeps 32-bit gcc's -Wformat-truncation quiet). */
+    if (n >= (int)sizeof why)
+        memcpy(why + sizeof why - 4, "...", 4);
     return nt_err_set(err, NT_E_USAGE, "invalid --simulate key '%s': %s", key, why);
 }
 

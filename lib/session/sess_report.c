@@ -119,9 +119,18 @@ void sess_failure_report(const char *prefix, const struct nt_err *err, enum sess
     snprintf(out, cap, "%s%s\n%s%s\n", prefix, msg, prefix, state);
 }
 
-void sess_success_report(const char *prefix, const char *version, const char *port, double seconds, char *out,
-                         size_t cap)
+void sess_success_report(const char *prefix, const char *version, const char *port, double seconds,
+                         uint64_t verified_bytes, char *out, size_t cap)
 {
-    snprintf(out, cap, "%sflashed firmware %s to the module at %s in %.1f s\n", prefix,
-             version && *version ? version : "?", port && *port ? port : "?", seconds);
+    char proof[80];
+
+    /* Say what the "done" rests on: bytes read back and compared, or only
+     * the flashloader's own acknowledgements (--no-verify). */
+    if (verified_bytes)
+        snprintf(proof, sizeof proof, "; %llu bytes read back and verified",
+                 (unsigned long long)verified_bytes);
+    else
+        snprintf(proof, sizeof proof, "; not read back (--no-verify)");
+    snprintf(out, cap, "%sflashed firmware %s to the module at %s in %.1f s%s\n", prefix,
+             version && *version ? version : "?", port && *port ? port : "?", seconds, proof);
 }

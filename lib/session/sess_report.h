@@ -6,6 +6,7 @@
 #define NT_SESS_REPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "session.h"
 
@@ -27,8 +28,9 @@ void sess_failure_report(const char *prefix, const struct nt_err *err, enum sess
                          const struct tp_devinfo *dev, char *out, size_t cap);
 
 /* A flash that finished: "PREFIXflashed firmware VERSION to the module at
- * PORT in 12.3 s" and '\n'. */
-void sess_success_report(const char *prefix, const char *version, const char *port, double seconds, char *out,
-                         size_t cap);
+ * PORT in 12.3 s; N bytes read back and verified" (or "; not read back
+ * (--no-verify)" when verified_bytes is 0) and '\n'. */
+void sess_success_report(const char *prefix, const char *version, const char *port, double seconds,
+                         uint64_t verified_bytes, char *out, size_t cap);
 
 #endif

@@ -161,10 +161,14 @@ tap_case loop_arrivals
 # command in flight completes) and fails with its own RESULT line.
 t_ctrl_c_during_flash() {
     rm -f "$T/out"
-    "$NT_FLASH" --batch --all --simulate=speed=1,modules=2 "$PKG" >"$T/out" 2>"$T/err" </dev/null &
+    # A 1 MiB image writes for seconds at realistic timing, so the signal
+    # lands in the write even on a loaded machine: it is sent once both
+    # modules report their first few percent.
+    mkpkg "$T/big.zip" --kind plain --fw-size 1048576 --version 3.1.0
+    "$NT_FLASH" --batch --all --simulate=speed=1,modules=2 "$T/big.zip" >"$T/out" 2>"$T/err" </dev/null &
     pid=$!
     i=0
-    while [ "$(cat "$T/out" 2>/dev/null | grep -c ' WRITING [1-9]')" -lt 2 ] && [ $i -lt 300 ]; do
+    while [ "$(cat "$T/out" 2>/dev/null | grep -cE ' WRITING [1-9]%$')" -lt 2 ] && [ $i -lt 300 ]; do
         sleep 0.1
         i=$((i + 1))
     done

@@ -392,4 +392,26 @@ t_cache_nothing_outside_the_cache_folder() {
 }
 tap_case cache_nothing_outside_the_cache_folder
 
+# The device monitor, on a terminal, compares a running module's firmware
+# with the newest release the cache holds (no network for that).
+t_monitor_says_a_running_module_is_older() {
+    command -v tmux >/dev/null 2>&1 || { tap_skip "tmux is not installed"; return; }
+    fresh_cache monitor
+    nt 0 --releases --release-page "$base/files/oldest.html"
+    sock=$T/tmux.sock
+    tmux -S "$sock" new-session -d -x 100 -y 30 \
+        "cd '$T/cwd' && HOME='$T/home' TMPDIR='$T/tmp' XDG_CACHE_HOME='$cache' TERM=xterm \
+         '$NT_FLASH' --simulate=start=app,app_version=1.16.0 --release-page '$base/files/oldest.html'"
+    n=0
+    while [ $n -lt 100 ] && ! tmux -S "$sock" capture-pane -p | grep -q 'running 1.16.0'; do
+        sleep 0.1; n=$((n + 1))
+    done
+    tmux -S "$sock" capture-pane -p >"$T/screen"
+    tmux -S "$sock" send-keys q
+    sleep 0.3
+    tmux -S "$sock" kill-server 2>/dev/null
+    grep -q 'running 1.16.0, 1.19.0 out' "$T/screen" || tl_fail "the monitor shows: $(cat "$T/screen")"
+}
+tap_case monitor_says_a_running_module_is_older
+
 finish

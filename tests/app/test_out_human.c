@@ -59,6 +59,10 @@ static void test_updating_lines_and_summary(void)
     out_sink(&o, &e);
     ev(&o, SESS_EV_PROGRESS, 3.0, SESS_PH_WRITE, 1000, 1000);
     ev(&o, SESS_EV_PHASE_DONE, 3.0, SESS_PH_WRITE, 1000, 1000);
+    ev(&o, SESS_EV_PHASE_START, 3.0, SESS_PH_VERIFY, 0, 0);
+    ev(&o, SESS_EV_PROGRESS, 3.0, SESS_PH_VERIFY, 0, 1512);
+    ev(&o, SESS_EV_PROGRESS, 3.2, SESS_PH_VERIFY, 1512, 1512);
+    ev(&o, SESS_EV_PHASE_DONE, 3.2, SESS_PH_VERIFY, 1512, 1512);
     ev(&o, SESS_EV_FINISHED, 3.5, SESS_PH_RESET, 0, 0);
     fclose(out);
     fclose(err);
@@ -68,8 +72,10 @@ static void test_updating_lines_and_summary(void)
     /* Half way after 1 s: 1 s left. Then the warning ends the open line. */
     CHECK_CONTAINS(buf, "\rWriting the firmware          50%  1 s left    \n");
     CHECK_CONTAINS(buf, "\rWriting the firmware         100%              \n");
-    CHECK(!strstr(buf, "100%              \n\r")); /* no second 100% line */
-    CHECK_CONTAINS(buf, "nt_flash: flashed firmware 1.9.0 to the module at 1-4.2 in 3.5 s\n");
+    CHECK(!strstr(buf, "100%              \n\rWriting")); /* no second 100% line */
+    CHECK_CONTAINS(buf,
+                   "nt_flash: flashed firmware 1.9.0 to the module at 1-4.2 in 3.5 s; 1512 bytes read "
+                   "back and verified\n");
     CHECK(!strstr(buf, "WRITING") && !strstr(buf, "COMPLETE"));
     CHECK_EQ_STR(ebuf, "nt_flash: warning: a warning\n");
     free(buf);

@@ -174,6 +174,22 @@ static void test_spec_rejections(void)
     bad("speed=0,start=sdp,bogus=1", "bogus", "unknown key");
 }
 
+/* A value too long for the message is cut short there, and the message
+ * says so with "..." at its end. */
+static void test_long_value_cut_short(void)
+{
+    char spec[400];
+    struct vmod_config c;
+    struct nt_err e;
+    int n = snprintf(spec, sizeof spec, "app_marker=");
+    memset(spec + n, 'x', 300);
+    spec[n + 300] = '\0';
+    CHECK_EQ_INT(parse(spec, &c, &e), NT_E_USAGE);
+    CHECK_CONTAINS(e.msg, "invalid --simulate key 'app_marker': 'xxxxxxxx");
+    size_t len = strlen(e.msg);
+    CHECK(len > 3 && strcmp(e.msg + len - 3, "...") == 0);
+}
+
 /* Several modules: a fault aimed at one, arrivals per module, a file per module. */
 static void test_spec_per_module(void)
 {
@@ -236,5 +252,6 @@ int main(void)
     RUN(test_spec_rejections);
     RUN(test_spec_contradictions_rejected);
     RUN(test_spec_per_module);
+    RUN(test_long_value_cut_short);
     return check_finish();
 }

@@ -28,13 +28,16 @@ ui_start() {
     envs=""
     while [ "$1" != "--" ]; do envs="$envs $1"; shift; done
     shift
-    rm -f "$ui_dir/$name.rc"
+    rm -f "$ui_dir/$name.rc" "$ui_dir/$name.cmdpid"
     # The terminal modes before and after: the program must restore them.
     {
         echo '#!/bin/sh'
         echo "trap : INT  # the wrapper outlives a Ctrl-C meant for the program (caught, not inherited)"
         echo "stty -g > '$ui_dir/$name.stty0'"
-        echo "env -u NO_COLOR TERM=screen UI_FAKE_PIDFILE='$ui_dir/$name.pid' $envs \"\$@\""
+        # The program's pid, written by the shell that then becomes it
+        # (exec, and env execs too): under an emulator (qemu-user) the
+        # process's command line names the emulator, so pgrep cannot find it.
+        echo "sh -c 'echo \$\$ > \"\$0\"; exec \"\$@\"' '$ui_dir/$name.cmdpid' env -u NO_COLOR TERM=screen UI_FAKE_PIDFILE='$ui_dir/$name.pid' $envs \"\$@\""
         echo "r=\$?"
         echo "stty -g > '$ui_dir/$name.stty1'"
         echo "echo \$r > '$ui_dir/$name.rc.tmp' && mv '$ui_dir/$name.rc.tmp' '$ui_dir/$name.rc'"
@@ -103,6 +106,12 @@ ui_pid() {
     n=0
     while [ ! -s "$ui_dir/$1.pid" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
     cat "$ui_dir/$1.pid"
+}
+# ui_cmd_pid NAME: the pid of the command ui_start ran (the program itself).
+ui_cmd_pid() {
+    n=0
+    while [ ! -s "$ui_dir/$1.cmdpid" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+    cat "$ui_dir/$1.cmdpid"
 }
 screen_has() { ui_capture "$1" | grep -F -q -- "$2"; }
 # After the program ended: the whole normal screen it left, the line tmux

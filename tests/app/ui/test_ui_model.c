@@ -341,6 +341,28 @@ static void test_release_shown(void)
     CHECK_EQ_STR(ui_model_log_line(&m, 3)->text, "  - Faster boot");
 }
 
+/* A running module's state names a newer official release when one is known. */
+static void test_running_older_than_latest(void)
+{
+    struct ui_model m;
+    struct tp_devinfo d = ui_test_dev(TP_KIND_APP, "1-2");
+    char state[64];
+
+    ui_model_init(&m, false);
+    ui_model_set_running(&m, "1-2", "1.16.0");
+    ui_model_device_state(&m, &d, state, sizeof state);
+    CHECK_EQ_STR(state, "running 1.16.0");
+    ui_model_set_latest(&m, "1.19.0");
+    ui_model_device_state(&m, &d, state, sizeof state);
+    CHECK_EQ_STR(state, "running 1.16.0, 1.19.0 out");
+    ui_model_set_running(&m, "1-2", "1.19.0");
+    ui_model_device_state(&m, &d, state, sizeof state);
+    CHECK_EQ_STR(state, "running 1.19.0");
+    ui_model_set_running(&m, "1-2", "1.20.0");
+    ui_model_device_state(&m, &d, state, sizeof state);
+    CHECK_EQ_STR(state, "running 1.20.0");
+}
+
 int main(void)
 {
     RUN(test_devices_reenumerate_on_one_port);
@@ -351,5 +373,6 @@ int main(void)
     RUN(test_waiting_for_the_module);
     RUN(test_window_title_and_skipped_upload);
     RUN(test_release_shown);
+    RUN(test_running_older_than_latest);
     return check_finish();
 }

@@ -53,6 +53,7 @@ t_flash() {
     check "terminal restored" tty_restored flash
     check "a summary stays after exit" \
         final_has flash "nt_flash: flashed firmware 9.9.9 to the module at sim-1 in "
+    check "the summary says what was verified" final_has flash " bytes read back and verified"
 }
 tap_case flash
 
@@ -88,6 +89,7 @@ tap_case unplug
 # The terminal goes away mid-write (an SSH link drops): SIGHUP is ignored,
 # the flash finishes, and the program ends instead of waiting for a key.
 hup_gone() {
+    [ -n "$hup_pid" ] || { echo "no pid for the program"; return 1; }
     n=0
     while kill -0 "$hup_pid" 2>/dev/null && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
     ! kill -0 "$hup_pid" 2>/dev/null
@@ -99,8 +101,8 @@ hup_flashed() {
 t_hangup() {
     ui_start hup 80 24 $utf -- "$NT_FLASH" "$slow_write,dump=$ui_dir/hup.bin" "$ui_dir/p2.zip"
     check "writing" ui_wait hup "s left" 30
-    # (the program itself, not the wrapper shell, whose arguments are the same)
-    hup_pid=$(pgrep -f "^$NT_FLASH .*dump=$ui_dir/hup.bin" | head -n 1)
+    # (the program itself, not the wrapper shell)
+    hup_pid=$(ui_cmd_pid hup)
     tm kill-session -t hup
     check "the program ends by itself" hup_gone
     check "the whole firmware was written" hup_flashed
@@ -327,6 +329,7 @@ t_plain_terminals() {
         final_has dumb "nt_flash: no full-screen view: TERM=dumb cannot move the cursor; showing progress lines instead"
     check "TERM=dumb: one line per phase, finished" final_has dumb "Writing the firmware         100%"
     check "TERM=dumb: a summary line" final_has dumb "nt_flash: flashed firmware 9.9.9 to the module at sim-1 in "
+    check "TERM=dumb: the summary says what was verified" final_has dumb " bytes read back and verified"
     check "TERM=dumb: no token lines" sh -c "! tmux -S '$ui_sock' capture-pane -p -S -50 -t dumb | grep -q '^COMPLETE\|^WRITING'"
     check "TERM=dumb: no frames" screen_lacks dumb "Phases"
     check "unknown TERM: says why" final_has unknown "no terminfo entry for TERM=no-such-terminal-xyz"
