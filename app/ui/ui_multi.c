@@ -335,13 +335,12 @@ static void put(int y, int x, int w, attr_t a, const char *text)
     attroff(a);
 }
 
-static void draw_row(const struct multi_view *v, const struct mod *md, const struct ui_mod_layout *l, int y)
+static void draw_row(const struct mod *md, const struct ui_mod_layout *l, int y)
 {
     const struct ui_model *m = md->m;
     char buf[64], safe[NT_TEXT_SAFE_CAP(sizeof md->result)];
     double left;
 
-    (void)v;
     put(y, l->port_x, UI_MOD_PORT_COLS, A_BOLD, md->port);
     if (md->state == MOD_RUNNING) {
         put(y, l->phase_x, UI_MOD_PHASE_COLS, A_NORMAL,
@@ -399,7 +398,7 @@ static void draw(struct multi_view *v, bool now)
         put(l.header_y, l.left_x, UI_MOD_LEFT_COLS, A_DIM, "time left");
     put(l.header_y, l.result_x, l.result_w, A_DIM, "result");
     for (int i = 0; i < l.rows_shown; i++)
-        draw_row(v, v->mods[i], &l, l.first_y + i);
+        draw_row(v->mods[i], &l, l.first_y + i);
     if (l.more_y >= 0) {
         char more[64];
         snprintf(more, sizeof more, "... and %zu more", v->n - (size_t)l.rows_shown);

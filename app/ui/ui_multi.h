@@ -20,7 +20,6 @@ struct ui_multi_job {
     size_t nports;
     bool loop;           /* go on with each module that arrives */
     double wait_limit_s; /* without --loop, how long to wait for the first (0: until quit) */
-    bool utf8;
 };
 
 /* What the view leaves for the final block, printed once the terminal is
@@ -30,7 +29,7 @@ struct ui_multi_out {
     char error[NT_ERR_MSG_MAX];                         /* a failure of the run as a whole, "" none */
     char (*results)[NT_ERR_MSG_MAX + TP_PORT_MAX + 64]; /* one RESULT line per module flashed */
     size_t nlines, cap;
-    unsigned ok;                                  /* results that say OK */
+    unsigned ok;                                      /* results that say OK */
     char (*hints)[SESS_REPORT_MAX + TP_PORT_MAX + 8]; /* a failed module's way to recover (stderr) */
     size_t nhints, hints_cap;
 };

@@ -768,8 +768,7 @@ static void run_multi(struct ui_ctx *c, const char (*ports)[TP_PORT_MAX], size_t
                               .ports = ports,
                               .nports = nports,
                               .loop = c->cfg->loop,
-                              .wait_limit_s = c->m.wait_limit_s,
-                              .utf8 = c->s.utf8 };
+                              .wait_limit_s = c->m.wait_limit_s };
 
     ui_multi_run(&j, &c->multi);
     c->multi_ran = true;
@@ -837,8 +836,8 @@ static void print_final_block(const struct ui_ctx *c, nt_status st, const struct
      * they can never forge a line or drive the terminal. */
     if (st == NT_OK && c->finished) {
         sess_success_report("nt_flash: ", c->m.version, c->m.target_port, c->finish_t,
-                            c->m.gauge[UI_G_VERIFY].state == UI_GS_DONE ? c->m.gauge[UI_G_VERIFY].done : 0, text,
-                            sizeof text);
+                            c->m.gauge[UI_G_VERIFY].state == UI_GS_DONE ? c->m.gauge[UI_G_VERIFY].done : 0,
+                            text, sizeof text);
         text[strcspn(text, "\n")] = '\0';
         nt_text_safe(safe, sizeof safe, text);
         printf("%s\n", safe);
