@@ -77,6 +77,19 @@ t_all_quit() {
 }
 tap_case all_quit
 
+# A small terminal: the rows that fit, then how many more; no time left column.
+t_small() {
+    ui_start small 40 6 $utf -- "$NT_FLASH" --all --simulate=speed=0.05,modules=4 "$ui_dir/small.zip"
+    check "count in the title" ui_wait small "nt_flash  4 done, 0 failed, 0 in" 30
+    check "two rows" screen_has small " sim-2        done      100% DONE 9."
+    check "then how many more" screen_has small " ... and 2 more"
+    check "no third row" screen_lacks small " sim-3 "
+    tm send-keys -t small x
+    check "exit 0" ui_exits small 0
+    check "the final block has all four" final_has small "nt_flash: 4 of 4 modules flashed, 0 failed"
+}
+tap_case small
+
 # --port several times chooses the set: only those get rows.
 t_port_set() {
     ui_start set 80 24 $utf -- "$NT_FLASH" --all -p sim-2 -p sim-4 --simulate=speed=0.05,modules=4 "$ui_dir/small.zip"
