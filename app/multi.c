@@ -365,8 +365,16 @@ int multi_run(const struct multi_config *mc)
         bool stopping = nt_stop_requested(shared.stop) || broken;
 
         reap(&m);
-        if (stopping && m.nslots == 0)
-            break; /* Ctrl-C between modules: the loop ends at once */
+        if (stopping && m.nslots == 0) {
+            /* --all stopped before any module was found: like one module
+             * stopped while waiting, nothing was found (exit 4). Between
+             * modules of a --loop the loop just ends. */
+            if (!o->loop && !started_all && !broken) {
+                out_print(stderr, "nt_flash: interrupted while waiting for the modules; nothing was flashed");
+                m.worst = EXIT_NODEVICE;
+            }
+            break;
+        }
         /* --all alone: the modules attached when the run starts (the first
          * look that finds any); --loop: every look. */
         if (look(&m, !stopping && (o->loop || !started_all), &err) != NT_OK) {

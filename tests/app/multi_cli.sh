@@ -129,6 +129,21 @@ wait_results() {
 # attached in flashloader mode: it must not be flashed again), sim-2..4
 # arrive one after another and are flashed one at a time; Ctrl-C between
 # modules ends the loop at once.
+# Ctrl-C before any module is found: nothing flashed, exit 4 as for one
+# module stopped while waiting.
+t_all_interrupted_while_waiting() {
+    "$NT_FLASH" --batch --all -t 30 --simulate=speed=1,start=none "$PKG" >"$T/out" 2>"$T/err" </dev/null &
+    pid=$!
+    sleep 0.5
+    kill -INT $pid
+    wait $pid
+    rc=$?
+    expect_rc 4
+    expect_err '^nt_flash: interrupted while waiting for the modules; nothing was flashed$'
+    [ "$(grep -c '^RESULT ' "$T/out")" = 0 ] || tl_fail "RESULT lines: $(cat "$T/out")"
+}
+tap_case all_interrupted_while_waiting
+
 t_loop_arrivals() {
     rm -f "$T/out" # the background run below creates it afresh
     "$NT_FLASH" --batch --loop --simulate=speed=0.02,modules=4,fault=status@configure@sim-1,arrive=sim-2:20/sim-3:60/sim-4:100,dump="$T/l-%d.bin" \
