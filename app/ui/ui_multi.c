@@ -40,6 +40,10 @@
 #define EVENTS_PER_PASS 256
 #define US_PER_S 1e6
 
+/* A flash error, the exit code of a module that could not even start (the
+ * README's "Exit codes"; app/exit_code.h sits above this layer). */
+#define MULTI_EXIT_FLASH 5
+
 enum mod_state { MOD_RUNNING, MOD_DONE, MOD_FAILED };
 
 struct mod {
@@ -132,6 +136,18 @@ static size_t running(const struct multi_view *v)
     return k;
 }
 
+/* A module that ended badly: its row, its RESULT line, the count and the
+ * exit code (the highest among the failures). shown is the row's reason. */
+static void mark_failed(struct multi_view *v, struct mod *md, int code, const char *shown, const char *msg)
+{
+    md->state = MOD_FAILED;
+    snprintf(md->result, sizeof md->result, "FAILED: %s", shown);
+    add_line(v->out, "RESULT %s FAILED %d %s", md->port, code, msg);
+    v->failed++;
+    if (v->out->code < code)
+        v->out->code = code;
+}
+
 static void start(struct multi_view *v, const char *port)
 {
     struct mod *md = find(v, port);
@@ -155,12 +171,7 @@ static void start(struct multi_view *v, const char *port)
     md->present = true;
     if (v->j->cfg->bus->ops->subscribe(v->j->cfg->bus, &md->view, &err) != NT_OK) {
         md->view = NULL;
-        md->state = MOD_FAILED;
-        snprintf(md->result, sizeof md->result, "FAILED: %s", err.msg);
-        add_line(v->out, "RESULT %s FAILED %d %s", port, 5, err.msg);
-        v->failed++;
-        if (v->out->code < 5)
-            v->out->code = 5;
+        mark_failed(v, md, MULTI_EXIT_FLASH, err.msg, err.msg);
         return;
     }
     md->sc = *v->j->sess;
@@ -177,12 +188,7 @@ static void start(struct multi_view *v, const char *port)
         md->view->ops->destroy(md->view);
         md->view = NULL;
         md->th = NULL;
-        md->state = MOD_FAILED;
-        snprintf(md->result, sizeof md->result, "FAILED: %s", err.msg);
-        add_line(v->out, "RESULT %s FAILED %d %s", port, 5, err.msg);
-        v->failed++;
-        if (v->out->code < 5)
-            v->out->code = 5;
+        mark_failed(v, md, MULTI_EXIT_FLASH, err.msg, err.msg);
         return;
     }
     v->started_any = true;
@@ -213,7 +219,7 @@ static void finish(struct multi_view *v, struct mod *md)
     nt_err_clear(&err);
     st = sess_thread_join(md->th, &res, &err);
     md->th = NULL;
-    code = v->j->cfg->exit_code ? v->j->cfg->exit_code(st, &res) : (st == NT_OK ? 0 : 5);
+    code = v->j->cfg->exit_code ? v->j->cfg->exit_code(st, &res) : (st == NT_OK ? 0 : MULTI_EXIT_FLASH);
     if (code == 0) {
         const char *ver = res.pkg ? res.pkg->version : "unknown";
         md->state = MOD_DONE;
@@ -222,18 +228,13 @@ static void finish(struct multi_view *v, struct mod *md)
         v->done++;
         v->out->ok++;
     } else {
-        md->state = MOD_FAILED;
-        snprintf(md->result, sizeof md->result, "FAILED: %s", short_reason(err.msg));
-        add_line(v->out, "RESULT %s FAILED %d %s", md->port, code, err.msg);
+        mark_failed(v, md, code, short_reason(err.msg), err.msg);
         /* How to recover, as the line front ends say it on stderr. */
         if (md->failed_on_module) {
             char text[SESS_REPORT_MAX];
             sess_state_line(md->fail_phase, &md->fail_dev, &md->fail_err, text, sizeof text);
             add_hint(v->out, md->port, text);
         }
-        v->failed++;
-        if (code > v->out->code)
-            v->out->code = code;
     }
     pkg_free(res.pkg);
     if (md->view)
